@@ -1,0 +1,243 @@
+import { CorpusError, type InputLocation } from '../errors.js';
+import { normalizeText, shortHash, slugify } from './text.js';
+
+/** One paper. `id` is unique within its corpus and stable across runs for the same input. */
+export interface Paper {
+  readonly id: string;
+  readonly title: string;
+  readonly abstract: string;
+  readonly url?: string;
+  readonly year?: number;
+  readonly authors?: readonly string[];
+  /** Every other field of the input record, untouched. */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/** A record as users hand it in: `title` and `abstract` are required, the rest optional. */
+export type PaperRecord = Record<string, unknown>;
+
+/** Which record field holds which paper field; each entry lists names tried in order. */
+export interface FieldNames {
+  id?: string | string[];
+  title?: string | string[];
+  abstract?: string | string[];
+  url?: string | string[];
+  year?: string | string[];
+  authors?: string | string[];
+}
+
+const DEFAULT_FIELDS: Required<{ [K in keyof FieldNames]: string[] }> = {
+  id: ['id', 'paper_id', 'paperId'],
+  title: ['title', 'Title', 'name'],
+  abstract: ['abstract', 'Abstract', 'summary', 'description'],
+  url: ['url', 'URL', 'link', 'pdf_url'],
+  year: ['year', 'Year', 'published', 'date', 'publication_date'],
+  authors: ['authors', 'Authors', 'author'],
+};
+
+export interface CorpusOptions {
+  /** Label used in error messages and metadata (a file path, or `records`). */
+  source?: string;
+  /** Field names to read from each record; defaults try the common spellings. */
+  fields?: FieldNames;
+  /**
+   * What to do with a record whose title and abstract repeat an earlier one:
+   * `'skip'` (default) keeps the first and lists the skipped one in `corpus.warnings`; `'error'` throws.
+   */
+  onDuplicate?: 'skip' | 'error';
+  /** Strip HTML/JATS markup and decode entities in titles and abstracts (default true). */
+  stripMarkup?: boolean;
+}
+
+/** Something the reader noticed and handled, reported instead of silently dropped. */
+export interface CorpusWarning {
+  location: InputLocation;
+  message: string;
+}
+
+type ResolvedFields = Required<{ [K in keyof FieldNames]: string[] }>;
+
+function resolveFields(fields: FieldNames | undefined): ResolvedFields {
+  const out = { ...DEFAULT_FIELDS };
+  for (const key of Object.keys(DEFAULT_FIELDS) as (keyof FieldNames)[]) {
+    const given = fields?.[key];
+    if (given !== undefined) out[key] = Array.isArray(given) ? given : [given];
+  }
+  return out;
+}
+
+function pick(record: PaperRecord, names: string[]): [string | undefined, unknown] {
+  for (const name of names) {
+    if (Object.prototype.hasOwnProperty.call(record, name) && record[name] !== undefined && record[name] !== null) {
+      return [name, record[name]];
+    }
+  }
+  return [undefined, undefined];
+}
+
+function requireText(value: unknown, loc: InputLocation, stripMarkup: boolean): string {
+  if (value === undefined) throw new CorpusError(loc, 'is missing');
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new CorpusError(loc, `must be text, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const text = normalizeText(String(value), { stripMarkup });
+  if (!text) throw new CorpusError(loc, 'is empty');
+  return text;
+}
+
+function parseYear(value: unknown, loc: InputLocation): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^\s*(\d{4})/.exec(String(value));
+  const year = m ? Number(m[1]) : NaN;
+  if (!Number.isInteger(year) || year < 1000 || year > 2999) {
+    throw new CorpusError(loc, `is not a year: ${JSON.stringify(value).slice(0, 40)}`);
+  }
+  return year;
+}
+
+function parseAuthors(value: unknown, loc: InputLocation): string[] | undefined {
+  if (value === undefined || value === '') return undefined;
+  const list = Array.isArray(value)
+    ? value.map((a) => (a && typeof a === 'object' && 'name' in a ? (a as { name: unknown }).name : a))
+    : String(value).split(/\s*;\s*|\s+and\s+/u);
+  const names = list.map((a) => {
+    if (typeof a !== 'string') throw new CorpusError(loc, 'must be a list of names');
+    return normalizeText(a);
+  });
+  return names.filter(Boolean);
+}
+
+/**
+ * Validates records one at a time so readers can stream: memory holds the papers, never the file.
+ * Ids are assigned here so that every reader shares one id scheme.
+ */
+export class CorpusBuilder {
+  private readonly papers: Paper[] = [];
+  private readonly ids = new Set<string>();
+  private readonly contentKeys = new Map<string, string>();
+  readonly warnings: CorpusWarning[] = [];
+  private readonly fields: ResolvedFields;
+  private readonly source: string;
+
+  constructor(private readonly opts: CorpusOptions = {}) {
+    this.fields = resolveFields(opts.fields);
+    this.source = opts.source ?? 'records';
+  }
+
+  /** Validates and adds one record; `where` locates it in the source for error messages. */
+  add(record: unknown, where: { line?: number } = {}): Paper | undefined {
+    const recordNo = this.papers.length + this.warnings.length + 1;
+    const base: InputLocation = { source: this.source, record: recordNo, ...where };
+    if (!record || typeof record !== 'object' || Array.isArray(record)) {
+      throw new CorpusError(base, 'is not an object with title and abstract');
+    }
+    const rec = record as PaperRecord;
+    const f = this.fields;
+    const strip = this.opts.stripMarkup ?? true;
+    const [titleKey, rawTitle] = pick(rec, f.title);
+    const [abstractKey, rawAbstract] = pick(rec, f.abstract);
+    const title = requireText(rawTitle, { ...base, field: titleKey ?? f.title[0] }, strip);
+    const abstract = requireText(rawAbstract, { ...base, field: abstractKey ?? f.abstract[0] }, strip);
+    const [idKey, rawId] = pick(rec, f.id);
+    const [urlKey, rawUrl] = pick(rec, f.url);
+    const [yearKey, rawYear] = pick(rec, f.year);
+    const [authorsKey, rawAuthors] = pick(rec, f.authors);
+
+    const contentKey = `${title}\u0000${abstract}`;
+    const earlier = this.contentKeys.get(contentKey);
+    if (earlier !== undefined) {
+      if (this.opts.onDuplicate === 'error') {
+        throw new CorpusError({ ...base, field: titleKey }, `duplicates paper "${earlier}"`);
+      }
+      this.warnings.push({ location: base, message: `skipped: same title and abstract as "${earlier}"` });
+      return undefined;
+    }
+
+    const id = this.assignId(rawId, title, abstract, { ...base, field: idKey });
+    const paper: {
+      -readonly [K in keyof Paper]: Paper[K];
+    } = { id, title, abstract };
+    if (rawUrl !== undefined && String(rawUrl).trim()) paper.url = String(rawUrl).trim();
+    const year = parseYear(rawYear, { ...base, field: yearKey });
+    if (year !== undefined) paper.year = year;
+    const authors = parseAuthors(rawAuthors, { ...base, field: authorsKey });
+    if (authors?.length) paper.authors = authors;
+    const used = new Set([idKey, titleKey, abstractKey, urlKey, yearKey, authorsKey]);
+    const meta: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rec)) if (!used.has(k)) meta[k] = v;
+    if (Object.keys(meta).length) paper.meta = meta;
+
+    this.ids.add(id);
+    this.contentKeys.set(contentKey, id);
+    this.papers.push(paper);
+    return paper;
+  }
+
+  private assignId(rawId: unknown, title: string, abstract: string, loc: InputLocation): string {
+    if (rawId !== undefined && String(rawId).trim()) {
+      const id = normalizeText(String(rawId));
+      if (this.ids.has(id)) throw new CorpusError(loc, `duplicate id "${id}"`);
+      return id;
+    }
+    const slug = slugify(title);
+    if (!this.ids.has(slug)) return slug;
+    // Same title, different abstract: the content hash keeps the id stable whatever the input order.
+    let id = `${slug}-${shortHash(`${title}\n${abstract}`, 6)}`;
+    for (let n = 2; this.ids.has(id); n++) id = `${slug}-${shortHash(`${title}\n${abstract}`, 6)}-${n}`;
+    return id;
+  }
+
+  finish(): Corpus {
+    if (this.papers.length === 0) {
+      throw new CorpusError({ source: this.source }, 'contains no papers');
+    }
+    return new Corpus(this.papers, this.source, this.warnings);
+  }
+}
+
+/** An ordered set of papers with unique ids. Immutable: `add` on an atlas makes a new one. */
+export class Corpus implements Iterable<Paper> {
+  private readonly byId: Map<string, number>;
+
+  /** Use `Corpus.from`, `readCorpus` or `loadBundledCorpus`; this constructor trusts its input. */
+  constructor(
+    readonly papers: readonly Paper[],
+    readonly source: string,
+    readonly warnings: readonly CorpusWarning[] = [],
+  ) {
+    this.byId = new Map(papers.map((p, i) => [p.id, i]));
+  }
+
+  /** Validates in-memory records (`{ title, abstract, ... }`) into a corpus. */
+  static from(records: Iterable<unknown>, opts: CorpusOptions = {}): Corpus {
+    const b = new CorpusBuilder(opts);
+    for (const r of records) b.add(r);
+    return b.finish();
+  }
+
+  get size(): number {
+    return this.papers.length;
+  }
+
+  get(id: string): Paper | undefined {
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.papers[i];
+  }
+
+  indexOf(id: string): number {
+    return this.byId.get(id) ?? -1;
+  }
+
+  [Symbol.iterator](): Iterator<Paper> {
+    return this.papers[Symbol.iterator]();
+  }
+
+  /** The text a model embeds for a paper. */
+  static textOf(p: Paper): string {
+    return /[.?!]$/u.test(p.title) ? `${p.title} ${p.abstract}` : `${p.title}. ${p.abstract}`;
+  }
+
+  toJSON(): Paper[] {
+    return [...this.papers];
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Every error paper-atlas throws on purpose is a `PaperAtlasError` with a stable `code`, so callers
+ * (and the CLI's exit codes) can tell bad input from a broken installation without parsing messages.
+ */
+export class PaperAtlasError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Where in an input a bad record sits; every field is optional because not every format has lines. */
+export interface InputLocation {
+  /** File path, or a label such as `records` for in-memory input. */
+  source: string;
+  /** 1-based line number in the source, when the format has lines. */
+  line?: number;
+  /** 1-based record (paper) number within the source. */
+  record?: number;
+  /** The field that is missing or malformed (`title`, `abstract`, ...). */
+  field?: string;
+}
+
+function formatLocation(loc: InputLocation): string {
+  const parts = [loc.source];
+  if (loc.line !== undefined) parts.push(`line ${loc.line}`);
+  if (loc.record !== undefined) parts.push(`record ${loc.record}`);
+  if (loc.field !== undefined) parts.push(`field "${loc.field}"`);
+  return parts.join(', ');
+}
+
+/** Input that cannot be read as papers: malformed file, missing field, bad encoding, duplicate id. */
+export class CorpusError extends PaperAtlasError {
+  readonly source: string;
+  readonly line: number | undefined;
+  readonly record: number | undefined;
+  readonly field: string | undefined;
+  constructor(loc: InputLocation, problem: string, options?: { cause?: unknown }) {
+    super('E_CORPUS', `${formatLocation(loc)}: ${problem}`, options);
+    this.source = loc.source;
+    this.line = loc.line;
+    this.record = loc.record;
+    this.field = loc.field;
+  }
+}
+
+/** No usable embedding model: names every place that was tried and how to fix it. */
+export class ModelError extends PaperAtlasError {
+  readonly tried: readonly string[];
+  constructor(message: string, tried: readonly string[] = [], options?: { cause?: unknown }) {
+    const list = tried.length ? `\nTried:\n${tried.map((t) => `  - ${t}`).join('\n')}` : '';
+    super('E_MODEL', `${message}${list}`, options);
+    this.tried = tried;
+  }
+}
+
+/** A saved atlas (or one of its files) is missing, corrupted, from another version or another model. */
+export class AtlasFileError extends PaperAtlasError {
+  readonly file: string;
+  constructor(file: string, problem: string, options?: { cause?: unknown }) {
+    super('E_ATLAS_FILE', `${file}: ${problem}`, options);
+    this.file = file;
+  }
+}
+
+/** A paper id/title lookup matched nothing, or more than one paper. */
+export class PaperLookupError extends PaperAtlasError {
+  readonly query: string;
+  /** The closest ids, best first, so the caller can offer "did you mean". */
+  readonly candidates: readonly string[];
+  constructor(query: string, problem: 'unknown' | 'ambiguous', candidates: readonly string[]) {
+    const hint = candidates.length ? ` Closest: ${candidates.map((c) => `"${c}"`).join(', ')}.` : '';
+    super(
+      problem === 'unknown' ? 'E_UNKNOWN_PAPER' : 'E_AMBIGUOUS_PAPER',
+      `${problem === 'unknown' ? 'No paper matches' : 'More than one paper matches'} "${query}".${hint}`,
+    );
+    this.query = query;
+    this.candidates = candidates;
+  }
+}
+
+/** A caller passed an option outside its documented range. */
+export class OptionError extends PaperAtlasError {
+  constructor(option: string, problem: string) {
+    super('E_OPTION', `option "${option}": ${problem}`);
+  }
+}
+
+/** True for errors caused by what the user gave us (exit code 2), false for internal failures (1). */
+export function isInputError(err: unknown): boolean {
+  return (
+    err instanceof CorpusError ||
+    err instanceof AtlasFileError ||
+    err instanceof PaperLookupError ||
+    err instanceof OptionError
+  );
+}
