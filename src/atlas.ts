@@ -310,8 +310,18 @@ export class Atlas {
     t.size--;
   }
 
-  /** Recomputes index, themes, labels and layout over the current papers (removed ones dropped). */
-  async refit(opts: { onProgress?: (p: BuildProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Recomputes index, themes, labels and layout over the current papers (removed ones dropped),
+   * optionally with new theme options (`k`, ...) or a new seed.
+   */
+  async refit(
+    opts: { themes?: ClusterOptions; seed?: number; onProgress?: (p: BuildProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (opts.seed !== undefined) {
+      if (!Number.isInteger(opts.seed)) throw new OptionError('seed', `must be an integer, got ${opts.seed}`);
+      this.state.seed = opts.seed;
+    }
+    if (opts.themes) this.state.options.themes = { ...this.state.options.themes, ...opts.themes };
     const keep = this.state.papers.map((_, i) => i).filter((i) => !this.state.removed.includes(i));
     this.state.papers = keep.map((i) => this.state.papers[i]!);
     this.state.vectors = keep.map((i) => this.state.vectors[i]!);

@@ -65,6 +65,10 @@ export async function* decodeStream(
     try {
       text = decoder.decode(data, { stream: true });
     } catch {
+      // Locate the bad bytes: a lenient decode of the same chunk marks them with U+FFFD.
+      const lenient = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(data);
+      const bad = lenient.indexOf('\uFFFD');
+      if (bad > 0) line += countNewlines(lenient.slice(0, bad));
       return fail(`is not valid ${encoding} text (invalid byte sequence); pass encoding "latin1" if that is what it is`);
     }
     if (text) yield check(text);

