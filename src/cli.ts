@@ -117,6 +117,8 @@ export function makeProgram(): Command {
   const program = new Command('paper-atlas')
     .description('Turn paper abstracts into a navigable map of research: related papers, themes and topic maps.')
     .showHelpAfterError()
+    // Set before the subcommands are added, which inherit it: usage errors must reach main() for exit code 2.
+    .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const common = (cmd: Command): Command =>
@@ -248,7 +250,7 @@ export function makeProgram(): Command {
 
 export async function main(argv = process.argv): Promise<number> {
   try {
-    await makeProgram().exitOverride().parseAsync(argv);
+    await makeProgram().parseAsync(argv);
     return 0;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };

@@ -72,7 +72,7 @@ describe('related and search on the bundled corpus', () => {
 
   it('answers concurrent calls exactly as sequential ones', async () => {
     const queries = ['bilevel optimization', 'preference optimization', 'optimal transport', 'second-order methods'];
-    const sequential = [];
+    const sequential: Awaited<ReturnType<Atlas['search']>>[] = [];
     for (const q of queries) sequential.push(await atlas.search(q, { k: 5 }));
     const concurrent = await Promise.all([...queries, ...queries].map((q) => atlas.search(q, { k: 5 })));
     const ids = (rows: { paper: { id: string } }[]): string[] => rows.map((r) => r.paper.id);

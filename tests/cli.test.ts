@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from './helpers.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], cwd = ROOT): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], { cwd, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let atlasDir: string;
+
+beforeAll(async () => {
+  dir = await tempDir();
+  atlasDir = join(dir, 'atlas');
+  const built = await cli(['build', join(ROOT, 'fixtures/regularized-optimization.page.txt'), '--out', atlasDir, '--json', '--recall']);
+  expect(built.code, built.stderr).toBe(0);
+});
+
+describe('paper-atlas CLI', () => {
+  it('has --help for every command', async () => {
+    for (const cmd of ['build', 'info', 'related', 'search', 'themes', 'map', 'fetch-model', 'demo']) {
+      const r = await cli([cmd, '--help']);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(new RegExp(`Usage: paper-atlas ${cmd}`, 'u'));
+    }
+  });
+
+  it('builds, then summarises the saved atlas as JSON, with recall', async () => {
+    const r = await cli(['info', atlasDir, '--json', '--recall']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.papers).toBe(194);
+    expect(info.embedder.kind).toBe('transformer');
+    expect(info.recall.recall).toBeGreaterThanOrEqual(0.99);
+    expect(info.themes.length).toBe(info.k.k);
+  });
+
+  it('answers related and search from a saved atlas', async () => {
+    const rel = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--k', '3', '--json'])).stdout);
+    expect(rel.paper.id).toBe('wasserstein-gan');
+    expect(rel.related).toHaveLength(3);
+    const search = await cli(['search', 'bilevel optimization', '--atlas', atlasDir, '--k', '5']);
+    expect(search.code).toBe(0);
+    expect(search.stdout.split('\n').filter((l) => /bilevel/iu.test(l)).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('re-clusters with --k and writes maps in every format', async () => {
+    const themes = JSON.parse((await cli(['themes', '--atlas', atlasDir, '--k', '6', '--json'])).stdout);
+    expect(themes.themes).toHaveLength(6);
+    for (const format of ['svg', 'html', 'vega']) {
+      const out = join(dir, `m.${format}`);
+      const r = await cli(['map', '--atlas', atlasDir, '--format', format, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const text = await readFile(out, 'utf8');
+      expect(text.length).toBeGreaterThan(1000);
+    }
+  });
+
+  it('exits 2 on bad input, with a message naming the problem', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    await writeFile(bad, '{"title": "A", "abstract": "x"}\n{"title": "B"\n');
+    const r = await cli(['build', bad, '--out', join(dir, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.jsonl, line 2: invalid JSON/u);
+    const unknown = await cli(['related', 'no such paper title at all', '--atlas', atlasDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/No paper matches/u);
+    const missing = await cli(['info', join(dir, 'nothing-here')]);
+    expect(missing.code).toBe(2);
+    const badFlag = await cli(['related', 'x', '--k', 'zero']);
+    expect(badFlag.code).toBe(2);
+  });
+});

@@ -1,0 +1,174 @@
+import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Atlas, Corpus, loadBundledCorpus } from '../src/index.js';
+import { placeLabels, textWidth } from '../src/map/svg.js';
+import { buildBundled, ROOT, tempDir } from './helpers.js';
+
+const XSS = '<img src=x onerror="window.__pwned=1">';
+let atlas: Atlas;
+let hostile: Atlas;
+
+beforeAll(async () => {
+  atlas = await buildBundled();
+  // A corpus whose first title is an XSS payload; markup stripping is off so it reaches the map verbatim.
+  const base = await loadBundledCorpus();
+  const records = base.papers.slice(0, 30).map((p, i) => ({ title: i === 0 ? `${XSS} & <script>alert(1)</script>` : p.title, abstract: p.abstract }));
+  hostile = await Atlas.build(Corpus.from(records, { stripMarkup: false }), { seed: 1, themes: { k: 3 }, onWarning: () => undefined });
+});
+
+describe('map data', () => {
+  it('has one point per paper with coordinates, theme and related ids, and one label per theme', () => {
+    const map = atlas.map();
+    expect(map.points).toHaveLength(194);
+    expect(map.labels).toHaveLength(atlas.themes.length);
+    for (const p of map.points) {
+      expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);
+      expect(p.related).toHaveLength(5);
+      expect(p.related).not.toContain(p.id);
+    }
+  });
+
+  it('places new papers near their nearest neighbours', async () => {
+    const a = await buildBundled();
+    const ot = a.map().points.filter((p) => /optimal transport/iu.test(p.title));
+    const [added] = await a.add([{ title: 'Unbalanced optimal transport', abstract: 'We study unbalanced optimal transport with entropic regularization and Sinkhorn scaling for comparing measures of different mass.' }]);
+    const map = a.map();
+    const p = map.points.find((q) => q.id === added!.id)!;
+    const spread = Math.max(...map.points.map((q) => q.x)) - Math.min(...map.points.map((q) => q.x));
+    const nearestOt = Math.min(...ot.map((q) => Math.hypot(q.x - p.x, q.y - p.y)));
+    expect(nearestOt).toBeLessThan(spread / 4);
+  });
+});
+
+describe('SVG', () => {
+  it('draws every point, a legend and every theme label, without overlapping labels', () => {
+    const svg = atlas.map().toSVG();
+    expect(svg.match(/<circle /gu)!.length).toBe(194 + atlas.themes.length);
+    for (const t of atlas.themes) expect(svg).toContain(`>${t.label.replace(/&/gu, '&amp;')}</text>`);
+    const boxes = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) => m.slice(1).map(Number));
+    expect(boxes).toHaveLength(atlas.themes.length);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [ax, ay, aw, ah] = boxes[i]!;
+        const [bx, by, bw, bh] = boxes[j]!;
+        expect(ax! < bx! + bw! - 0.2 && bx! < ax! + aw! - 0.2 && ay! < by! + bh! - 0.2 && by! < ay! + ah! - 0.2).toBe(false);
+      }
+    }
+  });
+
+  it('keeps labels apart at 10k points too', () => {
+    const labels = Array.from({ length: 40 }, (_, i) => ({ text: `theme label number ${i}`, x: 400 + (i % 3), y: 300, size: 250 }));
+    const placed = placeLabels(labels, 13, { x: 0, y: 0, w: 1000, h: 700 });
+    for (let i = 0; i < placed.length; i++) {
+      for (let j = i + 1; j < placed.length; j++) {
+        const a = placed[i]!.box;
+        const b = placed[j]!.box;
+        expect(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h).toBe(false);
+      }
+    }
+    expect(textWidth('abc', 10)).toBeGreaterThan(0);
+  });
+
+  it('escapes paper text', () => {
+    const svg = hostile.map().toSVG();
+    expect(svg).not.toContain('<img');
+    expect(svg).not.toContain('<script>');
+    expect(svg).toContain('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt; &amp; &lt;script&gt;');
+  });
+});
+
+describe('Vega-Lite and notebooks', () => {
+  it('builds a v5 spec with every paper and theme', () => {
+    const spec = atlas.map().toVegaLite() as { $schema: string; layer: { data: { values: unknown[] } }[] };
+    expect(spec.$schema).toMatch(/vega-lite\/v5/u);
+    expect(spec.layer[0]!.data.values).toHaveLength(194);
+    expect(spec.layer[1]!.data.values).toHaveLength(atlas.themes.length);
+  });
+
+  it('returns a MIME bundle and answers the Deno Jupyter display protocol', async () => {
+    const map = atlas.map();
+    const bundle = map.mimeBundle();
+    expect(Object.keys(bundle).sort()).toEqual(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
+    expect(bundle['text/html']).not.toContain('<!DOCTYPE');
+    const display = (map as unknown as Record<symbol, () => unknown>)[Symbol.for('Jupyter.display')]!;
+    expect(display()).toEqual(bundle);
+    let shown: unknown;
+    (globalThis as { Deno?: unknown }).Deno = { jupyter: { display: async (b: unknown) => void (shown = b) } };
+    try {
+      await map.display();
+    } finally {
+      delete (globalThis as { Deno?: unknown }).Deno;
+    }
+    expect(shown).toEqual(bundle);
+  });
+});
+
+describe('HTML map in a real browser', () => {
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    expect(existsSync('/usr/bin/chromium'), 'apt chromium must be installed (.ci/run installs it)').toBe(true);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+    dir = await tempDir();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders all points offline, searches, shows related papers on click and toggles themes', async () => {
+    const file = join(dir, 'map.html');
+    await writeFile(file, atlas.map({ title: 'Bundled corpus' }).toHTML());
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url());
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${file}`);
+    expect(await page.locator('circle.pa-pt').count()).toBe(194);
+    expect(await page.locator('text.pa-label').count()).toBe(atlas.themes.length);
+
+    await page.fill('.pa-search', 'optimal transport');
+    const expected = atlas.papers.filter((p) => p.title.toLowerCase().includes('optimal') && p.title.toLowerCase().includes('transport')).map((p) => p.id).sort();
+    expect(expected.length).toBeGreaterThan(3);
+    const hits = await page.locator('circle.pa-hit').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!).sort());
+    expect(hits).toEqual(expected);
+    expect(await page.locator('.pa-count').textContent()).toBe(`${expected.length} matching`);
+
+    const target = expected[0]!;
+    await page.locator(`circle[data-id="${target}"]`).dispatchEvent('click');
+    const related = await page.locator('.pa-related li').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    expect(related).toEqual(atlas.related(target, { k: 5 }).map((r) => r.paper.id));
+
+    const theme = atlas.themes[0]!;
+    await page.locator(`.pa-themes input[data-theme="${theme.id}"]`).uncheck();
+    expect(await page.locator('circle.pa-pt:visible').count()).toBe(194 - theme.size);
+
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map.png') });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a hostile title as text and never runs it', async () => {
+    const file = join(dir, 'hostile.html');
+    await writeFile(file, hostile.map().toHTML());
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    expect(await page.locator('img').count()).toBe(0);
+    const first = hostile.papers[0]!;
+    await page.locator(`circle[data-id="${first.id}"]`).dispatchEvent('click');
+    expect(await page.locator('.pa-detail b').first().textContent()).toBe(first.title);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.close();
+  });
+});

@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Atlas, agreement } from '../src/index.js';
+import check from '../fixtures/checkset/regularized-optimization.themes.json';
+import { buildBundled } from './helpers.js';
+
+let atlas: Atlas;
+
+beforeAll(async () => {
+  atlas = await buildBundled();
+});
+
+/** NMI/ARI of the atlas's themes against the hand-labelled check set. */
+function scoreAgainstCheckSet(a: Atlas): { nmi: number; ari: number; items: number } {
+  const truth: string[] = [];
+  const predicted: number[] = [];
+  for (const [name, ids] of Object.entries(check.themes)) {
+    for (const id of ids) {
+      truth.push(name);
+      predicted.push(a.themeOf(id).id);
+    }
+  }
+  return agreement(truth, predicted);
+}
+
+describe('themes on the bundled corpus', () => {
+  it('chooses k automatically and reports the silhouette of every candidate', () => {
+    const sel = atlas.kSelection;
+    expect(sel.method).toBe('silhouette');
+    expect(sel.scores.length).toBeGreaterThan(5);
+    const best = Math.max(...sel.scores.map((s) => s.silhouette));
+    expect(sel.scores.find((s) => s.k === sel.k)!.silhouette).toBe(best);
+    expect(atlas.themes).toHaveLength(sel.k);
+  });
+
+  it('assigns every paper to exactly one theme, largest theme first', () => {
+    const all = atlas.themes.flatMap((t) => t.paperIds);
+    expect(all).toHaveLength(194);
+    expect(new Set(all).size).toBe(194);
+    for (let i = 1; i < atlas.themes.length; i++) expect(atlas.themes[i - 1]!.size).toBeGreaterThanOrEqual(atlas.themes[i]!.size);
+    for (const t of atlas.themes) {
+      expect(t.size).toBe(t.paperIds.length);
+      expect(t.representative.length).toBeGreaterThan(0);
+      expect(t.representative.every((id) => t.paperIds.includes(id))).toBe(true);
+      expect(atlas.themeOf(t.paperIds[0]!).id).toBe(t.id);
+    }
+  });
+
+  it('agrees with the hand-labelled check set (NMI ≥ 0.7, ARI ≥ 0.45)', () => {
+    const score = scoreAgainstCheckSet(atlas);
+    expect(score.items).toBeGreaterThanOrEqual(60);
+    expect(score.nmi).toBeGreaterThanOrEqual(0.7);
+    expect(score.ari).toBeGreaterThanOrEqual(0.45);
+  });
+
+  it('names the themes a researcher expects to find', () => {
+    const named = (re: RegExp): boolean => atlas.themes.some((t) => re.test([t.label, ...t.keywords.slice(0, 6)].join(' | ')));
+    expect(named(/preference optimization|rlhf|dpo/u)).toBe(true);
+    expect(named(/bilevel/u)).toBe(true);
+    expect(named(/hyperparameter/u)).toBe(true);
+    expect(named(/optimal transport/u)).toBe(true);
+    expect(named(/sharpness|\bsam\b/u)).toBe(true);
+    expect(named(/second-order|hessian|newton/u)).toBe(true);
+    expect(named(/bayesian optimization/u)).toBe(true);
+    // The label itself, not just a keyword, for the clearest ones.
+    const labels = atlas.themes.map((t) => t.label);
+    expect(labels).toContain('preference optimization');
+    expect(labels).toContain('optimal transport');
+    expect(labels).toContain('bayesian optimization');
+  });
+
+  it('gives unique labels with keywords free of TeX, numbers and stop words', () => {
+    const labels = atlas.themes.map((t) => t.label);
+    expect(new Set(labels).size).toBe(labels.length);
+    for (const t of atlas.themes) {
+      expect(t.keywords.length).toBeGreaterThanOrEqual(5);
+      for (const k of t.keywords) {
+        expect(k).not.toMatch(/[$\\^_{}]|\b\d+\b/u);
+        expect(k).not.toMatch(/^(the|we|of|and|propose|method|paper|sigma)\b/u);
+      }
+    }
+  });
+
+  it('is reproducible: same seed, same themes, labels and coordinates', async () => {
+    const again = await buildBundled();
+    expect(again.themes).toEqual(atlas.themes);
+    expect(again.map().points).toEqual(atlas.map().points);
+  });
+
+  it('honours a given k and re-clusters one theme into sub-themes', async () => {
+    const eight = await buildBundled({ themes: { k: 8 } });
+    expect(eight.themes).toHaveLength(8);
+    expect(eight.kSelection.method).toBe('given');
+    const big = eight.themes[0]!;
+    const subs = await eight.subthemes(big.id, { k: 3 });
+    expect(subs).toHaveLength(3);
+    expect(subs.flatMap((s) => s.paperIds).sort()).toEqual([...big.paperIds].sort());
+  });
+
+  it('refit recomputes with new options', async () => {
+    const a = await buildBundled({ themes: { k: 6 } });
+    await a.refit({ themes: { k: 5 } });
+    expect(a.themes).toHaveLength(5);
+    expect(a.themes.flatMap((t) => t.paperIds)).toHaveLength(194);
+  });
+});
