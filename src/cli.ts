@@ -56,7 +56,10 @@ function print(json: boolean | undefined, data: unknown, text: () => string): vo
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
 }
 
-async function buildFrom(input: string | undefined, o: CommonOptions & { format?: CorpusFormat; seed?: number; k?: number | 'auto' }): Promise<Atlas> {
+async function buildFrom(
+  input: string | undefined,
+  o: CommonOptions & { format?: CorpusFormat; seed?: number; k?: number | 'auto'; cache?: boolean },
+): Promise<Atlas> {
   const corpus = input ? await readCorpus(input, o.format ? { format: o.format } : {}) : await loadBundledCorpus();
   for (const w of corpus.warnings) process.stderr.write(`warning: ${w.location.source} record ${w.location.record}: ${w.message}\n`);
   const progress = progressReporter(!o.json);
@@ -64,6 +67,7 @@ async function buildFrom(input: string | undefined, o: CommonOptions & { format?
     seed: o.seed ?? 42,
     embedder: embedderOptions(o),
     themes: { k: o.k ?? 'auto' },
+    ...(o.cache === false ? { cache: false as const } : {}),
     onProgress: progress.onProgress,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
   };
@@ -136,8 +140,9 @@ export function makeProgram(): Command {
       .option('--out <dir>', 'directory to save the atlas in', DEFAULT_DIR)
       .option('--seed <n>', 'random seed', positiveInt('--seed'), 42)
       .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
-      .option('--recall', 'also measure HNSW recall@10 against exact search'),
-  ).action(async (input: string | undefined, o: CommonOptions & { format?: CorpusFormat; out: string; seed: number; k: number | 'auto'; recall?: boolean }) => {
+      .option('--recall', 'also measure HNSW recall@10 against exact search')
+      .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
+  ).action(async (input: string | undefined, o: CommonOptions & { format?: CorpusFormat; out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const s = { ...summary(atlas), savedTo: resolve(o.out), ...(o.recall ? { recall: atlas.recall(10) } : {}) };

@@ -116,7 +116,10 @@ export async function* splitLines(chunks: AsyncIterable<string>, source: string)
     carried = rest.length;
     for (const text of complete.split(/\r\n|\n|\r/u)) yield { text, line: ++line };
   }
-  let last = carry.join('');
-  if (last.endsWith('\r')) last = last.slice(0, -1);
-  if (last) yield { text: last, line: ++line };
+  const rest = carry.join('');
+  if (rest) {
+    const lines = rest.split(/\r\n|\n|\r/u);
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (const text of lines) yield { text, line: ++line };
+  }
 }

@@ -89,6 +89,31 @@ export function sniffFormat(head: string): CorpusFormat {
   return 'page';
 }
 
+/**
+ * Runs a parsing pipeline whose last stage feeds records to the builder. A record the builder
+ * rejects is rethrown as itself: left to `pipeline`, it would surface as a bare AbortError.
+ */
+async function runPipeline(
+  stages: unknown[],
+  builder: CorpusBuilder,
+  unpack: (item: unknown) => [unknown, { line?: number }],
+): Promise<void> {
+  let rejected: CorpusError | undefined;
+  const sink = async (items: AsyncIterable<unknown>): Promise<void> => {
+    try {
+      for await (const item of items) builder.add(...unpack(item));
+    } catch (err) {
+      if (err instanceof CorpusError) rejected = err;
+      throw err;
+    }
+  };
+  try {
+    await (pipeline as (...args: unknown[]) => Promise<void>)(...stages, sink);
+  } catch (err) {
+    throw rejected ?? err;
+  }
+}
+
 type Reader = (
   text: AsyncIterable<string>,
   builder: CorpusBuilder,
@@ -159,10 +184,7 @@ const readJson: Reader = async (text, builder, source, opts) => {
   if (opts.jsonKey) stages.push(Pick.pick({ filter: opts.jsonKey }));
   stages.push(StreamArray.streamArray());
   try {
-    const sink = async (items: AsyncIterable<unknown>): Promise<void> => {
-      for await (const item of items) builder.add((item as { value: unknown }).value);
-    };
-    await (pipeline as (...args: unknown[]) => Promise<void>)(Readable.from(counted()), ...stages, sink);
+    await runPipeline([Readable.from(counted()), ...stages], builder, (item) => [(item as { value: unknown }).value, {}]);
   } catch (err) {
     if (err instanceof CorpusError) throw err;
     const msg = (err as Error).message ?? String(err);
@@ -185,13 +207,11 @@ function csvReader(delimiter: ',' | '\t'): Reader {
       quote: delimiter === '\t' ? null : '"',
       max_record_size: 16 * 1024 * 1024,
     });
-    const sink = async (rows: AsyncIterable<unknown>): Promise<void> => {
-      for await (const row of rows as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        builder.add(row.record, { line: row.info.lines });
-      }
-    };
     try {
-      await (pipeline as (...args: unknown[]) => Promise<void>)(Readable.from(text), parser, sink);
+      await runPipeline([Readable.from(text), parser], builder, (row) => {
+        const r = row as { record: Record<string, string>; info: { lines: number } };
+        return [r.record, { line: r.info.lines }];
+      });
     } catch (err) {
       if (err instanceof CsvError) {
         const e = err as CsvError & { lines?: number };

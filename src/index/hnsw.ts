@@ -65,7 +65,8 @@ export class VectorIndex {
     const index = new hnswlib.HierarchicalNSW('ip', dims);
     await index.readIndex(file);
     const out = new VectorIndex(index, dims, params);
-    for (const label of deleted) out.remove(label);
+    // hnswlib stores delete marks in the file; re-marking would throw, so only the set is restored.
+    for (const label of deleted) out.deleted.add(label);
     return out;
   }
 

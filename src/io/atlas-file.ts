@@ -125,9 +125,21 @@ export async function writeAtlas(dir: string, state: AtlasState, index: VectorIn
   await writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
   const keep = new Set([MANIFEST, papers.name, vectors.name, indexRef.name, ...(lexical ? [lexical.name] : [])]);
   for (const name of await readdir(dir)) {
-    if (!keep.has(name) && /^(papers|vectors|index|lexical)-[0-9a-f]{16}\.(jsonl|f32|hnsw|json)$/u.test(name)) {
-      await rm(join(dir, name), { force: true });
-    }
+    const stale =
+      (!keep.has(name) && /^(papers|vectors|index|lexical)-[0-9a-f]{16}\.(jsonl|f32|hnsw|json)$/u.test(name)) || isOrphanTemp(name);
+    if (stale) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** A temp file left by a writer that died (its pid no longer runs); a live writer's temp files are kept. */
+function isOrphanTemp(name: string): boolean {
+  const m = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/u.exec(name);
+  if (!m) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
