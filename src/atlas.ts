@@ -39,6 +39,8 @@ export interface EmbedderInfo {
   kind: 'transformer' | 'lexical' | 'custom';
   /** For transformer models: where the model files came from. */
   resolution?: ModelResolution;
+  /** For transformer models: how texts become vectors, restored when a saved atlas embeds queries. */
+  settings?: { pooling: 'mean'; long: 'chunk' | 'truncate'; maxTokens: number };
 }
 
 export type BuildStage = 'embed' | 'index' | 'layout' | 'cluster' | 'label';
@@ -98,6 +100,8 @@ function checkK(k: number): void {
  */
 export class Atlas {
   private embedderInstance: Embedder | undefined;
+  /** The disk-cached embedder of a build, for theme labels: their candidate phrases repeat across rebuilds. */
+  private labelEmbedder: Embedder | undefined;
   private readonly rowOf = new Map<string, number>();
   private umapModel: { transform(x: number[][]): number[][] } | undefined;
 
@@ -155,6 +159,7 @@ export class Atlas {
       ...(embedder instanceof LexicalEmbedder ? { lexicalModel: embedder.toJSON() } : {}),
     };
     const atlas = new Atlas(state, index, embedder);
+    atlas.labelEmbedder = cached;
     await atlas.fitThemes(progress, opts.signal);
     return atlas;
   }
@@ -388,7 +393,7 @@ export class Atlas {
   }
 
   private async nameThemes(rows: number[], assignments: number[], centroids: Float32Array[]): Promise<Theme[]> {
-    const embedder = await this.ensureEmbedder();
+    const embedder = this.labelEmbedder ?? (await this.ensureEmbedder());
     const texts = rows.map((r) => Corpus.textOf(this.state.papers[r]!));
     const labels = await labelThemes(texts, assignments, centroids, embedder, this.state.options.labels);
     return centroids.map((centroid, t) => {
@@ -445,6 +450,10 @@ export class Atlas {
     const opts: TransformersEmbedderOptions = { ...(given && !('embed' in given) ? given : {}) };
     const model = saved.resolution?.model;
     if (model) opts.model = model;
+    if (saved.settings) {
+      opts.long = saved.settings.long;
+      opts.maxTokens = saved.settings.maxTokens;
+    }
     const embedder = await TransformersEmbedder.create(opts);
     if (embedder.id !== saved.id) {
       throw new ModelError(`this atlas was built with ${saved.id}; the model found now is ${embedder.id}. Rebuild the atlas or point modelDir at the original model.`);
@@ -489,7 +498,7 @@ async function createEmbedder(
   if (given && 'embed' in given) return { embedder: given, info: { id: given.id, dims: given.dims, kind: given instanceof LexicalEmbedder ? 'lexical' : 'custom' } };
   try {
     const t = await TransformersEmbedder.create(given ?? {});
-    return { embedder: t, info: { id: t.id, dims: t.dims, kind: 'transformer', resolution: t.resolution } };
+    return { embedder: t, info: { id: t.id, dims: t.dims, kind: 'transformer', resolution: t.resolution, settings: t.settings } };
   } catch (err) {
     if (!(err instanceof ModelError) || given?.fallback === false) throw err;
     const lex = LexicalEmbedder.fit(texts);

@@ -11,6 +11,7 @@ import { writeFileAtomic } from './io/atomic.js';
 import type { TransformersEmbedderOptions } from './embed/transformers.js';
 
 const DEFAULT_DIR = 'atlas';
+const ATLAS_OPTION = ['--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'] as const;
 
 interface CommonOptions {
   json?: boolean;
@@ -167,7 +168,7 @@ export function makeProgram(): Command {
       .description('papers related to a paper (id, exact title or unique title prefix)')
       .argument('<paper>', 'paper id or title')
       .option('--k <n>', 'number of results', positiveInt('--k'), 10)
-      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+      .option(...ATLAS_OPTION),
   ).action(async (paper: string, o: CommonOptions & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     const p = atlas.paper(paper);
@@ -181,7 +182,7 @@ export function makeProgram(): Command {
       .description('papers about a free-text query')
       .argument('<text>', 'query')
       .option('--k <n>', 'number of results', positiveInt('--k'), 10)
-      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+      .option(...ATLAS_OPTION),
   ).action(async (text: string, o: CommonOptions & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     const rows = await atlas.search(text, { k: o.k });
@@ -194,7 +195,7 @@ export function makeProgram(): Command {
       .description('list themes; with --k or --seed, re-cluster first')
       .option('--k <k>', 'number of themes, or auto', kOption)
       .option('--seed <n>', 'random seed for re-clustering', positiveInt('--seed'))
-      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+      .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     if (o.k !== undefined || o.seed !== undefined) await atlas.refit({ ...(o.k !== undefined ? { themes: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
@@ -210,7 +211,7 @@ export function makeProgram(): Command {
       .addOption(new Option('--format <format>', 'output format').choices(['svg', 'html', 'vega']).default('html'))
       .option('--out <file>', 'output file (default: map.<format> in the current directory)')
       .option('--title <title>', 'title shown on the map')
-      .option('--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'),
+      .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { format: 'svg' | 'html' | 'vega'; out?: string; title?: string; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     const map = atlas.map(o.title ? { title: o.title } : {});

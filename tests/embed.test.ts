@@ -29,7 +29,7 @@ const norm = (v: Float32Array): number => Math.sqrt(dot(v, v));
 
 describe('TransformersEmbedder on the real model', () => {
   it('is all-MiniLM-L6-v2 with 384 dimensions, found in the local cache', () => {
-    expect(model.id).toMatch(/^Xenova\/all-MiniLM-L6-v2@[0-9a-f]{12}$/u);
+    expect(model.id).toMatch(/^Xenova\/all-MiniLM-L6-v2@[0-9a-f]{12}\+mean\+chunk256$/u);
     expect(model.dims).toBe(384);
     expect(model.resolution.source).toMatch(/cache|directory|package/u);
   });
@@ -159,6 +159,16 @@ describe('embedding cache', () => {
     changed[5] = `${changed[5]} An extra sentence.`;
     await cached.embed(changed);
     expect(cached.lastStats).toEqual({ hits: 7, computed: 1 });
+  });
+
+  it('keeps vectors of different settings apart', async () => {
+    const cache = new EmbeddingCache(await tempDir());
+    const truncating = await TransformersEmbedder.create({ offline: true, long: 'truncate' });
+    expect(truncating.id).not.toBe(model.id);
+    const long = Corpus.textOf(corpus.papers.find((p) => model.countTokens(Corpus.textOf(p)) > 300)!);
+    const [a] = await new CachedEmbedder(model, cache).embed([long]);
+    const [b] = await new CachedEmbedder(truncating, cache).embed([long]);
+    expect(dot(a!, b!)).toBeLessThan(0.9999);
   });
 
   it('ignores a corrupted cache file and says why', async () => {

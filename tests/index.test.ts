@@ -45,23 +45,19 @@ describe('related and search on the bundled corpus', () => {
     expect(atlas.paper(p.id).id).toBe(p.id);
     expect(atlas.paper(p.title.toUpperCase()).id).toBe(p.id);
     expect(atlas.paper('Adam: A Method').title).toBe('Adam: A Method for Stochastic Optimization');
-    const ambiguous = (() => {
+    const lookupError = (q: string): PaperLookupError => {
       try {
-        atlas.paper('On penalty');
+        atlas.paper(q);
       } catch (e) {
-        return e;
+        return e as PaperLookupError;
       }
-    })() as PaperLookupError;
+      throw new Error(`"${q}" unexpectedly matched one paper`);
+    };
+    const ambiguous = lookupError('On penalty');
     expect(ambiguous).toBeInstanceOf(PaperLookupError);
     expect(ambiguous.code).toBe('E_AMBIGUOUS_PAPER');
     expect(ambiguous.candidates).toHaveLength(2);
-    const unknown = (() => {
-      try {
-        atlas.paper('bilevel penalty nonsense zzz');
-      } catch (e) {
-        return e;
-      }
-    })() as PaperLookupError;
+    const unknown = lookupError('bilevel penalty nonsense zzz');
     expect(unknown.code).toBe('E_UNKNOWN_PAPER');
     expect(unknown.candidates.some((c) => c.includes('bilevel'))).toBe(true);
   });

@@ -126,9 +126,10 @@ interface TensorLike {
  * Sentence embeddings from a local transformer through @xenova/transformers: mean pooling over the
  * attention mask, L2-normalised.
  *
- * Each window runs through the model on its own: the int8 model quantizes activations per call, so
- * padding a text into a batch with others would change its vector. Run alone, a paper's vector
- * depends only on its text, which is what makes the embedding cache and byte-identical rebuilds sound.
+ * Each window runs through the model on its own, not in padded batches: measured in bench/embed.ts,
+ * padded batches of 16 (sorted by length) ran at 0.84× the speed on CPU and moved vectors by up to
+ * 1e-8; one text per call is faster here and makes a paper's vector a function of its text alone,
+ * which is what the embedding cache and byte-identical rebuilds rely on.
  */
 export class TransformersEmbedder implements Embedder {
   private constructor(
@@ -156,7 +157,10 @@ export class TransformersEmbedder implements Embedder {
     const config = (model as unknown as { config: { hidden_size?: number } }).config;
     const dims = config.hidden_size;
     if (!dims) throw new ModelError(`${resolution.path}/config.json has no hidden_size`, resolution.tried);
-    const id = `${resolution.model}@${weightsHash.slice(0, 12)}`;
+    const long = opts.long ?? 'chunk';
+    if (long !== 'chunk' && long !== 'truncate') throw new ModelError(`long must be "chunk" or "truncate", got "${long}"`);
+    // Everything that changes a vector is in the id, so caches and saved atlases never mix settings.
+    const id = `${resolution.model}@${weightsHash.slice(0, 12)}+mean+${long}${maxTokens}`;
     const special = (token: string): number => {
       const ids = tokenizer.encode(token, null, { add_special_tokens: false });
       if (ids.length !== 1) throw new ModelError(`tokenizer has no ${token} token`, resolution.tried);
@@ -169,7 +173,7 @@ export class TransformersEmbedder implements Embedder {
       tokenizer,
       model,
       maxTokens,
-      opts.long ?? 'chunk',
+      long,
       special('[CLS]'),
       special('[SEP]'),
     );
@@ -180,9 +184,19 @@ export class TransformersEmbedder implements Embedder {
     return embedder;
   }
 
+  /** The settings that shape vectors besides the weights: pooling, long-text handling, window. */
+  get settings(): { pooling: 'mean'; long: 'chunk' | 'truncate'; maxTokens: number } {
+    return { pooling: 'mean', long: this.long, maxTokens: this.maxTokens };
+  }
+
   /** Token count of a text without special tokens. */
   countTokens(text: string): number {
-    return this.tokenizer.encode(text, null, { add_special_tokens: false }).length;
+    return this.countTokensIds(text).length;
+  }
+
+  /** Token ids of a text without special tokens (what the model sees between [CLS] and [SEP]). */
+  countTokensIds(text: string): number[] {
+    return this.tokenizer.encode(text, null, { add_special_tokens: false });
   }
 
   async embed(texts: readonly string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {

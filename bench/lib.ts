@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import seedrandom from 'seedrandom';
+import { normalizeInPlace } from '../src/embed/embedder.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const RESULTS = join(ROOT, 'bench/results');
+export const QUICK = process.argv.includes('--quick');
+const run = promisify(execFile);
+
+export interface BenchResult {
+  name: string;
+  quick: boolean;
+  date: string;
+  machine: { cpus: number; model: string; memGiB: number; node: string };
+  rows: Record<string, unknown>[];
+  /** Headline ratios: > 1 means paper-atlas is slower / uses more than the peer. */
+  ratios: Record<string, number>;
+  notes: string[];
+}
+
+export async function saveResult(name: string, rows: Record<string, unknown>[], ratios: Record<string, number>, notes: string[]): Promise<BenchResult> {
+  const result: BenchResult = {
+    name,
+    quick: QUICK,
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    rows,
+    ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+    notes,
+  };
+  await mkdir(RESULTS, { recursive: true });
+  await writeFileAtomic(join(RESULTS, `${name}${QUICK ? '.quick' : ''}.json`), `${JSON.stringify(result, null, 1)}\n`);
+  console.log(`\n== ${name} ==`);
+  console.table(rows);
+  for (const [k, v] of Object.entries(result.ratios)) console.log(`  ${k}: ${v}`);
+  for (const n of notes) console.log(`  note: ${n}`);
+  return result;
+}
+
+export function seconds(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+/** Peak resident set size of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/**
+ * Unit vectors in `clusters` Gaussian blobs: closer to real embeddings than uniform noise (which has
+ * no neighbourhood structure at all), and deterministic for a seed.
+ */
+export function syntheticVectors(n: number, dims: number, seed: string, clusters = 50, spread = 0.6): Float32Array[] {
+  const rng = seedrandom(seed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const centers = Array.from({ length: clusters }, () => normalizeInPlace(Float32Array.from({ length: dims }, gauss)));
+  return Array.from({ length: n }, () => {
+    const c = centers[Math.floor(rng() * clusters)]!;
+    return normalizeInPlace(Float32Array.from(c, (x) => x + (spread / Math.sqrt(dims)) * gauss()));
+  });
+}
+
+export async function writeVectors(file: string, vectors: Float32Array[]): Promise<void> {
+  const dims = vectors[0]!.length;
+  const flat = new Float32Array(vectors.length * dims);
+  vectors.forEach((v, i) => flat.set(v, i * dims));
+  await writeFile(file, new Uint8Array(flat.buffer));
+}
+
+const VENV = join(ROOT, '.cache/venv-bench');
+const PY_PACKAGES = ['numpy', 'scikit-learn', 'umap-learn', 'hdbscan', 'hnswlib', 'pandas', 'tqdm', 'plotly', 'pyyaml'];
+
+/** The peers' virtualenv (created on first use, never a system-wide install). Returns its python. */
+export async function benchPython(): Promise<string> {
+  const python = join(VENV, 'bin/python');
+  if (!existsSync(python)) {
+    console.error('creating the Python peers virtualenv in .cache/venv-bench (first run only)...');
+    await run('python3', ['-m', 'venv', VENV]);
+    await run(join(VENV, 'bin/pip'), ['install', '--quiet', ...PY_PACKAGES], { maxBuffer: 64 << 20 });
+    // BERTopic without its sentence-transformers/torch dependency: embeddings are passed in.
+    await run(join(VENV, 'bin/pip'), ['install', '--quiet', '--no-deps', 'bertopic'], { maxBuffer: 64 << 20 });
+  }
+  return python;
+}
+
+/** Runs one command of bench/peers.py and parses its JSON answer. */
+export async function peer<T>(command: string, args: (string | number)[]): Promise<T> {
+  const python = await benchPython();
+  const env = { ...process.env };
+  // Threads are pinned alike on both sides for a fair ratio; see bench/README.md.
+  const { stdout } = await run(python, [join(ROOT, 'bench/peers.py'), command, ...args.map(String)], { maxBuffer: 256 << 20, env });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run bench [-- --quick] [names...]`: runs the benchmarks one after another, each in its own
+ * process, then writes bench/results/summary(.quick).md from their JSON results.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { QUICK, RESULTS, ROOT, type BenchResult } from './lib.js';
+
+const ALL = ['embed', 'index', 'kmeans', 'umap', 'themes', 'e2e', 'scaling'];
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const names = chosen.length ? chosen : ALL;
+const unknown = names.filter((n) => !ALL.includes(n));
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${ALL.join(', ')}`);
+  process.exit(2);
+}
+
+const failed: string[] = [];
+for (const name of names) {
+  console.error(`\n### bench/${name}.ts${QUICK ? ' --quick' : ''}`);
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, `bench/${name}.ts`), ...(QUICK ? ['--quick'] : [])], {
+      cwd: ROOT,
+      maxBuffer: 64 << 20,
+    });
+    process.stdout.write(stdout);
+  } catch (err) {
+    failed.push(name);
+    console.error(`bench/${name}.ts failed: ${(err as { stderr?: string }).stderr ?? err}`);
+  }
+}
+
+const lines = [`# Benchmark results${QUICK ? ' (quick smoke pass)' : ''}`, ''];
+for (const name of names) {
+  let r: BenchResult;
+  try {
+    r = JSON.parse(await readFile(join(RESULTS, `${name}${QUICK ? '.quick' : ''}.json`), 'utf8')) as BenchResult;
+  } catch {
+    continue;
+  }
+  lines.push(`## ${name}`, '', `${r.date}, ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}`, '');
+  const cols = [...new Set(r.rows.flatMap((row) => Object.keys(row)))];
+  lines.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
+  for (const row of r.rows) lines.push(`| ${cols.map((c) => String(row[c] ?? '')).join(' | ')} |`);
+  lines.push('', ...Object.entries(r.ratios).map(([k, v]) => `- **${k}**: ${v}`), ...r.notes.map((n) => `- ${n}`), '');
+}
+await writeFileAtomic(join(RESULTS, `summary${QUICK ? '.quick' : ''}.md`), `${lines.join('\n')}\n`);
+console.error(`\nwrote ${join(RESULTS, `summary${QUICK ? '.quick' : ''}.md`)}`);
+// Benchmarks report; they never fail on timing. A benchmark that crashed is an error, though.
+process.exitCode = failed.length ? 1 : 0;

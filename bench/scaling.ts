@@ -1,0 +1,70 @@
+/**
+ * Scaling: time and peak memory of each stage at growing n (each n in its own process, so peak RSS
+ * is that n's), on clustered synthetic 384-d vectors; a log-log slope per stage, extrapolated to 100k.
+ * Embedding is linear by construction (one text per model call): its line uses the measured rate.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { clusterPapers } from '../src/cluster/themes.js';
+import { VectorIndex } from '../src/index/hnsw.js';
+import { peakRssMiB, QUICK, ROOT, saveResult, seconds, syntheticVectors } from './lib.js';
+
+const child = process.argv.indexOf('--child');
+if (child !== -1) {
+  const n = Number(process.argv[child + 1]);
+  const vectors = syntheticVectors(n, 384, `scaling-${n}`);
+  const out: Record<string, number> = { n };
+  let t = performance.now();
+  VectorIndex.build(vectors, 384);
+  out.index_s = seconds(t);
+  let stage = '';
+  let last = performance.now();
+  t = last;
+  await clusterPapers(vectors, 42, { k: 'auto' }, (s) => {
+    const now = performance.now();
+    if (stage && stage !== s) {
+      out[`${stage}_s`] = (out[`${stage}_s`] ?? 0) + (now - last) / 1000;
+      last = now;
+    }
+    stage = s;
+  });
+  out[`${stage}_s`] = (out[`${stage}_s`] ?? 0) + (performance.now() - last) / 1000;
+  out.peak_rss_mib = peakRssMiB();
+  console.log(JSON.stringify(out));
+  process.exit(0);
+}
+
+const sizes = QUICK ? [500, 1000] : [1000, 2000, 5000, 10_000];
+const rows: Record<string, number>[] = [];
+for (const n of sizes) {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/scaling.ts'), '--child', String(n)], { maxBuffer: 16 << 20, timeout: 3_600_000 });
+  rows.push(JSON.parse(stdout.trim().split('\n').pop()!));
+  console.error(JSON.stringify(rows[rows.length - 1]));
+}
+/** Least-squares slope of log(y) on log(x): 1 is linear, 2 quadratic. */
+function slope(xs: number[], ys: number[]): number {
+  const lx = xs.map(Math.log);
+  const ly = ys.map((y) => Math.log(Math.max(y, 1e-6)));
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
+  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  let num = 0;
+  let den = 0;
+  lx.forEach((x, i) => {
+    num += (x - mx) * (ly[i]! - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
+const ns = rows.map((r) => r.n!);
+const ratios: Record<string, number> = {};
+const notes: string[] = [];
+const last = rows[rows.length - 1]!;
+for (const key of ['index_s', 'layout_s', 'cluster_s', 'peak_rss_mib']) {
+  const s = slope(ns, rows.map((r) => r[key] ?? 0));
+  ratios[`slope_${key}`] = s;
+  const at100k = (last[key] ?? 0) * (100_000 / last.n!) ** s;
+  notes.push(`${key}: grows as n^${s.toFixed(2)}; extrapolated to 100k: ${key === 'peak_rss_mib' ? `${Math.round(at100k)} MiB` : `${Math.round(at100k)} s`}`);
+}
+notes.push('embedding: linear (one model call per text); at the bench/embed.ts rate of ~23 papers/s, 100k abstracts take ~75 min once, then come from the cache');
+await saveResult('scaling', rows, ratios, notes);
