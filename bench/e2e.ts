@@ -38,7 +38,7 @@ async function timedBuild(corpus: Corpus, cache: string): Promise<Record<string,
   };
   await Atlas.build(corpus, { seed: 42, cache, onProgress, onWarning: () => undefined });
   stages[stage] = (stages[stage] ?? 0) + (performance.now() - last) / 1000;
-  return { total_s: seconds(start), ...Object.fromEntries(Object.entries(stages).map(([k, v]) => [`${k}_s`, +v.toFixed(2)])) };
+  return { total_s: +seconds(start).toFixed(2), ...Object.fromEntries(Object.entries(stages).map(([k, v]) => [`${k}_s`, +v.toFixed(2)])) };
 }
 
 const rows: Record<string, unknown>[] = [];

@@ -34,7 +34,8 @@ for (const name of names) {
 }
 
 const lines = [`# Benchmark results${QUICK ? ' (quick smoke pass)' : ''}`, ''];
-for (const name of names) {
+// The summary covers every result on disk, so re-running one benchmark keeps the others' rows.
+for (const name of ALL) {
   let r: BenchResult;
   try {
     r = JSON.parse(await readFile(join(RESULTS, `${name}${QUICK ? '.quick' : ''}.json`), 'utf8')) as BenchResult;

@@ -31,6 +31,7 @@ if (child !== -1) {
   });
   out[`${stage}_s`] = (out[`${stage}_s`] ?? 0) + (performance.now() - last) / 1000;
   out.peak_rss_mib = peakRssMiB();
+  for (const k of Object.keys(out)) if (k.endsWith('_s')) out[k] = +out[k]!.toFixed(2);
   console.log(JSON.stringify(out));
   process.exit(0);
 }

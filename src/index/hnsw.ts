@@ -106,12 +106,18 @@ export class VectorIndex {
     const available = this.size - (exclude ? [...exclude].filter((l) => !this.deleted.has(l)).length : 0);
     const want = Math.min(k, Math.max(available, 0));
     if (want <= 0) return [];
-    this.index.setEf(Math.max(this.params.efSearch, 2 * want));
-    const filter = exclude?.size ? (label: number) => !exclude.has(label) : undefined;
-    const res = this.index.searchKnn(Array.from(query), want, filter);
+    // A few excluded labels (the query paper itself) are cheaper to over-fetch and drop than to
+    // filter: hnswlib-node calls a JS filter once per visited node (measured 2-3× slower queries).
+    const overFetch = exclude && exclude.size <= 16;
+    const ask = overFetch ? Math.min(want + exclude.size, this.size) : want;
+    this.index.setEf(Math.max(this.params.efSearch, 2 * ask));
+    const filter = exclude?.size && !overFetch ? (label: number) => !exclude.has(label) : undefined;
+    const res = this.index.searchKnn(Array.from(query), ask, filter);
     return res.neighbors
       .map((label, i) => ({ label, score: clampScore(1 - res.distances[i]!) }))
-      .sort((a, b) => b.score - a.score || a.label - b.label);
+      .filter((h) => !overFetch || !exclude.has(h.label))
+      .sort((a, b) => b.score - a.score || a.label - b.label)
+      .slice(0, want);
   }
 }
 
