@@ -9,9 +9,11 @@ export interface ClusterOptions {
   /** Range searched when `k` is `'auto'` (default from 4 to ~2·√(n/2), at most 30). */
   kRange?: [number, number];
   /**
-   * Space k-means runs in. `'umap'` (default): a 5-d UMAP of the embeddings, which separates dense
-   * topical groups that k-means on raw 384-d vectors blurs (measured in bench/themes.ts: higher NMI
-   * against the hand-labelled check set). `'embedding'`: the unit vectors themselves.
+   * Space k-means runs in. `'umap'` (default): a 5-d UMAP of the embeddings. Measured in
+   * bench/themes.ts on the bundled corpus: at the same k both spaces agree with the hand-labelled
+   * check set about equally (NMI 0.82), but only in UMAP space does the silhouette pick a sensible k
+   * (17-20); on raw 384-d vectors silhouettes are flat (~0.03) and pick k = 4 (NMI 0.43).
+   * `'embedding'`: the unit vectors themselves, best with a given `k`.
    */
   space?: 'umap' | 'embedding';
   /** UMAP settings; `clusterDims` is the dimension of the clustering space (default 5). */
