@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, agreement } from '../src/index.js';
+import { acronymDefinitions } from '../src/label/ctfidf.js';
 import check from '../fixtures/checkset/regularized-optimization.themes.json';
 import { buildBundled } from './helpers.js';
 
@@ -66,6 +67,16 @@ describe('themes on the bundled corpus', () => {
     expect(labels).toContain('preference optimization');
     expect(labels).toContain('optimal transport');
     expect(labels).toContain('bayesian optimization');
+    // "SAM" in the abstracts is expanded from its definition, "sharpness-aware minimization (SAM)".
+    expect(labels).toContain('sharpness-aware minimization');
+  });
+
+  it('expands acronyms from their definitions in the abstracts', () => {
+    const defs = acronymDefinitions([
+      'We revisit sharpness-aware minimization (SAM) and Direct Preference Optimization (DPO).',
+      'Optimal transport (OT) is studied; see also optimal transport (OT).',
+    ]);
+    expect(Object.fromEntries(defs)).toEqual({ sam: 'sharpness-aware minimization', dpo: 'direct preference optimization', ot: 'optimal transport' });
   });
 
   it('gives unique labels with keywords free of TeX, numbers and stop words', () => {
