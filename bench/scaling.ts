@@ -1,5 +1,5 @@
 /**
- * Scaling: time and peak memory of each stage at growing n (each n in its own process, so peak RSS
+ * Scaling: time and peak memory of each stage at growing n (1k to 20k) (each n in its own process, so peak RSS
  * is that n's), on clustered synthetic 384-d vectors; a log-log slope per stage, extrapolated to 100k.
  * Embedding is linear by construction (one text per model call): its line uses the measured rate.
  */
@@ -36,7 +36,7 @@ if (child !== -1) {
   process.exit(0);
 }
 
-const sizes = QUICK ? [500, 1000] : [1000, 2000, 5000, 10_000];
+const sizes = QUICK ? [500, 1000] : [1000, 2000, 5000, 10_000, 20_000];
 const rows: Record<string, number>[] = [];
 for (const n of sizes) {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/scaling.ts'), '--child', String(n)], { maxBuffer: 16 << 20, timeout: 3_600_000 });

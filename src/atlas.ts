@@ -133,7 +133,7 @@ export class Atlas {
       ...(opts.signal ? { signal: opts.signal } : {}),
       onProgress: (p) => progress?.({ stage: 'embed', done: p.done, total: p.total, rate: p.papersPerSecond }),
     });
-    if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache ignored: ${cached.cache.lastProblem}`);
+    if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
     opts.signal?.throwIfAborted();
 
     progress?.({ stage: 'index', done: 0, total: vectors.length });

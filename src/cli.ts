@@ -114,6 +114,9 @@ function summaryText(s: Record<string, unknown>, atlas: Atlas): string {
   ].join('\n');
 }
 
+const recallText = (r: { recall: number; worst: number; queries: number } | undefined): string =>
+  r ? `recall@10: ${(r.recall * 100).toFixed(2)}% over ${r.queries} queries (worst ${(r.worst * 100).toFixed(0)}%)\n` : '';
+
 const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)) }));
 const neighborText = (rows: Neighbor[]): string =>
   rows.map((n, i) => `${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
@@ -146,8 +149,9 @@ export function makeProgram(): Command {
   ).action(async (input: string | undefined, o: CommonOptions & { format?: CorpusFormat; out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
-    const s = { ...summary(atlas), savedTo: resolve(o.out), ...(o.recall ? { recall: atlas.recall(10) } : {}) };
-    print(o.json, s, () => `${summaryText(s, atlas)}\n${o.recall ? `recall@10: ${(atlas.recall(10).recall * 100).toFixed(2)}%\n` : ''}saved to ${resolve(o.out)}`);
+    const recall = o.recall ? atlas.recall(10) : undefined;
+    const s = { ...summary(atlas), savedTo: resolve(o.out), ...(recall ? { recall } : {}) };
+    print(o.json, s, () => `${summaryText(s, atlas)}\n${recallText(recall)}saved to ${resolve(o.out)}`);
   });
 
   common(
@@ -158,8 +162,9 @@ export function makeProgram(): Command {
       .option('--recall', 'measure HNSW recall@10 against exact search'),
   ).action(async (dir: string, o: CommonOptions & { recall?: boolean }) => {
     const atlas = await Atlas.load(dir, { embedder: embedderOptions(o) });
-    const s = { ...summary(atlas), ...(o.recall ? { recall: atlas.recall(10) } : {}) };
-    print(o.json, s, () => `${summaryText(s, atlas)}${o.recall ? `\nrecall@10: ${((s.recall as { recall: number }).recall * 100).toFixed(2)}%` : ''}`);
+    const recall = o.recall ? atlas.recall(10) : undefined;
+    const s = { ...summary(atlas), ...(recall ? { recall } : {}) };
+    print(o.json, s, () => `${summaryText(s, atlas)}\n${recallText(recall)}`.trimEnd());
   });
 
   common(

@@ -171,6 +171,16 @@ describe('embedding cache', () => {
     expect(dot(a!, b!)).toBeLessThan(0.9999);
   });
 
+  it('still embeds when the cache cannot be written, and says why', async () => {
+    const dir = await tempDir();
+    const blocker = join(dir, 'not-a-dir');
+    await writeFile(blocker, 'a file where the cache directory should be');
+    const cache = new EmbeddingCache(blocker);
+    const [v] = await new CachedEmbedder(model, cache).embed(['one text']);
+    expect(v).toHaveLength(384);
+    expect(cache.lastProblem).toMatch(/could not write/u);
+  });
+
   it('ignores a corrupted cache file and says why', async () => {
     const cache = new EmbeddingCache(await tempDir());
     const cached = new CachedEmbedder(model, cache);

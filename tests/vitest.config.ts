@@ -6,6 +6,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     // Native addons (hnswlib, onnxruntime) are happiest in child processes, not worker threads.
     pool: 'forks',
     maxWorkers: 2,

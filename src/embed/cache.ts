@@ -118,7 +118,12 @@ export class CachedEmbedder implements Embedder {
         },
       );
       missing.forEach((k, i) => stored.set(k, vectors[i]!));
-      await this.cache.store(this.inner, stored);
+      try {
+        await this.cache.store(this.inner, stored);
+      } catch (err) {
+        // A read-only or full cache directory costs the next run time, not this run its result.
+        this.cache.lastProblem = `could not write ${this.cache.fileFor(this.inner.id)}: ${(err as Error).message}`;
+      }
     }
     this.lastStats = { hits, computed: missing.length };
     return keys.map((k) => stored.get(k)!.slice());
