@@ -14,7 +14,7 @@ import { peakRssMiB, QUICK, saveResult, seconds } from './lib.js';
 const corpus = await loadBundledCorpus();
 const texts = corpus.papers.slice(0, QUICK ? 40 : undefined).map(Corpus.textOf);
 const embedder = await TransformersEmbedder.create({ offline: true, long: 'truncate' });
-const tokenIds = texts.map((t) => [101, ...embedder.countTokensIds(t).slice(0, 254), 102]);
+const tokenIds = texts.map((t) => [101, ...embedder.tokenIds(t).slice(0, 254), 102]);
 const tokens = tokenIds.reduce((s, ids) => s + ids.length, 0);
 
 // Warm both paths once so neither pays first-call allocation in the timed region.

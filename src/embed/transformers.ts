@@ -191,11 +191,11 @@ export class TransformersEmbedder implements Embedder {
 
   /** Token count of a text without special tokens. */
   countTokens(text: string): number {
-    return this.countTokensIds(text).length;
+    return this.tokenIds(text).length;
   }
 
   /** Token ids of a text without special tokens (what the model sees between [CLS] and [SEP]). */
-  countTokensIds(text: string): number[] {
+  tokenIds(text: string): number[] {
     return this.tokenizer.encode(text, null, { add_special_tokens: false });
   }
 
@@ -212,22 +212,22 @@ export class TransformersEmbedder implements Embedder {
 
   private async embedOne(text: string): Promise<Float32Array> {
     const budget = this.maxTokens - 2; // [CLS] and [SEP]
-    if (this.long === 'truncate' || this.countTokens(text) <= budget) return normalizeInPlace(await this.runWindow(text));
+    const ids = this.tokenIds(text);
+    if (this.long === 'truncate' || ids.length <= budget) return normalizeInPlace(await this.runWindow(ids));
     const windows = splitIntoWindows(text, budget, (s) => this.countTokens(s));
     const pooled = new Float32Array(this.dims);
     for (const w of windows) {
-      const v = await this.runWindow(w.text);
+      const v = await this.runWindow(this.tokenIds(w.text));
       for (let i = 0; i < v.length; i++) pooled[i]! += v[i]! * w.tokens;
     }
     return normalizeInPlace(pooled);
   }
 
-  /** Mean of the token vectors under the attention mask (not yet normalised). */
-  private async runWindow(text: string): Promise<Float32Array> {
+  /** Mean of the token vectors of one window (not yet normalised). */
+  private async runWindow(tokenIds: number[]): Promise<Float32Array> {
     // Truncation is done here, not by the tokenizer: Transformers.js 2.x cuts after adding special
     // tokens and so drops the final [SEP], which the Python reference (and the model's training) keep.
-    const ids = this.tokenizer.encode(text, null, { add_special_tokens: false }).slice(0, this.maxTokens - 2);
-    const withSpecials = [this.clsId, ...ids, this.sepId];
+    const withSpecials = [this.clsId, ...tokenIds.slice(0, this.maxTokens - 2), this.sepId];
     const n = withSpecials.length;
     const { Tensor } = await import('@xenova/transformers');
     const inputs = {
