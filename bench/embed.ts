@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import ort from 'onnxruntime-node';
 import { CachedEmbedder, Corpus, EmbeddingCache, loadBundledCorpus, TransformersEmbedder } from '../src/index.js';
-import { dot } from '../src/embed/embedder.js';
+import { dot } from '../src/vector.js';
 import { peakRssMiB, QUICK, saveResult, seconds } from './lib.js';
 
 const corpus = await loadBundledCorpus();

@@ -5,14 +5,15 @@
 import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { DEFAULT_INDEX_PARAMS, VectorIndex, exactSearch } from '../src/index/hnsw.js';
+import { DEFAULT_HNSW_OPTIONS, HnswStore } from '../src/store/hnsw.js';
+import { exactSearch } from '../src/store/exact.js';
 import { peakRssMiB, peer, percentile, QUICK, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
 const DIMS = 384;
 const K = 10;
 const sizes = QUICK ? [1000] : [1000, 10_000, 100_000];
 const nQueries = QUICK ? 50 : 200;
-const p = DEFAULT_INDEX_PARAMS;
+const p = DEFAULT_HNSW_OPTIONS;
 const dir = await mkdtemp(join(tmpdir(), 'bench-index-'));
 const rows: Record<string, unknown>[] = [];
 const ratios: Record<string, number> = {};
@@ -20,7 +21,7 @@ const ratios: Record<string, number> = {};
 for (const n of sizes) {
   const vectors = syntheticVectors(n, DIMS, `index-${n}`);
   let t = performance.now();
-  const index = VectorIndex.build(vectors, DIMS, p, 42);
+  const index = await HnswStore.build(vectors, DIMS, p, 42);
   const build = seconds(t);
   const queryRows = Array.from({ length: nQueries }, (_, i) => Math.floor((i * (n - 1)) / (nQueries - 1)));
   const hnswTimes: number[] = [];
@@ -29,13 +30,13 @@ for (const n of sizes) {
   for (const r of queryRows) {
     const exclude = new Set([r]);
     t = performance.now();
-    const got = index.search(vectors[r]!, K, exclude);
+    const got = index.searchSync(vectors[r]!, K, exclude);
     hnswTimes.push(performance.now() - t);
     t = performance.now();
     const truth = exactSearch(vectors, vectors[r]!, K, exclude);
     exactTimes.push(performance.now() - t);
-    const set = new Set(truth.map((h) => h.label));
-    hits += got.filter((h) => set.has(h.label)).length;
+    const set = new Set(truth.map((h) => h.row));
+    hits += got.filter((h) => set.has(h.row)).length;
   }
   const file = join(dir, `v${n}.f32`);
   await writeVectors(file, vectors);

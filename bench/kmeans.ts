@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { bestKMeans } from '../src/cluster/kmeans.js';
+import { bestKMeans, DEFAULT_KMEANS_OPTIONS } from '../src/cluster/kmeans.js';
 import { peakRssMiB, peer, QUICK, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
 const cases = QUICK ? [{ n: 1000, dims: 5, k: 20 }] : [
@@ -18,7 +18,7 @@ for (const { n, dims, k } of cases) {
   const vectors = syntheticVectors(n, dims, `kmeans-${n}-${dims}`, k);
   const data = vectors.map((v) => Array.from(v));
   const t = performance.now();
-  const ours = bestKMeans(data, k, 42, { restarts: 10 });
+  const ours = bestKMeans(data, k, 42, DEFAULT_KMEANS_OPTIONS);
   const time = seconds(t);
   const file = join(dir, `v${n}-${dims}.f32`);
   await writeVectors(file, vectors);

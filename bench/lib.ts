@@ -5,7 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
-import { normalizeInPlace } from '../src/embed/embedder.js';
+import { normalizeInPlace } from '../src/vector.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 
 export const ROOT = join(import.meta.dirname, '..');

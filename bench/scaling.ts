@@ -6,8 +6,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clusterPapers } from '../src/cluster/themes.js';
-import { VectorIndex } from '../src/index/hnsw.js';
+import { KMeansClusterer } from '../src/cluster/kmeans.js';
+import { DEFAULT_LAYOUT_OPTIONS, DEFAULT_REDUCER_OPTIONS, UmapReducer } from '../src/reduce/umap.js';
+import { DEFAULT_HNSW_OPTIONS, HnswStore } from '../src/store/hnsw.js';
 import { peakRssMiB, QUICK, ROOT, saveResult, seconds, syntheticVectors } from './lib.js';
 
 const child = process.argv.indexOf('--child');
@@ -16,20 +17,16 @@ if (child !== -1) {
   const vectors = syntheticVectors(n, 384, `scaling-${n}`);
   const out: Record<string, number> = { n };
   let t = performance.now();
-  VectorIndex.build(vectors, 384);
+  await HnswStore.build(vectors, 384, DEFAULT_HNSW_OPTIONS, 42);
   out.index_s = seconds(t);
-  let stage = '';
-  let last = performance.now();
-  t = last;
-  await clusterPapers(vectors, 42, { k: 'auto' }, (s) => {
-    const now = performance.now();
-    if (stage && stage !== s) {
-      out[`${stage}_s`] = (out[`${stage}_s`] ?? 0) + (now - last) / 1000;
-      last = now;
-    }
-    stage = s;
-  });
-  out[`${stage}_s`] = (out[`${stage}_s`] ?? 0) + (performance.now() - last) / 1000;
+  // The stages as the pipeline runs them: 2-d map, 5-d clustering space (both "layout" here), k search.
+  t = performance.now();
+  await new UmapReducer({}, DEFAULT_LAYOUT_OPTIONS).fit(vectors, { seed: 42 });
+  const space = await new UmapReducer({}, DEFAULT_REDUCER_OPTIONS, 'reducer').fit(vectors, { seed: 42 });
+  out.layout_s = seconds(t);
+  t = performance.now();
+  await new KMeansClusterer().cluster(space.coords, { seed: 42, ids: vectors.map((_, i) => String(i)) });
+  out.cluster_s = seconds(t);
   out.peak_rss_mib = peakRssMiB();
   for (const k of Object.keys(out)) if (k.endsWith('_s')) out[k] = +out[k]!.toFixed(2);
   console.log(JSON.stringify(out));

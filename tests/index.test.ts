@@ -2,8 +2,8 @@ import { readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Atlas, AtlasFileError, OptionError, PaperLookupError, VectorIndex, exactSearch, measureRecall } from '../src/index.js';
-import { normalizeInPlace } from '../src/embed/embedder.js';
+import { Atlas, AtlasFileError, DEFAULT_HNSW_OPTIONS, HnswStore, OptionError, PaperLookupError, exactSearch, measureRecall } from '../src/index.js';
+import { normalizeInPlace } from '../src/vector.js';
 import { buildBundled, tempDir } from './helpers.js';
 
 let atlas: Atlas;
@@ -13,9 +13,9 @@ beforeAll(async () => {
 });
 
 describe('related and search on the bundled corpus', () => {
-  it('returns the k most related papers, itself excluded, sorted by cosine in [-1, 1]', () => {
+  it('returns the k most related papers, itself excluded, sorted by cosine in [-1, 1]', async () => {
     const sam = atlas.paper('Sharpness-Aware Minimization for Efficiently Improving Generalization');
-    const rows = atlas.related(sam.id, { k: 10 });
+    const rows = await atlas.related(sam.id, { k: 10 });
     expect(rows).toHaveLength(10);
     expect(rows.some((r) => r.paper.id === sam.id)).toBe(false);
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.score).toBeGreaterThanOrEqual(rows[i]!.score);
@@ -24,12 +24,12 @@ describe('related and search on the bundled corpus', () => {
     expect(rows.slice(0, 5).filter((r) => /sharpness|sam\b|flat|minimization/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(3);
     const vectors = atlas.papers.map((p) => atlas.vectorOf(p.id));
     const self = atlas.papers.findIndex((p) => p.id === sam.id);
-    const exact = exactSearch(vectors, vectors[self]!, 10, new Set([self])).map((h) => atlas.papers[h.label]!.id);
+    const exact = exactSearch(vectors, vectors[self]!, 10, new Set([self])).map((h) => atlas.papers[h.row]!.id);
     expect(rows.map((r) => r.paper.id).slice(0, 5)).toEqual(exact.slice(0, 5));
   });
 
-  it('applies minScore', () => {
-    const rows = atlas.related('Wasserstein GAN', { k: 50, minScore: 0.5 });
+  it('applies minScore', async () => {
+    const rows = await atlas.related('Wasserstein GAN', { k: 50, minScore: 0.5 });
     expect(rows.every((r) => r.score >= 0.5)).toBe(true);
     expect(rows.length).toBeLessThan(50);
   });
@@ -62,8 +62,9 @@ describe('related and search on the bundled corpus', () => {
     expect(unknown.candidates.some((c) => c.includes('bilevel'))).toBe(true);
   });
 
-  it('rejects a bad k', () => {
-    expect(() => atlas.related(atlas.papers[0]!.id, { k: 0 })).toThrow(OptionError);
+  it('rejects a bad k and minScore', async () => {
+    await expect(atlas.related(atlas.papers[0]!.id, { k: 0 })).rejects.toThrow(OptionError);
+    await expect(atlas.related(atlas.papers[0]!.id, { minScore: 2 })).rejects.toThrow(OptionError);
   });
 
   it('answers concurrent calls exactly as sequential ones', async () => {
@@ -77,18 +78,18 @@ describe('related and search on the bundled corpus', () => {
 });
 
 describe('recall', () => {
-  it('is at least 0.99 at k=10 on the bundled corpus', () => {
-    const r = atlas.recall(10);
+  it('is at least 0.99 at k=10 on the bundled corpus', async () => {
+    const r = await atlas.recall(10);
     expect(r.queries).toBe(194);
     expect(r.recall).toBeGreaterThanOrEqual(0.99);
   });
 
-  it('is at least 0.95 at k=10 on 20k random unit vectors of dim 384', () => {
+  it('is at least 0.95 at k=10 on 20k random unit vectors of dim 384', async () => {
     const rng = seedrandom('recall-20k');
     const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
     const vectors = Array.from({ length: 20000 }, () => normalizeInPlace(Float32Array.from({ length: 384 }, gauss)));
-    const index = VectorIndex.build(vectors, 384);
-    const r = measureRecall(index, vectors, 10, 300);
+    const index = await HnswStore.build(vectors, 384, DEFAULT_HNSW_OPTIONS, 42);
+    const r = await measureRecall(index, vectors, 10, 300);
     expect(r.queries).toBe(300);
     expect(r.recall).toBeGreaterThanOrEqual(0.95);
   });
@@ -105,13 +106,13 @@ describe('incremental updates', () => {
       },
     ]);
     expect(a.papers.length).toBe(before + 1);
-    expect(a.related(added!.id, { k: 3 }).filter((r) => /transport|sinkhorn/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(2);
+    expect((await a.related(added!.id, { k: 3 })).filter((r) => /transport|sinkhorn/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(2);
     expect(a.themeOf(added!.id).keywords.join(' ')).toMatch(/transport/u);
     const top = (await a.search('optimal transport', { k: 1 }))[0]!;
-    a.remove(top.paper.id);
+    await a.remove(top.paper.id);
     expect((await a.search('optimal transport', { k: 10 })).some((r) => r.paper.id === top.paper.id)).toBe(false);
     expect(() => a.paper(top.paper.id)).toThrow(PaperLookupError);
-    expect(a.map().points.some((p) => p.id === top.paper.id)).toBe(false);
+    expect((await a.map()).points.some((p) => p.id === top.paper.id)).toBe(false);
   });
 });
 
@@ -121,11 +122,11 @@ describe('save and load', () => {
     await atlas.save(dir);
     const again = await Atlas.load(dir);
     const id = atlas.papers[42]!.id;
-    expect(again.related(id, { k: 10 })).toEqual(atlas.related(id, { k: 10 }));
+    expect(await again.related(id, { k: 10 })).toEqual(await atlas.related(id, { k: 10 }));
     expect(await again.search('bilevel optimization', { k: 5 })).toEqual(await atlas.search('bilevel optimization', { k: 5 }));
     expect(again.themes).toEqual(atlas.themes);
     expect(Array.from(again.vectorOf(id))).toEqual(Array.from(atlas.vectorOf(id)));
-    expect(again.map().points).toEqual(atlas.map().points);
+    expect((await again.map()).points).toEqual((await atlas.map()).points);
   });
 
   it('rejects truncated, bit-flipped and version-mismatched files before parsing them', async () => {

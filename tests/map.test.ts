@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, Corpus, loadBundledCorpus } from '../src/index.js';
-import { placeLabels, textWidth } from '../src/map/svg.js';
+import { placeLabels, textWidth } from '../src/map/labels.js';
 import { buildBundled, ROOT, tempDir } from './helpers.js';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
@@ -16,12 +16,12 @@ beforeAll(async () => {
   // A corpus whose first title is an XSS payload; markup stripping is off so it reaches the map verbatim.
   const base = await loadBundledCorpus();
   const records = base.papers.slice(0, 30).map((p, i) => ({ title: i === 0 ? `${XSS} & <script>alert(1)</script>` : p.title, abstract: p.abstract }));
-  hostile = await Atlas.build(Corpus.from(records, { stripMarkup: false }), { seed: 1, themes: { k: 3 }, onWarning: () => undefined });
+  hostile = await Atlas.build(Corpus.from(records, { stripMarkup: false }), { seed: 1, clusterer: { k: 3 }, onWarning: () => undefined });
 });
 
 describe('map data', () => {
-  it('has one point per paper with coordinates, theme and related ids, and one label per theme', () => {
-    const map = atlas.map();
+  it('has one point per paper with coordinates, theme and related ids, and one label per theme', async () => {
+    const map = await atlas.map();
     expect(map.points).toHaveLength(194);
     expect(map.labels).toHaveLength(atlas.themes.length);
     for (const p of map.points) {
@@ -33,9 +33,9 @@ describe('map data', () => {
 
   it('places new papers near their nearest neighbours', async () => {
     const a = await buildBundled();
-    const ot = a.map().points.filter((p) => /optimal transport/iu.test(p.title));
+    const ot = (await a.map()).points.filter((p) => /optimal transport/iu.test(p.title));
     const [added] = await a.add([{ title: 'Unbalanced optimal transport', abstract: 'We study unbalanced optimal transport with entropic regularization and Sinkhorn scaling for comparing measures of different mass.' }]);
-    const map = a.map();
+    const map = await a.map();
     const p = map.points.find((q) => q.id === added!.id)!;
     const spread = Math.max(...map.points.map((q) => q.x)) - Math.min(...map.points.map((q) => q.x));
     const nearestOt = Math.min(...ot.map((q) => Math.hypot(q.x - p.x, q.y - p.y)));
@@ -44,8 +44,8 @@ describe('map data', () => {
 });
 
 describe('SVG', () => {
-  it('draws every point, a legend and every theme label, without overlapping labels', () => {
-    const svg = atlas.map().toSVG();
+  it('draws every point, a legend and every theme label, without overlapping labels', async () => {
+    const svg = (await atlas.map()).toSVG();
     expect(svg.match(/<circle /gu)!.length).toBe(194 + atlas.themes.length);
     for (const t of atlas.themes) expect(svg).toContain(`>${t.label.replace(/&/gu, '&amp;')}</text>`);
     const boxes = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) => m.slice(1).map(Number));
@@ -72,8 +72,8 @@ describe('SVG', () => {
     expect(textWidth('abc', 10)).toBeGreaterThan(0);
   });
 
-  it('escapes paper text', () => {
-    const svg = hostile.map().toSVG();
+  it('escapes paper text', async () => {
+    const svg = (await hostile.map()).toSVG();
     expect(svg).not.toContain('<img');
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt; &amp; &lt;script&gt;');
@@ -81,15 +81,15 @@ describe('SVG', () => {
 });
 
 describe('Vega-Lite and notebooks', () => {
-  it('builds a v5 spec with every paper and theme', () => {
-    const spec = atlas.map().toVegaLite() as { $schema: string; layer: { data: { values: unknown[] } }[] };
+  it('builds a v5 spec with every paper and theme', async () => {
+    const spec = (await atlas.map()).toVegaLite() as { $schema: string; layer: { data: { values: unknown[] } }[] };
     expect(spec.$schema).toMatch(/vega-lite\/v5/u);
     expect(spec.layer[0]!.data.values).toHaveLength(194);
     expect(spec.layer[1]!.data.values).toHaveLength(atlas.themes.length);
   });
 
   it('returns a MIME bundle and answers the Deno Jupyter display protocol', async () => {
-    const map = atlas.map();
+    const map = await atlas.map();
     const bundle = map.mimeBundle();
     expect(Object.keys(bundle).sort()).toEqual(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
     expect(bundle['text/html']).not.toContain('<!DOCTYPE');
@@ -125,7 +125,7 @@ describe('HTML map in a real browser', () => {
 
   it('renders all points offline, searches, shows related papers on click and toggles themes', async () => {
     const file = join(dir, 'map.html');
-    await writeFile(file, atlas.map({ title: 'Bundled corpus' }).toHTML());
+    await writeFile(file, (await atlas.map({ title: 'Bundled corpus' })).toHTML());
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const requests: string[] = [];
     page.on('request', (r) => {
@@ -147,7 +147,7 @@ describe('HTML map in a real browser', () => {
     const target = expected[0]!;
     await page.locator(`circle[data-id="${target}"]`).dispatchEvent('click');
     const related = await page.locator('.pa-related li').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
-    expect(related).toEqual(atlas.related(target, { k: 5 }).map((r) => r.paper.id));
+    expect(related).toEqual((await atlas.related(target, { k: 5 })).map((r) => r.paper.id));
 
     const theme = atlas.themes[0]!;
     await page.locator(`.pa-themes input[data-theme="${theme.id}"]`).uncheck();
@@ -161,7 +161,7 @@ describe('HTML map in a real browser', () => {
 
   it('shows a hostile title as text and never runs it', async () => {
     const file = join(dir, 'hostile.html');
-    await writeFile(file, hostile.map().toHTML());
+    await writeFile(file, (await hostile.map()).toHTML());
     const page = await browser.newPage();
     await page.goto(`file://${file}`);
     expect(await page.locator('img').count()).toBe(0);

@@ -36,7 +36,7 @@ describe('published package', () => {
         "import { Atlas, loadBundledCorpus, type Neighbor, type Theme } from 'paper-atlas';",
         'export async function top(): Promise<[Neighbor[], readonly Theme[]]> {',
         '  const atlas = await Atlas.build(await loadBundledCorpus(), { seed: 1 });',
-        "  return [atlas.related('wasserstein-gan', { k: 3 }), atlas.themes];",
+        "  return [await atlas.related('wasserstein-gan', { k: 3 }), atlas.themes];",
         '}',
       ].join('\n'),
     );

@@ -132,7 +132,7 @@ describe('saved atlases under failure', () => {
       import { Atlas } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};
       const a = await Atlas.load(${JSON.stringify(pristine)});
       const b = await Atlas.load(${JSON.stringify(pristine)});
-      b.remove(b.papers[0].id);
+      await b.remove(b.papers[0].id);
       process.stdout.write('ready\\n');
       for (let i = 0; ; i++) await (i % 2 ? a : b).save(${JSON.stringify(dir)});
     `;
@@ -146,7 +146,7 @@ describe('saved atlases under failure', () => {
       await new Promise((r) => child.once('exit', r));
       const loaded = await Atlas.load(dir);
       expect(expectedCounts.has(loaded.papers.length)).toBe(true);
-      expect(loaded.related(loaded.papers[1]!.id, { k: 3 })).toHaveLength(3);
+      expect(await loaded.related(loaded.papers[1]!.id, { k: 3 })).toHaveLength(3);
     }
     // The next save removes what killed saves left behind: temp files and unreferenced data files.
     await atlas.save(dir);

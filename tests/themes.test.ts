@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, agreement } from '../src/index.js';
-import { acronymDefinitions } from '../src/label/ctfidf.js';
+import { acronymDefinitions } from '../src/label/acronyms.js';
 import check from '../fixtures/checkset/regularized-optimization.themes.json';
 import { buildBundled } from './helpers.js';
 
@@ -94,11 +94,11 @@ describe('themes on the bundled corpus', () => {
   it('is reproducible: same seed, same themes, labels and coordinates', async () => {
     const again = await buildBundled();
     expect(again.themes).toEqual(atlas.themes);
-    expect(again.map().points).toEqual(atlas.map().points);
+    expect((await again.map()).points).toEqual((await atlas.map()).points);
   });
 
   it('honours a given k and re-clusters one theme into sub-themes', async () => {
-    const eight = await buildBundled({ themes: { k: 8 } });
+    const eight = await buildBundled({ clusterer: { k: 8 } });
     expect(eight.themes).toHaveLength(8);
     expect(eight.kSelection.method).toBe('given');
     const big = eight.themes[0]!;
@@ -108,8 +108,8 @@ describe('themes on the bundled corpus', () => {
   });
 
   it('refit recomputes with new options', async () => {
-    const a = await buildBundled({ themes: { k: 6 } });
-    await a.refit({ themes: { k: 5 } });
+    const a = await buildBundled({ clusterer: { k: 6 } });
+    await a.refit({ clusterer: { k: 5 } });
     expect(a.themes).toHaveLength(5);
     expect(a.themes.flatMap((t) => t.paperIds)).toHaveLength(194);
   });

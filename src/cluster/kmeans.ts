@@ -1,22 +1,71 @@
 import { kmeans } from 'ml-kmeans';
-import { OptionError } from '../errors.js';
+import { OptionError, rejectUnknownKeys } from '../errors.js';
+import type { JsonObject, KSelection } from '../types.js';
+import type { ClusterContext, Clusterer, Clustering } from './clusterer.js';
 
+export type { KSelection } from '../types.js';
+
+/** k-means settings (ml-kmeans, k-means++ initialisation). */
 export interface KMeansOptions {
-  /** Independent k-means++ starts; the one with the lowest inertia wins (default 10, like scikit-learn). */
-  restarts?: number;
-  /** Iteration cap per start (default 300, like scikit-learn). */
-  maxIterations?: number;
-  /** Convergence tolerance on centroid movement (default 1e-6). */
-  tolerance?: number;
+  /** Number of themes, or `'auto'` to pick by silhouette over `kRange`. */
+  k: number | 'auto';
+  /** Range searched when `k` is `'auto'`; `'auto'`: from 4 to ~2·√(n/2), at most 30. */
+  kRange: [number, number] | 'auto';
+  /** Independent k-means++ starts; the one with the lowest inertia wins (like scikit-learn). */
+  restarts: number;
   /**
-   * Starts per candidate while searching k automatically (default 3); the chosen k is then rerun
-   * with `restarts`. ml-kmeans is 6-60× slower than scikit-learn (bench/kmeans.ts), and the k
-   * search runs it for every candidate, so this keeps the search affordable.
+   * Starts per candidate while searching k; the chosen k is then rerun with `restarts`. ml-kmeans is
+   * 6-60× slower than scikit-learn (bench/kmeans.ts), and the search runs it for every candidate.
    */
-  searchRestarts?: number;
+  searchRestarts: number;
+  /** Iteration cap per start (like scikit-learn). */
+  maxIterations: number;
+  /** Convergence tolerance on centroid movement. */
+  tolerance: number;
 }
 
-export interface Clustering {
+export const DEFAULT_KMEANS_OPTIONS: Readonly<KMeansOptions> = Object.freeze({
+  k: 'auto',
+  kRange: 'auto',
+  restarts: 10,
+  searchRestarts: 3,
+  maxIterations: 300,
+  tolerance: 1e-6,
+});
+
+const positiveInt = (option: string, v: unknown, max = 1e6): number => {
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) throw new OptionError(option, `must be an integer in [1, ${max}], got ${JSON.stringify(v)}`);
+  return v as number;
+};
+
+function checkOptions(given: unknown): KMeansOptions {
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
+    throw new OptionError('clusterer', 'must be k-means options ({ k, kRange, restarts, ... }) or a Clusterer');
+  }
+  rejectUnknownKeys('clusterer', given as object | undefined, Object.keys(DEFAULT_KMEANS_OPTIONS));
+  const o = { ...DEFAULT_KMEANS_OPTIONS, ...(given as Partial<KMeansOptions>) };
+  const k = o.k === 'auto' ? 'auto' : positiveInt('k', o.k, 10_000);
+  let kRange: KMeansOptions['kRange'] = 'auto';
+  if (o.kRange !== 'auto') {
+    const r = o.kRange as unknown;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isInteger(x)) || r[0] < 1 || r[1] < r[0] || r[1] > 10_000) {
+      throw new OptionError('kRange', `must be "auto" or [lo, hi] with 1 ≤ lo ≤ hi ≤ 10000, got ${JSON.stringify(r)}`);
+    }
+    kRange = [r[0] as number, r[1] as number];
+  }
+  if (typeof o.tolerance !== 'number' || !(o.tolerance >= 0 && o.tolerance < 1)) throw new OptionError('tolerance', `must be a number in [0, 1), got ${o.tolerance}`);
+  return {
+    k,
+    kRange,
+    restarts: positiveInt('restarts', o.restarts, 1000),
+    searchRestarts: positiveInt('searchRestarts', o.searchRestarts, 1000),
+    maxIterations: positiveInt('maxIterations', o.maxIterations),
+    tolerance: o.tolerance,
+  };
+}
+
+/** One k-means result in the clusterer's space. */
+export interface KMeansResult {
   k: number;
   /** Cluster of each row, 0..k-1. */
   assignments: number[];
@@ -35,18 +84,12 @@ function inertiaOf(data: number[][], assignments: number[], centroids: number[][
 }
 
 /** k-means (ml-kmeans, k-means++ init) restarted with seeds derived from `seed`; lowest inertia kept. */
-export function bestKMeans(data: number[][], k: number, seed: number, opts: KMeansOptions = {}): Clustering {
+export function bestKMeans(data: number[][], k: number, seed: number, opts: Pick<KMeansOptions, 'restarts' | 'maxIterations' | 'tolerance'>): KMeansResult {
   if (!Number.isInteger(k) || k < 1) throw new OptionError('k', `must be a positive integer, got ${k}`);
   if (k > data.length) throw new OptionError('k', `is ${k} but there are only ${data.length} papers`);
-  const restarts = opts.restarts ?? 10;
-  let best: Clustering | undefined;
-  for (let r = 0; r < restarts; r++) {
-    const res = kmeans(data, k, {
-      initialization: 'kmeans++',
-      seed: seed * 1009 + r,
-      maxIterations: opts.maxIterations ?? 300,
-      tolerance: opts.tolerance ?? 1e-6,
-    });
+  let best: KMeansResult | undefined;
+  for (let r = 0; r < opts.restarts; r++) {
+    const res = kmeans(data, k, { initialization: 'kmeans++', seed: seed * 1009 + r, maxIterations: opts.maxIterations, tolerance: opts.tolerance });
     const centroids = res.centroids.map((c) => Array.from(c));
     const inertia = inertiaOf(data, res.clusters, centroids);
     if (!best || inertia < best.inertia - 1e-12) best = { k, assignments: [...res.clusters], centroids, inertia };
@@ -70,9 +113,13 @@ export function silhouette(data: number[][], assignments: number[], k: number, m
       continue;
     }
     const sums = new Array<number>(k).fill(0);
+    const xi = data[i]!;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
-      sums[assignments[j]!]! += Math.sqrt(sqDist(data[i]!, data[j]!));
+      const xj = data[j]!;
+      let s = 0;
+      for (let d = 0; d < xi.length; d++) s += (xi[d]! - xj[d]!) ** 2;
+      sums[assignments[j]!]! += Math.sqrt(s);
     }
     const a = sums[own]! / (sizes[own]! - 1);
     let b = Infinity;
@@ -83,46 +130,48 @@ export function silhouette(data: number[][], assignments: number[], k: number, m
   return count ? total / count : 0;
 }
 
-function sqDist(a: number[], b: number[]): number {
-  let s = 0;
-  for (let d = 0; d < a.length; d++) s += (a[d]! - b[d]!) ** 2;
-  return s;
-}
-
-/** Silhouette of each candidate k, reported with the chosen one. */
-export interface KSelection {
-  k: number;
-  method: 'given' | 'silhouette';
-  scores: { k: number; silhouette: number; inertia: number }[];
-}
-
 /** Default search range for automatic k: from 4 up to ~√(n/2)·2, capped at 30. */
 export function defaultKRange(n: number): [number, number] {
   const hi = Math.max(2, Math.min(30, Math.round(2 * Math.sqrt(n / 2)), n - 1));
   return [Math.min(4, hi), hi];
 }
 
-/** Tries every k in the range and keeps the best silhouette (ties go to the smaller k). */
-export function chooseK(
-  data: number[][],
-  seed: number,
-  range: [number, number],
-  opts: KMeansOptions = {},
-  onStep?: (k: number) => void,
-): { selection: KSelection; clustering: Clustering } {
-  const [lo, hi] = range;
-  let best: { clustering: Clustering; score: number } | undefined;
-  const scores: KSelection['scores'] = [];
-  const restarts = opts.restarts ?? 10;
-  const searchOpts = { ...opts, restarts: Math.min(opts.searchRestarts ?? 3, restarts) };
-  for (let k = lo; k <= hi; k++) {
-    const clustering = bestKMeans(data, k, seed, searchOpts);
-    const score = silhouette(data, clustering.assignments, k);
-    scores.push({ k, silhouette: score, inertia: clustering.inertia });
-    if (!best || score > best.score + 1e-9) best = { clustering, score };
-    onStep?.(k);
+/** k-means with k given or chosen by silhouette (ties to the smaller k): the default clusterer. */
+export class KMeansClusterer implements Clusterer {
+  readonly id = 'kmeans';
+  readonly options: Readonly<KMeansOptions & JsonObject>;
+
+  constructor(options: Partial<KMeansOptions> = {}) {
+    this.options = Object.freeze(checkOptions(options)) as KMeansOptions & JsonObject;
   }
-  const k = best!.clustering.k;
-  const clustering = restarts > searchOpts.restarts ? bestKMeans(data, k, seed, opts) : best!.clustering;
-  return { selection: { k, method: 'silhouette', scores }, clustering };
+
+  async cluster(points: readonly ArrayLike<number>[], ctx: ClusterContext): Promise<Clustering> {
+    const data = points.map((p) => Array.from(p));
+    const n = data.length;
+    const o = this.options;
+    if (o.k !== 'auto') {
+      const result = bestKMeans(data, Math.min(o.k, n), ctx.seed, o);
+      ctx.onProgress?.(1, 1);
+      return { assignments: result.assignments, k: result.k, selection: { k: result.k, method: 'given', scores: [] } };
+    }
+    const range = o.kRange === 'auto' ? defaultKRange(n) : o.kRange;
+    const hi = Math.min(range[1], n);
+    const lo = Math.min(range[0], hi);
+    const searchOpts = { ...o, restarts: Math.min(o.searchRestarts, o.restarts) };
+    let best: { result: KMeansResult; score: number } | undefined;
+    const scores: KSelection['scores'] = [];
+    for (let k = lo; k <= hi; k++) {
+      ctx.signal?.throwIfAborted();
+      const result = bestKMeans(data, k, ctx.seed, searchOpts);
+      const score = silhouette(data, result.assignments, k);
+      scores.push({ k, silhouette: score, inertia: result.inertia });
+      if (!best || score > best.score + 1e-9) best = { result, score };
+      ctx.onProgress?.(k - lo + 1, hi - lo + 1);
+      // Let progress render and an abort land between candidates.
+      await new Promise((r) => setImmediate(r));
+    }
+    const k = best!.result.k;
+    const final = o.restarts > searchOpts.restarts ? bestKMeans(data, k, ctx.seed, o) : best!.result;
+    return { assignments: final.assignments, k, selection: { k, method: 'silhouette', scores } };
+  }
 }

@@ -1,20 +1,8 @@
 import { CorpusError, type InputLocation } from '../errors.js';
+import type { Paper, PaperRecord } from '../types.js';
 import { normalizeText, shortHash, slugify } from './text.js';
 
-/** One paper. `id` is unique within its corpus and stable across runs for the same input. */
-export interface Paper {
-  readonly id: string;
-  readonly title: string;
-  readonly abstract: string;
-  readonly url?: string;
-  readonly year?: number;
-  readonly authors?: readonly string[];
-  /** Every other field of the input record, untouched. */
-  readonly meta?: Readonly<Record<string, unknown>>;
-}
-
-/** A record as users hand it in: `title` and `abstract` are required, the rest optional. */
-export type PaperRecord = Record<string, unknown>;
+export type { Paper, PaperRecord } from '../types.js';
 
 /** Which record field holds which paper field; each entry lists names tried in order. */
 export interface FieldNames {

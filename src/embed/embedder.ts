@@ -14,26 +14,13 @@ export interface EmbedOptions {
 
 /** Turns texts into unit-length vectors; similar texts get similar vectors. */
 export interface Embedder {
-  /** Identifies model and weights (e.g. `Xenova/all-MiniLM-L6-v2@8199be6f`); cache and index keys use it. */
+  /** Identifies model, weights and settings (e.g. `Xenova/all-MiniLM-L6-v2@8199be6f699a+mean+chunk256`); caches and saved atlases key on it. */
   readonly id: string;
   readonly dims: number;
   /** One unit-length vector per text, in input order. */
   embed(texts: readonly string[], opts?: EmbedOptions): Promise<Float32Array[]>;
-}
-
-/** Scales a vector to unit length in place; a zero vector stays zero. */
-export function normalizeInPlace(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < v.length; i++) v[i]! /= norm;
-  return v;
-}
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+  /** Releases what the embedder holds (model sessions); it must not be used afterwards. */
+  dispose?(): void | Promise<void>;
 }
 
 /** Reports progress and honours the abort signal; shared by every embedder. */

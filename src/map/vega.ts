@@ -1,11 +1,10 @@
-import type { TopicMap } from './map.js';
-import { themeColor } from './map.js';
+import { themeColor } from './palette.js';
+import type { MapData, VegaLiteSpec } from './types.js';
 
-/** A Vega-Lite v5 specification (JSON), as notebook front ends render it. */
-export type VegaLiteSpec = Record<string, unknown>;
+export type { VegaLiteSpec } from './types.js';
 
 /** Vega-Lite v5 spec: one circle per paper coloured by theme, theme names at their anchors. */
-export function renderVegaLite(map: TopicMap): VegaLiteSpec {
+export function renderVegaLite(map: MapData): VegaLiteSpec {
   const themeName = new Map(map.labels.map((l) => [l.theme, l.text]));
   const ordered = [...map.labels].sort((a, b) => a.theme - b.theme);
   return {

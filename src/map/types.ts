@@ -1,0 +1,39 @@
+/** One paper on the map. */
+export interface MapPoint {
+  id: string;
+  title: string;
+  x: number;
+  y: number;
+  theme: number;
+  /** Ids of the most related papers, best first (precomputed from the store for the HTML map). */
+  related: string[];
+  year?: number;
+  url?: string;
+}
+
+/** Where a theme's name belongs: the median position of its papers. */
+export interface MapLabel {
+  theme: number;
+  text: string;
+  x: number;
+  y: number;
+  size: number;
+  color: string;
+}
+
+/** What the renderers draw. */
+export interface MapData {
+  points: MapPoint[];
+  labels: MapLabel[];
+  title: string;
+}
+
+/** A Vega-Lite v5 specification (JSON), as notebook front ends render it. */
+export type VegaLiteSpec = Record<string, unknown>;
+
+export type MimeBundle = {
+  'image/svg+xml': string;
+  'text/html': string;
+  'application/vnd.vegalite.v5+json': VegaLiteSpec;
+  'text/plain': string;
+};

@@ -1,0 +1,163 @@
+import { join } from 'node:path';
+import { Corpus, CorpusBuilder } from '../corpus/corpus.js';
+import { CachedEmbedder, EmbeddingCache } from '../embed/cache.js';
+import { createEmbedder } from '../embed/create.js';
+import type { Embedder } from '../embed/embedder.js';
+import { LexicalEmbedder } from '../embed/lexical.js';
+import { defaultCacheDir } from '../embed/model-store.js';
+import { OptionError } from '../errors.js';
+import type { Reduction } from '../reduce/reducer.js';
+import type { VectorStore } from '../store/store.js';
+import type { BuildProgress, Paper, Theme } from '../types.js';
+import { fitThemes } from './fit.js';
+import { checkSeed, DEFAULT_SEED, type AtlasOptions, type RefitOptions } from './options.js';
+import { placePapers } from './place.js';
+import { resolveStages, type Stages } from './stages.js';
+import type { AtlasState } from './state.js';
+
+/** An atlas's state with what lives only in memory: the store, the embedders, the fitted layout. */
+export interface Session {
+  state: AtlasState;
+  store: VectorStore;
+  /** Embeds queries and added papers; created on first use after a load. */
+  embedder: Embedder | undefined;
+  /** The disk-cached embedder of a build, for theme labels: their candidate phrases repeat across rebuilds. */
+  labelEmbedder: Embedder | undefined;
+  /** The fitted 2-D layout (not saved), to place added papers while it is in memory. */
+  layoutModel: Reduction | undefined;
+}
+
+const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
+
+/** A new store over `vectors`, then themes and layout; the store is released if fitting fails. */
+async function storeAndThemes(
+  papers: readonly Paper[],
+  vectors: readonly Float32Array[],
+  stages: Stages,
+  run: { seed: number; dims: number; embedder: Embedder; signal?: AbortSignal | undefined; onProgress?: ((p: BuildProgress) => void) | undefined },
+): Promise<{ store: VectorStore; fit: Awaited<ReturnType<typeof fitThemes>> }> {
+  const { seed, dims, signal, onProgress } = run;
+  const store = await stages.store.build(vectors, { seed, dims, ...(signal ? { signal } : {}), onProgress: (done, total) => onProgress?.({ stage: 'index', done, total }) });
+  try {
+    const fit = await fitThemes({ papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress });
+    return { store, fit };
+  } catch (err) {
+    store.dispose?.();
+    throw err;
+  }
+}
+
+/** corpus → embeddings → store → reduce → cluster → label → layout. */
+export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<Session> {
+  if (!(corpus instanceof Corpus)) throw new OptionError('corpus', 'must be a Corpus: use Corpus.from(records), readCorpus(file) or loadBundledCorpus()');
+  const seed = checkSeed(opts.seed ?? DEFAULT_SEED);
+  const stages = resolveStages(opts);
+  const warnings: string[] = [];
+  const say = (m: string): void => {
+    warnings.push(m);
+    (opts.onWarning ?? warnDefault)(m);
+  };
+  const texts = corpus.papers.map(Corpus.textOf);
+  const { embedder, info } = await createEmbedder(opts.embedder, texts, say);
+  const cached = opts.cache === false || info.kind === 'lexical' ? embedder : new CachedEmbedder(embedder, new EmbeddingCache(opts.cache ?? join(defaultCacheDir(), 'embeddings')));
+  const vectors = await cached.embed(texts, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (p) => opts.onProgress?.({ stage: 'embed', done: p.done, total: p.total, rate: p.papersPerSecond }),
+  });
+  if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
+  opts.signal?.throwIfAborted();
+  const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, { seed, dims: info.dims, embedder: cached, signal: opts.signal, onProgress: opts.onProgress });
+  const { layoutModel, ...themes } = fit;
+  const state: AtlasState = {
+    createdAt: new Date().toISOString(),
+    source: corpus.source,
+    seed,
+    embedder: info,
+    papers: [...corpus.papers],
+    vectors,
+    removed: [],
+    stages,
+    warnings,
+    ...themes,
+    ...(embedder instanceof LexicalEmbedder ? { lexicalModel: embedder.toJSON() } : {}),
+  };
+  return { state, store, embedder, labelEmbedder: cached, layoutModel };
+}
+
+/**
+ * Store, themes, labels and layout recomputed over the live papers, with the session's stages
+ * updated by `opts`. Returns a new session; the given one is untouched (its store still open).
+ */
+export async function refitSession(s: Session, opts: RefitOptions, embedder: Embedder): Promise<Session> {
+  const seed = opts.seed === undefined ? s.state.seed : checkSeed(opts.seed);
+  const stages = resolveStages(opts, s.state.stages);
+  const removed = new Set(s.state.removed);
+  const keep = s.state.papers.map((_, i) => i).filter((i) => !removed.has(i));
+  const papers = keep.map((i) => s.state.papers[i]!);
+  const vectors = keep.map((i) => s.state.vectors[i]!);
+  const { store, fit } = await storeAndThemes(papers, vectors, stages, { seed, dims: s.state.embedder.dims, embedder, signal: opts.signal, onProgress: opts.onProgress });
+  const { layoutModel, ...themes } = fit;
+  return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, stages, papers, vectors, removed: [] } };
+}
+
+/** One theme split further with the session's reducer, k-means and labeller; ids are local to the split. */
+export async function subthemesOf(s: Session, rows: readonly number[], k: number | 'auto', embedder: Embedder): Promise<Theme[]> {
+  const base = s.state.stages;
+  const kmeans = base.clusterer.id === 'kmeans' ? base.clusterer : resolveStages().clusterer;
+  const stages = resolveStages({ clusterer: { k, kRange: [2, Math.min(8, rows.length - 1)] } }, { ...base, clusterer: kmeans });
+  const fit = await fitThemes({
+    papers: rows.map((r) => s.state.papers[r]!),
+    vectors: rows.map((r) => s.state.vectors[r]!),
+    stages,
+    seed: s.state.seed,
+    embedder,
+    layout: false,
+  });
+  return fit.themes;
+}
+
+/**
+ * New papers validated (ids unique among all the atlas has held), embedded, placed, then inserted
+ * in the store; returns the new state. Nothing in the session changes before the store insert,
+ * the last step.
+ */
+export async function addToSession(s: Session, records: Iterable<unknown>, embedder: Embedder, signal?: AbortSignal): Promise<{ state: AtlasState; added: Paper[] }> {
+  const { state } = s;
+  const builder = new CorpusBuilder({ source: 'add', onDuplicate: 'error' });
+  for (const p of state.papers) builder.add(p);
+  const added = [...records].map((r) => builder.add(r)).filter((p): p is Paper => p !== undefined);
+  if (!added.length) return { state, added };
+  const vectors = await embedder.embed(added.map(Corpus.textOf), signal ? { signal } : {});
+  const placed = await placePapers(vectors, { centroids: state.centroids, coords: state.coords, layoutModel: s.layoutModel, store: s.store });
+  signal?.throwIfAborted();
+  const themes = state.themes.map((t) => ({ ...t, paperIds: [...t.paperIds] }));
+  added.forEach((p, i) => {
+    const t = themes[placed.themes[i]!]!;
+    t.paperIds.push(p.id);
+    t.size++;
+  });
+  await s.store.add(vectors, state.papers.length);
+  return {
+    added,
+    state: {
+      ...state,
+      papers: [...state.papers, ...added],
+      vectors: [...state.vectors, ...vectors],
+      assignments: [...state.assignments, ...placed.themes],
+      coords: [...state.coords, ...placed.coords],
+      themes,
+    },
+  };
+}
+
+/** A row hidden from the store, its theme and the map; returns the new state. */
+export async function removeFromSession(s: Session, row: number): Promise<AtlasState> {
+  const { state } = s;
+  await s.store.remove(row);
+  const id = state.papers[row]!.id;
+  const theme = state.assignments[row];
+  const themes = state.themes.map((t) =>
+    t.id === theme ? { ...t, paperIds: t.paperIds.filter((p) => p !== id), representative: t.representative.filter((p) => p !== id), size: t.size - 1 } : t,
+  );
+  return { ...state, removed: [...state.removed, row].sort((a, b) => a - b), themes };
+}

@@ -1,0 +1,32 @@
+import type { LexicalModel } from '../embed/lexical.js';
+import type { EmbedderInfo, KSelection, Paper, Theme } from '../types.js';
+import type { Stages } from './stages.js';
+
+/** Themes, their centroids and the map layout, as the pipeline fits them. */
+export interface ThemeFit {
+  themes: Theme[];
+  /** Theme of each row. */
+  assignments: number[];
+  /** Unit-length mean embedding of each theme. */
+  centroids: Float32Array[];
+  kSelection: KSelection;
+  /** 2-D map position of each row. */
+  coords: [number, number][];
+}
+
+/** Everything an atlas is; the vectors and the store's files are saved in binary form. */
+export interface AtlasState extends ThemeFit {
+  /** The one timestamp in a saved atlas; everything else is a function of input and seed. */
+  createdAt: string;
+  source: string;
+  seed: number;
+  embedder: EmbedderInfo;
+  papers: Paper[];
+  /** One unit vector per row. */
+  vectors: Float32Array[];
+  /** Rows hidden by `remove` (kept so that rows never shift), ascending. */
+  removed: number[];
+  stages: Stages;
+  warnings: string[];
+  lexicalModel?: LexicalModel;
+}

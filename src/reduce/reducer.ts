@@ -1,0 +1,21 @@
+import type { Stage, StageContext } from '../types.js';
+
+/** Coordinates of every input vector in the reduced space. */
+export interface Reduction {
+  /** One row per input vector (double precision: what UMAP computes in). */
+  coords: Float64Array[];
+  /**
+   * Places new vectors in the same space while the fitted model is in memory (it is not saved);
+   * optional: without it, new papers are placed among their nearest neighbours.
+   */
+  transform?(vectors: readonly Float32Array[]): Promise<Float64Array[]>;
+}
+
+/**
+ * A dimension reduction: UMAP by default, the identity to cluster on the embeddings themselves, or
+ * your own. The atlas uses two: `reducer` makes the space themes are clustered in, `layout` the
+ * 2-D map (it must return two coordinates per paper).
+ */
+export interface Reducer extends Stage {
+  fit(vectors: readonly Float32Array[], ctx: StageContext): Promise<Reduction>;
+}

@@ -1,0 +1,107 @@
+/**
+ * Types shared across the pipeline (corpus → embeddings → store → reduce → cluster → label → map).
+ * This module sits at the bottom of the import graph: it imports nothing from the library.
+ */
+
+/** One paper. `id` is unique within its corpus and stable across runs for the same input. */
+export interface Paper {
+  readonly id: string;
+  readonly title: string;
+  readonly abstract: string;
+  readonly url?: string;
+  readonly year?: number;
+  readonly authors?: readonly string[];
+  /** Every other field of the input record, untouched. */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/** A record as users hand it in: `title` and `abstract` are required, the rest optional. */
+export type PaperRecord = Record<string, unknown>;
+
+/** A paper with its similarity to a query: cosine in [-1, 1], higher is closer. */
+export interface Neighbor {
+  paper: Paper;
+  score: number;
+}
+
+/** A named group of papers. Ids are 0..k-1, largest theme first. */
+export interface Theme {
+  id: number;
+  /** Short human label, unique across themes (e.g. "preference optimization"). */
+  label: string;
+  /** Distinctive phrases, best first. */
+  keywords: string[];
+  size: number;
+  paperIds: string[];
+  /** The papers closest to the theme centroid, most central first. */
+  representative: string[];
+}
+
+/** How the number of themes was chosen: the candidates tried and their scores. */
+export interface KSelection {
+  k: number;
+  /** `given`: the caller fixed k (or the themes); otherwise the criterion that chose it. */
+  method: string;
+  scores: { k: number; silhouette: number; inertia: number }[];
+}
+
+/** Where a transformer model was found: reported in atlas metadata and CLI output. */
+export interface ModelResolution {
+  model: string;
+  source: 'directory' | 'package' | 'cache' | 'hub';
+  /** Directory the files were loaded from (for `hub`, where they were downloaded to). */
+  path: string;
+  /** Every place looked at, in order, for error messages and `info`. */
+  tried: string[];
+}
+
+/** What shapes a transformer's vectors besides its weights. */
+export interface EmbedderSettings {
+  pooling: 'mean';
+  long: 'chunk' | 'truncate';
+  maxTokens: number;
+}
+
+/** Which embedder produced the vectors, and how it was found. */
+export interface EmbedderInfo {
+  id: string;
+  dims: number;
+  kind: 'transformer' | 'lexical' | 'custom';
+  /** For transformer models: where the model files came from. */
+  resolution?: ModelResolution;
+  /** For transformer models: how texts become vectors, restored when a saved atlas embeds queries. */
+  settings?: EmbedderSettings;
+}
+
+export type BuildStage = 'embed' | 'index' | 'reduce' | 'layout' | 'cluster' | 'label';
+
+export interface BuildProgress {
+  stage: BuildStage;
+  done: number;
+  total: number;
+  /** Papers per second, for the embedding stage. */
+  rate?: number;
+}
+
+/** What every pipeline stage is handed besides its data. */
+export interface StageContext {
+  /** Drives every random choice of the stage: same input and seed, same output. */
+  seed: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Plain JSON, as a saved atlas stores a stage's options and state. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/**
+ * A pipeline stage (reducer, clusterer, labeller, vector store): a stable `id`, and the fully
+ * resolved options that recreate it. A saved atlas records both; built-in stages are recreated
+ * from them on load, custom ones (any `id` paper-atlas does not know) must be passed again.
+ */
+export interface Stage {
+  readonly id: string;
+  /** Every setting, defaults filled in, as plain JSON. */
+  readonly options: Readonly<JsonObject>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Vector maths shared by every stage. Vectors are `Float32Array`s; a set of vectors is an array of
+ * rows, which may be views (`subarray`) into one contiguous buffer. Imports nothing from the library.
+ */
+
+/** Inner product; for unit vectors, the cosine similarity. */
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Squared euclidean distance. */
+export function sqDist(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return s;
+}
+
+/** Scales a vector to unit length in place; a zero vector stays zero. */
+export function normalizeInPlace(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i]! /= norm;
+  return v;
+}
+
+/** Rows copied into one contiguous buffer (row-major). */
+export function packRows(rows: readonly ArrayLike<number>[], dims: number): Float32Array {
+  const out = new Float32Array(rows.length * dims);
+  rows.forEach((r, i) => out.set(r, i * dims));
+  return out;
+}
+
+/** Row views into a contiguous buffer: no copy. */
+export function rowViews(data: Float32Array, dims: number): Float32Array[] {
+  const n = dims ? Math.floor(data.length / dims) : 0;
+  return Array.from({ length: n }, (_, i) => data.subarray(i * dims, (i + 1) * dims));
+}
+
+/**
+ * Unit-length mean vector of each group: `assignments[i]` is row i's group in 0..k-1, or negative
+ * to leave the row out.
+ */
+export function groupCentroids(rows: readonly Float32Array[], assignments: ArrayLike<number>, k: number): Float32Array[] {
+  const dims = rows[0]?.length ?? 0;
+  const sums = Array.from({ length: k }, () => new Float32Array(dims));
+  for (let i = 0; i < rows.length; i++) {
+    const a = assignments[i]!;
+    if (a < 0 || a >= k) continue;
+    const v = rows[i]!;
+    const s = sums[a]!;
+    for (let d = 0; d < dims; d++) s[d]! += v[d]!;
+  }
+  return sums.map(normalizeInPlace);
+}
+
+/** Index of the row of `candidates` with the largest inner product with `v` (ties: lowest index). */
+export function nearest(v: Float32Array, candidates: readonly Float32Array[]): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  candidates.forEach((c, i) => {
+    const s = dot(c, v);
+    if (s > bestScore) {
+      bestScore = s;
+      best = i;
+    }
+  });
+  return best;
+}
