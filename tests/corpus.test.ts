@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Corpus, CorpusError, loadBundledCorpus, normalizeText, parseCorpus, readCorpus, slugify } from '../src/index.js';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir } from './support/helpers.js';
 
 const PAGE = join(ROOT, 'fixtures/regularized-optimization.page.txt');
 

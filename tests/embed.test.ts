@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { dot } from '../src/vector.js';
 import reference from '../fixtures/reference/minilm-reference.json';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 let model: TransformersEmbedder;
 let corpus: Corpus;

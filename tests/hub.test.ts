@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, resolveModel, TransformersEmbedder } from '../src/index.js';
 import { missingModelFiles } from '../src/embed/model-store.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 /**
  * The Hugging Face download path, against a hub this test starts on 127.0.0.1 that serves the

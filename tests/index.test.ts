@@ -4,7 +4,7 @@ import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, AtlasFileError, DEFAULT_HNSW_OPTIONS, HnswStore, OptionError, PaperLookupError, exactSearch, measureRecall } from '../src/index.js';
 import { normalizeInPlace } from '../src/vector.js';
-import { buildBundled, tempDir } from './helpers.js';
+import { buildBundled, tempDir } from './support/helpers.js';
 
 let atlas: Atlas;
 

@@ -1,11 +1,10 @@
-import { writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, Corpus, loadBundledCorpus } from '../src/index.js';
 import { placeLabels, textWidth } from '../src/map/labels.js';
-import { buildBundled, ROOT, tempDir } from './helpers.js';
+import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { buildBundled, ROOT } from './support/helpers.js';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
 let atlas: Atlas;
@@ -107,16 +106,10 @@ describe('Vega-Lite and notebooks', () => {
 });
 
 describe('HTML map in a real browser', () => {
-  let browser: Browser;
-  let dir: string;
+  let browser: TestBrowser;
 
   beforeAll(async () => {
-    expect(existsSync('/usr/bin/chromium'), 'apt chromium must be installed (.ci/run installs it)').toBe(true);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    dir = await tempDir();
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
@@ -124,16 +117,14 @@ describe('HTML map in a real browser', () => {
   });
 
   it('renders all points offline, searches, shows related papers on click and toggles themes', async () => {
-    const file = join(dir, 'map.html');
-    await writeFile(file, (await atlas.map({ title: 'Bundled corpus' })).toHTML());
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.open((await atlas.map({ title: 'Bundled corpus' })).toHTML());
     const requests: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith('file:')) requests.push(r.url());
     });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`file://${file}`);
+    await page.reload();
     expect(await page.locator('circle.pa-pt').count()).toBe(194);
     expect(await page.locator('text.pa-label').count()).toBe(atlas.themes.length);
 
@@ -153,6 +144,7 @@ describe('HTML map in a real browser', () => {
     await page.locator(`.pa-themes input[data-theme="${theme.id}"]`).uncheck();
     expect(await page.locator('circle.pa-pt:visible').count()).toBe(194 - theme.size);
 
+    await mkdir(join(ROOT, 'tests/.out'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'tests/.out/map.png') });
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
@@ -160,10 +152,7 @@ describe('HTML map in a real browser', () => {
   });
 
   it('shows a hostile title as text and never runs it', async () => {
-    const file = join(dir, 'hostile.html');
-    await writeFile(file, (await hostile.map()).toHTML());
-    const page = await browser.newPage();
-    await page.goto(`file://${file}`);
+    const page = await browser.open((await hostile.map()).toHTML());
     expect(await page.locator('img').count()).toBe(0);
     const first = hostile.papers[0]!;
     await page.locator(`circle[data-id="${first.id}"]`).dispatchEvent('click');

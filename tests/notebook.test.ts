@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir } from './support/helpers.js';
 
 describe('example notebook', () => {
   it('runs its code cells in order, as a TypeScript kernel would', async () => {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Atlas, Corpus, CorpusError, CORPUS_FORMATS, parseCorpus, type ReadCorpusOptions } from '../src/index.js';
-import { buildBundled, ROOT, tempDir } from './helpers.js';
+import { buildBundled, ROOT, tempDir } from './support/helpers.js';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, agreement } from '../src/index.js';
 import { acronymDefinitions } from '../src/label/acronyms.js';
 import check from '../fixtures/checkset/regularized-optimization.themes.json';
-import { buildBundled } from './helpers.js';
+import { buildBundled } from './support/helpers.js';
 
 let atlas: Atlas;
 

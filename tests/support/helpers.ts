@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { Atlas, loadBundledCorpus, type AtlasOptions } from '../src/index.js';
+import { Atlas, loadBundledCorpus, type AtlasOptions } from '../../src/index.js';
 
 const dirs: string[] = [];
 
@@ -22,4 +22,4 @@ export async function buildBundled(opts: AtlasOptions = {}): Promise<Atlas> {
   return Atlas.build(await loadBundledCorpus(), { seed: 42, onWarning: () => undefined, ...opts });
 }
 
-export const ROOT = join(import.meta.dirname, '..');
+export const ROOT = join(import.meta.dirname, '../..');
