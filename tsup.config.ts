@@ -12,11 +12,13 @@ export default defineConfig([
     target: 'node20',
   },
   {
+    // The CLI imports the library bundle at run time instead of carrying a second copy of it.
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],
     sourcemap: true,
     shims: true,
     target: 'node20',
+    external: ['./index.js'],
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -7,12 +7,15 @@ import { ModelError, OptionError } from './errors.js';
 import { buildMap, type MapInput, type MapOptions, type TopicMap } from './map/map.js';
 import { readAtlas, writeAtlas } from './persist/atlas-file.js';
 import { checkRelated, type AtlasOptions, type LoadOptions, type RefitOptions, type RelatedOptions } from './pipeline/options.js';
-import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, type Session } from './pipeline/run.js';
+import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, warnDefault, type Session } from './pipeline/run.js';
+import { resolveModel } from './embed/transformers.js';
 import type { Stages } from './pipeline/stages.js';
 import { measureRecall, type RecallReport } from './store/exact.js';
 import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme } from './types.js';
 
 export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
+
+const modelInstalled = (): Promise<boolean> => resolveModel({ offline: true }).then(() => true, () => false);
 
 /**
  * A built map of research over a corpus: embeddings, a vector store for related papers and search,
@@ -45,7 +48,11 @@ export class Atlas {
       store.dispose?.();
       throw new ModelError(`atlas in ${dir} was built with ${state.embedder.id}, but the given embedder is ${embedder.id}`);
     }
-    return new Atlas({ state, store, embedder, labelEmbedder: undefined, layoutModel: undefined }, opts);
+    const warn = opts.onWarning ?? warnDefault;
+    if (state.embedder.kind === 'lexical' && (await modelInstalled())) {
+      warn(`this atlas was built with the lexical fallback embedder; a transformer model is installed now: rebuild it (Atlas.build or \`paper-atlas build\`) for related papers and themes by meaning`);
+    }
+    return new Atlas({ state, store, embedder, labelEmbedder: undefined, layoutModel: undefined, warn }, opts);
   }
 
   /** Writes the atlas to a directory; the previous save there stays loadable until the new one is complete. */
@@ -156,9 +163,10 @@ export class Atlas {
    */
   refit(opts: RefitOptions = {}): Promise<void> {
     return this.exclusive(async () => {
-      const next = await refitSession(this.session, opts, this.session.labelEmbedder ?? (await this.ensureEmbedder()));
+      const embedder = this.session.labelEmbedder ?? (await this.ensureEmbedder());
+      const next = await refitSession(opts.onWarning ? { ...this.session, warn: opts.onWarning } : this.session, opts, embedder);
       this.session.store.dispose?.();
-      this.commit(next);
+      this.commit({ ...next, warn: this.session.warn });
     });
   }
 
@@ -191,6 +199,16 @@ export class Atlas {
     await this.queue;
     this.session.store.dispose?.();
     await this.session.embedder?.dispose?.();
+  }
+
+  /** A one-line summary for `console.log`, instead of the internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Atlas { papers: ${this.papers.length}, themes: ${this.themes.length}, embedder: '${this.embedder.id}', source: '${this.source}' }`;
+  }
+
+  /** What `JSON.stringify(atlas)` gives: the summary, not the vectors (use `save` to persist). */
+  toJSON(): Record<string, unknown> {
+    return { papers: this.papers.length, themes: this.themes.map((t) => ({ id: t.id, label: t.label, size: t.size })), embedder: this.embedder.id, source: this.source, seed: this.seed };
   }
 
   private commit(next: Session): void {

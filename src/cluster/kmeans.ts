@@ -150,7 +150,8 @@ export class KMeansClusterer implements Clusterer {
     const n = data.length;
     const o = this.options;
     if (o.k !== 'auto') {
-      const result = bestKMeans(data, Math.min(o.k, n), ctx.seed, o);
+      if (o.k > n) throw new OptionError('k', `is ${o.k}, but there are only ${n} papers to group`);
+      const result = bestKMeans(data, o.k, ctx.seed, o);
       ctx.onProgress?.(1, 1);
       return { assignments: result.assignments, k: result.k, selection: { k: result.k, method: 'given', scores: [] } };
     }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { ModelError, OptionError } from '../errors.js';
+import { DependencyError, ModelError, OptionError } from '../errors.js';
+import { loadNative } from '../native.js';
 import { sha256 } from '../io/atomic.js';
 import type { EmbedderSettings, ModelResolution } from '../types.js';
 import { normalizeInPlace } from '../vector.js';
@@ -52,14 +53,17 @@ function packageModelDir(pkg: string, model: string): string | undefined {
   }
 }
 
-/** Transformers.js's own model cache, read (never written) so models it downloaded are reused. */
-let transformersCache: Promise<string | undefined> | undefined;
-function transformersDefaultCache(): Promise<string | undefined> {
-  transformersCache ??= import('@xenova/transformers/src/env.js').then(
-    (m) => m.env.cacheDir ?? undefined,
-    () => undefined,
-  );
-  return transformersCache;
+/**
+ * Transformers.js's default model cache (`<its package>/.cache`), so models it downloaded are reused.
+ * Computed, not imported: importing Transformers.js would load onnxruntime's native binary just to
+ * read a path.
+ */
+function transformersDefaultCache(): string | undefined {
+  try {
+    return join(dirname(dirname(createRequire(import.meta.url).resolve('@xenova/transformers'))), '.cache');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -83,7 +87,7 @@ export async function resolveModel(opts: TransformersEmbedderOptions = {}): Prom
   }
   const own = join(modelsDir(opts.cacheDir ?? defaultCacheDir()), model);
   const caches = [own];
-  const tjs = await transformersDefaultCache();
+  const tjs = transformersDefaultCache();
   if (tjs) caches.push(join(tjs, model));
   for (const dir of caches) {
     tried.push(`cache ${dir}`);
@@ -276,11 +280,12 @@ async function loadModel(
   if (!Number.isInteger(dims) || (dims as number) < 1) throw new ModelError(`${join(dir, 'config.json')} has no valid hidden_size`, resolution.tried);
   const onnxPath = join(dir, existsSync(join(dir, ONNX_FILES[0])) ? ONNX_FILES[0] : ONNX_FILES[1]);
   try {
-    const [{ AutoTokenizer }, ortModule, weights] = await Promise.all([
-      import('@xenova/transformers/src/tokenizers.js'),
-      import('onnxruntime-node'),
-      readFile(onnxPath),
-    ]);
+    // onnxruntime-node is required first, on its own: the tokenizers module imports it too (through
+    // Transformers.js's backend), and a failing native load inside an ES import graph is reported
+    // by Node as an uncaught exception, not only as the import's rejection.
+    const ortModule = await loadNative('onnxruntime-node', async () => createRequire(import.meta.url)('onnxruntime-node') as Ort);
+    const { AutoTokenizer } = await import('@xenova/transformers/src/tokenizers.js');
+    const weights = await readFile(onnxPath);
     const ort = ((ortModule as { default?: Ort }).default ?? ortModule) as Ort;
     const mapping = AutoTokenizer.TOKENIZER_CLASS_MAPPING as Record<string, new (json: unknown, config: unknown) => Tokenizer>;
     const className = String(tokenizerConfig!.tokenizer_class ?? 'PreTrainedTokenizer').replace(/Fast$/u, '');
@@ -290,7 +295,7 @@ async function loadModel(
     const session = (await ort.InferenceSession.create(weights, { executionProviders: ['cpu'] })) as unknown as OrtSession;
     return { ort, tokenizer, session, weightsHash: sha256(weights), dims: dims as number };
   } catch (err) {
-    if (err instanceof ModelError) throw err;
+    if (err instanceof ModelError || err instanceof DependencyError) throw err;
     const msg = (err as Error).message ?? String(err);
     throw new ModelError(
       `could not load embedding model ${resolution.model} from ${dir}: ${msg.split('\n')[0]}. ` +

@@ -2,6 +2,3 @@
 declare module '@xenova/transformers/src/tokenizers.js' {
   export { AutoTokenizer, PreTrainedTokenizer } from '@xenova/transformers/types/tokenizers';
 }
-declare module '@xenova/transformers/src/env.js' {
-  export const env: { cacheDir?: string | null };
-}

@@ -1,3 +1,6 @@
+import { extname } from 'node:path';
+import { OptionError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { Paper, Theme } from '../types.js';
 import { renderHTML, type HtmlOptions } from './html.js';
 import { displayInNotebook } from './notebook.js';
@@ -22,8 +25,28 @@ export interface TopicMap extends MapData {
   toVegaLite(): VegaLiteSpec;
   /** The MIME bundle notebook front ends render (SVG, HTML, Vega-Lite, plain text). */
   mimeBundle(): MimeBundle;
-  /** Shows the map in a Deno (`Deno.jupyter`) or tslab Jupyter kernel; returns the MIME bundle. */
-  display(): Promise<MimeBundle>;
+  /** Shows the map in a Deno or tslab Jupyter kernel (the whole MIME bundle, one output); outside a notebook it does nothing. */
+  display(): Promise<void>;
+  /**
+   * Writes the map to a file, atomically; the format comes from the extension (`.html`, `.svg`,
+   * `.json` for Vega-Lite) unless given.
+   */
+  write(file: string, opts?: { format?: MapFormat }): Promise<void>;
+}
+
+export type MapFormat = 'html' | 'svg' | 'vega';
+export const MAP_FORMATS: readonly MapFormat[] = ['html', 'svg', 'vega'];
+
+function formatOf(file: string, given?: MapFormat): MapFormat {
+  if (given !== undefined) {
+    if (!MAP_FORMATS.includes(given)) throw new OptionError('format', `must be one of ${MAP_FORMATS.join(', ')}, got ${JSON.stringify(given)}`);
+    return given;
+  }
+  const ext = extname(file).toLowerCase();
+  if (ext === '.html' || ext === '.htm') return 'html';
+  if (ext === '.svg') return 'svg';
+  if (ext === '.json') return 'vega';
+  throw new OptionError('format', `cannot tell the map format from "${file}": use .html, .svg or .json (Vega-Lite), or pass format`);
 }
 
 function median(xs: number[]): number {
@@ -74,6 +97,11 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
       'text/plain': `${title}: ${points.length} papers in ${labels.length} themes`,
     }),
     display: async () => displayInNotebook(map.mimeBundle()),
+    write: async (file, o = {}) => {
+      const format = formatOf(file, o.format);
+      const content = format === 'svg' ? renderSVG(data) : format === 'html' ? renderHTML(data) : `${JSON.stringify(renderVegaLite(data), null, 1)}\n`;
+      await writeFileAtomic(file, content);
+    },
   };
   // Deno's Jupyter kernel renders any value that has this method when it ends a cell.
   Object.defineProperty(map, Symbol.for('Jupyter.display'), { value: () => map.mimeBundle(), enumerable: false });

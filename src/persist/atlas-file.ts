@@ -28,6 +28,7 @@ interface Manifest {
   createdAt: string;
   source: string;
   seed: number;
+  engine: string;
   embedder: EmbedderInfo;
   dims: number;
   count: number;
@@ -83,6 +84,7 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
     createdAt: state.createdAt,
     source: state.source,
     seed: state.seed,
+    engine: state.engine,
     embedder: state.embedder,
     dims,
     count: state.papers.length,
@@ -216,6 +218,7 @@ export async function readAtlas(dir: string, passed: Partial<Stages> = {}): Prom
     createdAt: m.createdAt,
     source: m.source,
     seed: m.seed,
+    engine: typeof m.engine === 'string' ? m.engine : 'an unrecorded engine',
     embedder: m.embedder,
     papers,
     vectors,

@@ -34,6 +34,8 @@ export interface LoadOptions {
 /** Options of `atlas.refit`: stages or stage options to change (the rest stay as saved), a new seed. */
 export interface RefitOptions extends StageOptions {
   seed?: number;
+  /** Where warnings of this refit go (default: the build's or load's `onWarning`). */
+  onWarning?: (message: string) => void;
   onProgress?: (p: BuildProgress) => void;
   signal?: AbortSignal;
 }

@@ -5,6 +5,7 @@ import { createEmbedder } from '../embed/create.js';
 import type { Embedder } from '../embed/embedder.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { defaultCacheDir } from '../embed/model-store.js';
+import { engineId } from '../engine.js';
 import { OptionError } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
 import type { VectorStore } from '../store/store.js';
@@ -25,9 +26,11 @@ export interface Session {
   labelEmbedder: Embedder | undefined;
   /** The fitted 2-D layout (not saved), to place added papers while it is in memory. */
   layoutModel: Reduction | undefined;
+  /** Where warnings go (they are also kept in the state's `warnings` when raised while building). */
+  warn: (message: string) => void;
 }
 
-const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
+export const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
 
 /** A new store over `vectors`, then themes and layout; the store is released if fitting fails. */
 async function storeAndThemes(
@@ -72,6 +75,7 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
     createdAt: new Date().toISOString(),
     source: corpus.source,
     seed,
+    engine: engineId(),
     embedder: info,
     papers: [...corpus.papers],
     vectors,
@@ -81,7 +85,7 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
     ...themes,
     ...(embedder instanceof LexicalEmbedder ? { lexicalModel: embedder.toJSON() } : {}),
   };
-  return { state, store, embedder, labelEmbedder: cached, layoutModel };
+  return { state, store, embedder, labelEmbedder: cached, layoutModel, warn: opts.onWarning ?? warnDefault };
 }
 
 /**
@@ -91,13 +95,17 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
 export async function refitSession(s: Session, opts: RefitOptions, embedder: Embedder): Promise<Session> {
   const seed = opts.seed === undefined ? s.state.seed : checkSeed(opts.seed);
   const stages = resolveStages(opts, s.state.stages);
+  const engine = engineId();
+  if (s.state.engine !== engine) {
+    s.warn(`this atlas was fitted under ${s.state.engine}; refitting under ${engine} gives the same vectors and store, but themes and coordinates may differ (UMAP amplifies last-digit differences in Math.exp/pow between engines)`);
+  }
   const removed = new Set(s.state.removed);
   const keep = s.state.papers.map((_, i) => i).filter((i) => !removed.has(i));
   const papers = keep.map((i) => s.state.papers[i]!);
   const vectors = keep.map((i) => s.state.vectors[i]!);
   const { store, fit } = await storeAndThemes(papers, vectors, stages, { seed, dims: s.state.embedder.dims, embedder, signal: opts.signal, onProgress: opts.onProgress });
   const { layoutModel, ...themes } = fit;
-  return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, stages, papers, vectors, removed: [] } };
+  return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, engine, stages, papers, vectors, removed: [] } };
 }
 
 /** One theme split further with the session's reducer, k-means and labeller; ids are local to the split. */

@@ -20,6 +20,8 @@ export interface AtlasState extends ThemeFit {
   createdAt: string;
   source: string;
   seed: number;
+  /** The JavaScript engine the themes and layout were fitted on (see `engineId`). */
+  engine: string;
   embedder: EmbedderInfo;
   papers: Paper[];
   /** One unit vector per row. */

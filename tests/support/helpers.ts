@@ -22,4 +22,4 @@ export async function buildBundled(opts: AtlasOptions = {}): Promise<Atlas> {
   return Atlas.build(await loadBundledCorpus(), { seed: 42, onWarning: () => undefined, ...opts });
 }
 
-export const ROOT = join(import.meta.dirname, '../..');
+export { ROOT } from './root.js';
