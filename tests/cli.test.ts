@@ -56,6 +56,20 @@ describe('paper-atlas CLI', () => {
     expect(search.stdout.split('\n').filter((l) => /bilevel/iu.test(l)).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('accepts seed 0 like the API, and refuses more themes than papers', async () => {
+    const small = join(dir, 'small.jsonl');
+    const page = await readFile(join(ROOT, 'fixtures/corpus/regularized-optimization.json'), 'utf8');
+    await writeFile(small, (JSON.parse(page) as object[]).slice(0, 24).map((r) => JSON.stringify(r)).join('\n'));
+    const k50 = await cli(['build', small, '--out', join(dir, 'small'), '--k', '50']);
+    expect(k50.code).toBe(2);
+    expect(k50.stderr).toMatch(/option "k": is 50, but there are only 24 papers/u);
+    const seed0 = await cli(['build', small, '--out', join(dir, 'small'), '--k', '3', '--seed', '0', '--json']);
+    expect(seed0.code, seed0.stderr).toBe(0);
+    expect(JSON.parse(seed0.stdout).seed).toBe(0);
+    const version = await cli(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/u);
+  });
+
   it('re-clusters with --k and writes maps in every format', async () => {
     const themes = JSON.parse((await cli(['themes', '--atlas', atlasDir, '--k', '6', '--json'])).stdout);
     expect(themes.themes).toHaveLength(6);
@@ -81,5 +95,11 @@ describe('paper-atlas CLI', () => {
     expect(missing.code).toBe(2);
     const badFlag = await cli(['related', 'x', '--k', 'zero']);
     expect(badFlag.code).toBe(2);
+    const json = await cli(['related', 'no such paper title at all', '--atlas', atlasDir, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'E_UNKNOWN_PAPER', message: expect.stringMatching(/No paper matches/u) } });
+    expect(json.stderr).not.toMatch(/\n\s+at /u);
+    const usage = await cli(['related', 'x', '--k', 'zero', '--json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout).error.code).toBe('E_USAGE');
   });
 });

@@ -127,6 +127,12 @@ describe('model resolution', () => {
     expect(atlas.themes.length).toBe(4);
     const related = await atlas.related(small.papers[0]!.id, { k: 3 });
     expect(related).toHaveLength(3);
+    // Loaded where a model is installed (here), the lexical atlas says a rebuild would use it.
+    const dir = await tempDir();
+    await atlas.save(dir);
+    const hints: string[] = [];
+    await Atlas.load(dir, { onWarning: (w) => hints.push(w) });
+    expect(hints.join('\n')).toMatch(/built with the lexical fallback embedder; a transformer model is installed now: rebuild/u);
     await expect(
       Atlas.build(small, { embedder: { offline: true, model: 'Xenova/not-installed', cacheDir: await tempDir(), fallback: false } }),
     ).rejects.toBeInstanceOf(ModelError);

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { inspect } from 'node:util';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -56,6 +57,15 @@ describe('the default pipeline on synthetic topics', () => {
     await expect(run).rejects.toThrow('user stop');
   });
 
+  it('prints a summary, not its internals', () => {
+    expect(inspect(atlas)).toMatch(/^Atlas \{ papers: 120, themes: \d+, embedder: 'fake-bow@96', source: 'synthetic:corpus' \}$/u);
+    expect(JSON.parse(JSON.stringify(atlas))).toMatchObject({ papers: 120, embedder: 'fake-bow@96', seed: 3 });
+  });
+
+  it('refuses more themes than papers', async () => {
+    await expect(build({ clusterer: { k: 121 } })).rejects.toThrow(/option "k": is 121, but there are only 120 papers/u);
+  });
+
   it('validates options before doing any work', async () => {
     await expect(build({ seed: -1 })).rejects.toThrow(OptionError);
     await expect(build({ clusterer: { k: 'many' as never } })).rejects.toThrow(/option "k"/u);
@@ -95,6 +105,21 @@ describe('save, load and refit', () => {
     await loaded.refit({ clusterer: { k: 3 } });
     expect(loaded.themes).toHaveLength(3);
     expect(loaded.stages.clusterer.options).toMatchObject({ k: 3, restarts: 10 });
+  });
+
+  it('records the engine it was fitted on, and warns when a refit runs on another', async () => {
+    const dir = await tempDir();
+    await atlas.save(dir);
+    const m = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
+    expect(m.engine).toBe(`node ${process.versions.node} (v8 ${process.versions.v8})`);
+    await writeFile(join(dir, 'atlas.json'), JSON.stringify({ ...m, engine: 'deno 9.9.9 (v8 99.0)' }));
+    const warnings: string[] = [];
+    const loaded = await Atlas.load(dir, { embedder, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+    await loaded.refit();
+    expect(warnings.join('\n')).toMatch(/fitted under deno 9\.9\.9 \(v8 99\.0\); refitting under node .* themes and coordinates may differ/u);
+    await loaded.refit();
+    expect(warnings).toHaveLength(1);
   });
 
   it('refuses a version 1 atlas with the version in the message', async () => {

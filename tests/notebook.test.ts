@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { must, npmConsumer, writeIn } from './support/consumer.js';
+import { ROOT } from './support/root.js';
+
+/**
+ * The shipped notebook, executed cell by cell by Jupyter's nbconvert (PyPI, in a project-local
+ * virtualenv) in the two TypeScript kernels users run: tslab (npm; installed globally, its
+ * documented way, and locally in the project) and Deno (npm). Each run must leave one output
+ * carrying the whole MIME bundle of the map, and no text dump of it.
+ */
+const VENV = join(ROOT, '.cache/venv-notebook');
+const PY_PACKAGES = ['nbconvert==7.17.2', 'nbclient==0.11.0', 'jupyter_client==8.10.0', 'nbformat==5.11.1'];
+const TSLAB = 'tslab@1.0.22';
+const DENO = 'deno@2.9.6';
+
+let project: string;
+let jupyterPath: string;
+
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  text?: string | string[];
+}
+interface Notebook {
+  cells: { cell_type: string; source: string[]; outputs?: Output[] }[];
+}
+
+async function kernel(name: string, argv: string[]): Promise<void> {
+  await writeIn(jupyterPath, `kernels/${name}/kernel.json`, JSON.stringify({ argv, display_name: name, language: 'typescript' }));
+}
+
+async function execute(kernelName: string): Promise<Notebook> {
+  const out = `out-${kernelName}.ipynb`;
+  await must(
+    join(VENV, 'bin/jupyter'),
+    ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${kernelName}`, '--ExecutePreprocessor.timeout=600', '--output', out, 'topic-map.ipynb'],
+    { cwd: project, env: { JUPYTER_PATH: jupyterPath, JUPYTER_CONFIG_DIR: join(jupyterPath, 'config'), JUPYTER_DATA_DIR: join(jupyterPath, 'data'), JUPYTER_RUNTIME_DIR: join(jupyterPath, 'runtime') } },
+  );
+  return JSON.parse(await readFile(join(project, out), 'utf8')) as Notebook;
+}
+
+function checkOutputs(nb: Notebook): void {
+  const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+  const text = outputs.map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
+  expect(text).toMatch(/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@/mu);
+  expect(text).toMatch(/^0\.\d{3} .*Optimal Transport/mu);
+  expect(text).toMatch(/preference optimization \(\d+\)/u);
+  const rich = outputs.filter((o) => o.data && 'image/svg+xml' in o.data);
+  expect(rich).toHaveLength(1);
+  expect(Object.keys(rich[0]!.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'text/html', 'application/vnd.vegalite.v5+json']));
+  expect(String(rich[0]!.data!['image/svg+xml'])).toMatch(/^<svg /u);
+  const vega = rich[0]!.data!['application/vnd.vegalite.v5+json'] as { $schema?: string };
+  expect(vega.$schema).toMatch(/vega-lite\/v5/u);
+  // No dump of the bundle as text: besides the rich output the display cell shows no value (Deno's
+  // kernel may deliver an earlier cell's late stdout here, as a stream).
+  const display = nb.cells.filter((c) => c.cell_type === 'code').at(-1)!;
+  expect(display.outputs!.filter((o) => o !== rich[0] && o.output_type !== 'stream').map((o) => o.output_type)).toEqual([]);
+  for (const o of outputs) {
+    const plain = o.data?.['text/plain'] ?? o.text;
+    expect(String(Array.isArray(plain) ? plain.join('') : (plain ?? '')).length).toBeLessThan(2000);
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(VENV, 'bin/jupyter'))) {
+    await must('python3', ['-m', 'venv', VENV], { cwd: ROOT });
+    await must(join(VENV, 'bin/pip'), ['install', '--quiet', ...PY_PACKAGES], { cwd: ROOT });
+  }
+  project = await npmConsumer(inject('tarball'));
+  await copyFile(join(project, 'node_modules/paper-atlas/fixtures/notebooks/topic-map.ipynb'), join(project, 'topic-map.ipynb'));
+  jupyterPath = await mkdtemp(join(tmpdir(), 'paper-atlas-jupyter-'));
+}, 900_000);
+
+describe('the shipped notebook', () => {
+  it('renders the map bundle in tslab installed globally, its documented way', async () => {
+    const global = await mkdtemp(join(tmpdir(), 'paper-atlas-tslab-global-'));
+    await must('npm', ['install', '--global', '--prefix', global, TSLAB], { cwd: global });
+    await kernel('tslab-global', [process.execPath, join(global, 'lib/node_modules/tslab/bin/tslab'), 'kernel', '--config-path', '{connection_file}']);
+    checkOutputs(await execute('tslab-global'));
+  });
+
+  it('renders the map bundle in tslab installed in the project', async () => {
+    await must('npm', ['install', '--no-save', TSLAB], { cwd: project });
+    await kernel('tslab-local', [process.execPath, join(project, 'node_modules/tslab/bin/tslab'), 'kernel', '--config-path', '{connection_file}']);
+    checkOutputs(await execute('tslab-local'));
+  });
+
+  it('renders the map bundle in Deno\'s Jupyter kernel', async () => {
+    const tools = await mkdtemp(join(tmpdir(), 'paper-atlas-deno-'));
+    await must('npm', ['install', '--prefix', tools, DENO], { cwd: tools });
+    await kernel('deno', [join(tools, 'node_modules/.bin/deno'), 'jupyter', '--kernel', '--conn', '{connection_file}']);
+    checkOutputs(await execute('deno'));
+  });
+});
