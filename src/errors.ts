@@ -144,3 +144,17 @@ export function rejectUnknownKeys(option: string, given: object | undefined, all
     if (!allowed.includes(key)) throw new OptionError(option, `has no setting "${key}"; known: ${allowed.join(', ')}`);
   }
 }
+
+/** The value if it is an integer in [min, max]; else an OptionError naming the option and the range. */
+export function integerOption(option: string, value: unknown, min: number, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new OptionError(option, `must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+/** The value if it is a number in [min, max]; else an OptionError naming the option and the range. */
+export function numberOption(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !(value >= min && value <= max)) throw new OptionError(option, `must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  return value;
+}

@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, Corpus, loadBundledCorpus } from '../src/index.js';
-import { placeLabels, textWidth } from '../src/map/labels.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
 import { buildBundled, ROOT } from './support/helpers.js';
 
@@ -56,19 +55,6 @@ describe('SVG', () => {
         expect(ax! < bx! + bw! - 0.2 && bx! < ax! + aw! - 0.2 && ay! < by! + bh! - 0.2 && by! < ay! + ah! - 0.2).toBe(false);
       }
     }
-  });
-
-  it('keeps labels apart at 10k points too', () => {
-    const labels = Array.from({ length: 40 }, (_, i) => ({ text: `theme label number ${i}`, x: 400 + (i % 3), y: 300, size: 250 }));
-    const placed = placeLabels(labels, 13, { x: 0, y: 0, w: 1000, h: 700 });
-    for (let i = 0; i < placed.length; i++) {
-      for (let j = i + 1; j < placed.length; j++) {
-        const a = placed[i]!.box;
-        const b = placed[j]!.box;
-        expect(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h).toBe(false);
-      }
-    }
-    expect(textWidth('abc', 10)).toBeGreaterThan(0);
   });
 
   it('escapes paper text', async () => {

@@ -1,5 +1,5 @@
 import { kmeans } from 'ml-kmeans';
-import { OptionError, rejectUnknownKeys } from '../errors.js';
+import { integerOption, numberOption, OptionError, rejectUnknownKeys } from '../errors.js';
 import type { JsonObject, KSelection } from '../types.js';
 import type { ClusterContext, Clusterer, Clustering } from './clusterer.js';
 
@@ -33,10 +33,6 @@ export const DEFAULT_KMEANS_OPTIONS: Readonly<KMeansOptions> = Object.freeze({
   tolerance: 1e-6,
 });
 
-const positiveInt = (option: string, v: unknown, max = 1e6): number => {
-  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) throw new OptionError(option, `must be an integer in [1, ${max}], got ${JSON.stringify(v)}`);
-  return v as number;
-};
 
 function checkOptions(given: unknown): KMeansOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
@@ -44,7 +40,7 @@ function checkOptions(given: unknown): KMeansOptions {
   }
   rejectUnknownKeys('clusterer', given as object | undefined, Object.keys(DEFAULT_KMEANS_OPTIONS));
   const o = { ...DEFAULT_KMEANS_OPTIONS, ...(given as Partial<KMeansOptions>) };
-  const k = o.k === 'auto' ? 'auto' : positiveInt('k', o.k, 10_000);
+  const k = o.k === 'auto' ? 'auto' : integerOption('k', o.k, 1, 10_000);
   let kRange: KMeansOptions['kRange'] = 'auto';
   if (o.kRange !== 'auto') {
     const r = o.kRange as unknown;
@@ -53,14 +49,13 @@ function checkOptions(given: unknown): KMeansOptions {
     }
     kRange = [r[0] as number, r[1] as number];
   }
-  if (typeof o.tolerance !== 'number' || !(o.tolerance >= 0 && o.tolerance < 1)) throw new OptionError('tolerance', `must be a number in [0, 1), got ${o.tolerance}`);
   return {
     k,
     kRange,
-    restarts: positiveInt('restarts', o.restarts, 1000),
-    searchRestarts: positiveInt('searchRestarts', o.searchRestarts, 1000),
-    maxIterations: positiveInt('maxIterations', o.maxIterations),
-    tolerance: o.tolerance,
+    restarts: integerOption('restarts', o.restarts, 1, 1000),
+    searchRestarts: integerOption('searchRestarts', o.searchRestarts, 1, 1000),
+    maxIterations: integerOption('maxIterations', o.maxIterations, 1, 1e6),
+    tolerance: numberOption('tolerance', o.tolerance, 0, 0.5),
   };
 }
 

@@ -1,5 +1,5 @@
 import { phrases } from '../corpus/terms.js';
-import { OptionError } from '../errors.js';
+import { integerOption } from '../errors.js';
 import type { JsonObject } from '../types.js';
 import type { LabelDraft, LabelInput, LabelStep } from './labeller.js';
 
@@ -53,13 +53,10 @@ export class CTfidfStep implements LabelStep {
   readonly options: Readonly<CTfidfOptions & JsonObject>;
 
   constructor(options: CTfidfOptions) {
-    if (!Number.isInteger(options.maxNgram) || options.maxNgram < 1 || options.maxNgram > 6) {
-      throw new OptionError('labeller.maxNgram', `must be an integer in [1, 6], got ${options.maxNgram}`);
-    }
-    if (!Number.isInteger(options.candidates) || options.candidates < 1 || options.candidates > 1000) {
-      throw new OptionError('labeller.candidates', `must be an integer in [1, 1000], got ${options.candidates}`);
-    }
-    this.options = Object.freeze({ maxNgram: options.maxNgram, candidates: options.candidates });
+    this.options = Object.freeze({
+      maxNgram: integerOption('labeller.maxNgram', options.maxNgram, 1, 6),
+      candidates: integerOption('labeller.candidates', options.candidates, 1, 1000),
+    });
   }
 
   apply(draft: LabelDraft, input: LabelInput): LabelDraft {

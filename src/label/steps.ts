@@ -1,4 +1,4 @@
-import { OptionError } from '../errors.js';
+import { integerOption, numberOption } from '../errors.js';
 import type { JsonObject, StageContext } from '../types.js';
 import { dot } from '../vector.js';
 import { acronymDefinitions } from './acronyms.js';
@@ -47,13 +47,10 @@ export class MmrStep implements LabelStep {
   readonly options: Readonly<MmrOptions & JsonObject>;
 
   constructor(options: MmrOptions) {
-    if (!Number.isInteger(options.keywords) || options.keywords < 1 || options.keywords > 100) {
-      throw new OptionError('labeller.keywords', `must be an integer in [1, 100], got ${options.keywords}`);
-    }
-    if (typeof options.diversity !== 'number' || !(options.diversity >= 0 && options.diversity <= 1)) {
-      throw new OptionError('labeller.diversity', `must be a number in [0, 1], got ${options.diversity}`);
-    }
-    this.options = Object.freeze({ keywords: options.keywords, diversity: options.diversity });
+    this.options = Object.freeze({
+      keywords: integerOption('labeller.keywords', options.keywords, 1, 100),
+      diversity: numberOption('labeller.diversity', options.diversity, 0, 1),
+    });
   }
 
   async apply(draft: LabelDraft, input: LabelInput, ctx: StageContext): Promise<LabelDraft> {

@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import { UMAP } from 'umap-js';
-import { OptionError, rejectUnknownKeys } from '../errors.js';
+import { integerOption, numberOption, OptionError, rejectUnknownKeys } from '../errors.js';
 import type { JsonObject, StageContext } from '../types.js';
 import type { Reducer, Reduction } from './reducer.js';
 
@@ -33,15 +33,12 @@ function checkOptions(given: unknown, defaults: Readonly<UmapOptions>, option: s
   }
   rejectUnknownKeys(option, given as object | undefined, Object.keys(defaults));
   const o = { ...defaults, ...(given as Partial<UmapOptions>) };
-  if (!Number.isInteger(o.dims) || o.dims < 1 || o.dims > 100) throw new OptionError(`${option}.dims`, `must be an integer in [1, 100], got ${o.dims}`);
-  if (!Number.isInteger(o.nNeighbors) || o.nNeighbors < 2 || o.nNeighbors > 200) {
-    throw new OptionError(`${option}.nNeighbors`, `must be an integer in [2, 200], got ${o.nNeighbors}`);
-  }
-  if (typeof o.minDist !== 'number' || !(o.minDist >= 0 && o.minDist <= 1)) throw new OptionError(`${option}.minDist`, `must be a number in [0, 1], got ${o.minDist}`);
-  if (o.nEpochs !== 'auto' && (!Number.isInteger(o.nEpochs) || o.nEpochs < 1 || o.nEpochs > 10_000)) {
-    throw new OptionError(`${option}.nEpochs`, `must be "auto" or an integer in [1, 10000], got ${o.nEpochs}`);
-  }
-  return { dims: o.dims, nNeighbors: o.nNeighbors, minDist: o.minDist, nEpochs: o.nEpochs };
+  return {
+    dims: integerOption(`${option}.dims`, o.dims, 1, 100),
+    nNeighbors: integerOption(`${option}.nNeighbors`, o.nNeighbors, 2, 200),
+    minDist: numberOption(`${option}.minDist`, o.minDist, 0, 1),
+    nEpochs: o.nEpochs === 'auto' ? 'auto' : integerOption(`${option}.nEpochs`, o.nEpochs, 1, 10_000),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HierarchicalNSW } from 'hnswlib-node';
-import { OptionError, rejectUnknownKeys, StageError } from '../errors.js';
+import { integerOption, OptionError, rejectUnknownKeys, StageError } from '../errors.js';
 import { loadNative } from '../native.js';
 import type { JsonObject } from '../types.js';
 import { clampScore } from './exact.js';
@@ -34,14 +34,7 @@ function checkOptions(given: unknown): HnswOptions {
   }
   rejectUnknownKeys('store', given as object | undefined, Object.keys(DEFAULT_HNSW_OPTIONS));
   const p = { ...DEFAULT_HNSW_OPTIONS, ...(given as Partial<HnswOptions>) };
-  if (!Number.isInteger(p.M) || p.M < 2 || p.M > 128) throw new OptionError('M', `must be an integer in [2, 128], got ${p.M}`);
-  if (!Number.isInteger(p.efConstruction) || p.efConstruction < 1 || p.efConstruction > 4096) {
-    throw new OptionError('efConstruction', `must be an integer in [1, 4096], got ${p.efConstruction}`);
-  }
-  if (!Number.isInteger(p.efSearch) || p.efSearch < 1 || p.efSearch > 4096) {
-    throw new OptionError('efSearch', `must be an integer in [1, 4096], got ${p.efSearch}`);
-  }
-  return { M: p.M, efConstruction: p.efConstruction, efSearch: p.efSearch };
+  return { M: integerOption('M', p.M, 2, 128), efConstruction: integerOption('efConstruction', p.efConstruction, 1, 4096), efSearch: integerOption('efSearch', p.efSearch, 1, 4096) };
 }
 
 async function hnswlib(): Promise<typeof import('hnswlib-node')> {
