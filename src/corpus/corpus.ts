@@ -1,4 +1,5 @@
 import { CorpusError, type InputLocation } from '../errors.js';
+import { jsonDepth, MAX_META_DEPTH, setData } from '../io/json.js';
 import type { Paper, PaperRecord } from '../types.js';
 import { normalizeText, shortHash, slugify } from './text.js';
 
@@ -152,7 +153,12 @@ export class CorpusBuilder {
     if (authors?.length) paper.authors = authors;
     const used = new Set([idKey, titleKey, abstractKey, urlKey, yearKey, authorsKey]);
     const meta: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(rec)) if (!used.has(k)) meta[k] = v;
+    for (const [k, v] of Object.entries(rec)) {
+      if (used.has(k)) continue;
+      if (jsonDepth(v) >= MAX_META_DEPTH) throw new CorpusError({ ...base, field: k }, `is nested deeper than ${MAX_META_DEPTH} levels`);
+      // "__proto__" or "constructor" from a record stay plain data.
+      setData(meta, k, v);
+    }
     if (Object.keys(meta).length) paper.meta = meta;
 
     this.ids.add(id);

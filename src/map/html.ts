@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { escapeXml, jsonForScript } from './escape.js';
+import { escapeXml, jsonForScript, xmlSafe } from './escape.js';
 import { placeLabels, scaler } from './labels.js';
 import { themeColor } from './palette.js';
 import type { MapData } from './types.js';
@@ -26,12 +26,12 @@ export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
   const placed = placeLabels(anchors, 14, { x: 0, y: 0, w: VIEW_W, h: VIEW_H });
   const round = (n: number): number => Math.round(n * 10) / 10;
   const data = {
-    title: map.title,
+    title: xmlSafe(map.title),
     points: map.points.map((p) => {
       const [x, y] = toPx(p.x, p.y);
-      return { id: p.id, t: p.title, x: round(x), y: round(y), th: p.theme, r: p.related, ...(p.url ? { u: p.url } : {}) };
+      return { id: p.id, t: xmlSafe(p.title), x: round(x), y: round(y), th: p.theme, r: p.related, ...(p.url ? { u: p.url } : {}) };
     }),
-    themes: map.labels.map((l, i) => ({ id: l.theme, label: l.text, size: l.size, color: themeColor(l.theme), lx: round(placed[i]!.x), ly: round(placed[i]!.y) })),
+    themes: map.labels.map((l, i) => ({ id: l.theme, label: xmlSafe(l.text), size: l.size, color: themeColor(l.theme), lx: round(placed[i]!.x), ly: round(placed[i]!.y) })),
   };
   const json = jsonForScript(data);
   // Derived from the content, so the same map renders to the same bytes and two maps on one notebook page do not clash.

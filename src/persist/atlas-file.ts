@@ -1,76 +1,188 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LexicalModel } from '../embed/lexical.js';
+import lockfile from 'proper-lockfile';
 import { AtlasFileError, PaperAtlasError } from '../errors.js';
-import { sha256, writeFileAtomic } from '../io/atomic.js';
+import { readRegularFile, sha256, UnsafeFileError, writeFileAtomic } from '../io/atomic.js';
 import type { AtlasState } from '../pipeline/state.js';
-import { describeStages, restoreStages, STAGE_NAMES, type StageName, type Stages, type StageSpec } from '../pipeline/stages.js';
+import { describeStages, restoreStages, type Stages } from '../pipeline/stages.js';
 import type { FileSink, FileSource, VectorStore } from '../store/store.js';
-import type { EmbedderInfo, JsonObject, KSelection, Paper, Theme } from '../types.js';
+import type { JsonObject } from '../types.js';
 import { groupCentroids, packRows, rowViews } from '../vector.js';
+import { ATLAS_FORMAT, ATLAS_VERSION, checkLexicalModel, checkManifest, checkPapers, checkThemes, DATA_FILE, MANIFEST, type FileRef, type Manifest, type SavedStages } from './manifest.js';
 
-export const ATLAS_FORMAT = 'paper-atlas';
-/** Version 2: stages recorded with their resolved options (version 1 saved only the caller's options). */
-export const ATLAS_VERSION = 2;
-const MANIFEST = 'atlas.json';
+export { ATLAS_FORMAT, ATLAS_VERSION } from './manifest.js';
 
-interface FileRef {
-  name: string;
-  bytes: number;
-  sha256: string;
+/** Names of data files a save is about to write: what the next save removes if this one dies. */
+const JOURNAL = '.paper-atlas-journal.json';
+const LOCK = '.paper-atlas.lock';
+const MAX_MANIFEST_BYTES = 1 << 30;
+const MAX_DATA_BYTES = 2 ** 40;
+
+/** An fs error as one line a user can act on. */
+function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EFBIG':
+    case 'ESHORTWRITE':
+      return 'a file could not be written whole (a file-size limit, or the disk filled up)';
+    case 'EDQUOT':
+      return 'the disk quota is exhausted';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a file is in the way of the directory';
+    default:
+      return code ? `${code}: ${(err as Error).message}` : String((err as Error).message ?? err);
+  }
 }
 
-type SavedStages = Record<StageName, StageSpec & { state?: JsonObject }>;
-
-interface Manifest {
-  format: string;
-  version: number;
-  createdAt: string;
-  source: string;
-  seed: number;
-  engine: string;
-  embedder: EmbedderInfo;
-  dims: number;
-  count: number;
-  removed: number[];
-  stages: SavedStages;
-  kSelection: KSelection;
-  warnings: string[];
-  themes: Theme[];
-  assignments: number[];
-  coords: [number, number][];
-  papers: string;
-  vectors: string;
-  lexical?: string;
-  /** Every data file of this save, with its size and sha256. */
-  files: FileRef[];
-}
-
-const DATA_FILE = /^[a-z][a-z0-9]*-[0-9a-f]{16}\.[a-z0-9]+$/u;
-
-/** Stores data under a content-addressed name, so a new save never overwrites a file the old manifest uses. */
-function fileSink(dir: string, refs: FileRef[]): FileSink {
-  return {
-    async put(stem, ext, data) {
-      if (!/^[a-z][a-z0-9]*$/u.test(stem) || !/^[a-z0-9]+$/u.test(ext)) throw new AtlasFileError(dir, `invalid data file name ${stem}.${ext}`);
-      const digest = sha256(data);
-      const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
-      await writeFileAtomic(join(dir, name), data);
-      refs.push({ name, bytes: data.length, sha256: digest });
-      return name;
-    },
+/** File names (of our data-file shape) that a manifest, of any version, refers to. */
+function namesIn(value: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 4) return;
+    if (typeof v === 'string' && DATA_FILE.test(v)) out.push(v);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x, depth + 1);
   };
+  walk((value as { files?: unknown })?.files, 0);
+  return out;
 }
 
 /**
- * Saves in three steps: content-addressed data files (the store writes its own through a sink),
- * then the manifest (atomic rename), then removal of data files no manifest names. A crash at any
- * point leaves either the old or the new atlas.
+ * What is in the directory before a save: nothing, or a paper-atlas manifest (whose files and
+ * previous generation's files are ours to manage). Anything else named atlas.json is the user's:
+ * the save is refused before it writes a byte.
+ */
+async function priorSave(dir: string): Promise<{ files: string[]; previous: string[] } | undefined> {
+  const path = join(dir, MANIFEST);
+  let raw: Buffer;
+  try {
+    raw = await readRegularFile(path, { maxBytes: MAX_MANIFEST_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AtlasFileError(path, `is not a paper-atlas manifest that can be replaced (${err instanceof UnsafeFileError ? err.message : fsReason(err)}); save into another directory`);
+  }
+  let m: { format?: unknown; previous?: unknown };
+  try {
+    m = JSON.parse(raw.toString('utf8')) as typeof m;
+  } catch {
+    m = {};
+  }
+  if (!m || m.format !== ATLAS_FORMAT) throw new AtlasFileError(path, 'exists and is not a paper-atlas manifest; it was left alone: save into another directory');
+  const previous = Array.isArray(m.previous) ? m.previous.filter((n): n is string => typeof n === 'string' && DATA_FILE.test(n)) : [];
+  return { files: namesIn(m), previous };
+}
+
+async function readJournal(dir: string): Promise<string[]> {
+  try {
+    const names = JSON.parse((await readRegularFile(join(dir, JOURNAL), { maxBytes: 1 << 20 })).toString('utf8')) as unknown;
+    return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && DATA_FILE.test(n)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A temp file of ours (`.<data file or atlas.json>.<pid>.<hex>.tmp`) whose writer no longer runs. */
+function isOrphanTemp(name: string): boolean {
+  const m = /^\.([a-z][a-z0-9]*-[0-9a-f]{16}\.[a-z0-9]+|atlas\.json|paper-atlas-journal\.json)\.(\d+)\.[0-9a-f]{8}\.tmp$/u.exec(name);
+  if (!m) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function lockDir(dir: string): Promise<() => Promise<void>> {
+  let compromised: Error | undefined;
+  try {
+    const release = await lockfile.lock(dir, {
+      lockfilePath: join(dir, LOCK),
+      realpath: false,
+      stale: 20_000,
+      update: 5_000,
+      retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 300 },
+      onCompromised: (err) => {
+        compromised = err;
+      },
+    });
+    return async () => {
+      await release().catch(() => undefined);
+      if (compromised) throw compromised;
+    };
+  } catch (err) {
+    throw new AtlasFileError(dir, `is being saved by another writer (lock ${join(dir, LOCK)}): ${(err as Error).message}; try again when it is done`);
+  }
+}
+
+/**
+ * Saves an atlas into a directory, under a lock so that writers (other atlases, other processes)
+ * take turns. Content-addressed data files first (each checked after writing, and named in a journal
+ * beforehand so that a save that dies is cleaned up by the next), then the manifest by atomic
+ * rename. The previous save's files stay until the next save, so a reader that began before this
+ * one still loads; only files a paper-atlas manifest or journal named are ever deleted. Anything
+ * `readAtlas` would refuse is refused here, before the manifest is replaced; on any failure the
+ * files this save created are removed and the previous atlas is untouched.
  */
 export async function writeAtlas(dir: string, state: AtlasState, store: VectorStore): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const refs: FileRef[] = [];
-  const sink = fileSink(dir, refs);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new AtlasFileError(dir, `cannot be created (${fsReason(err)})`);
+  }
+  const release = await lockDir(dir);
+  const created: string[] = [];
+  const journal: string[] = [];
+  try {
+    const prior = await priorSave(dir);
+    const kept = new Set([...(prior?.files ?? []), ...(prior?.previous ?? [])]);
+    // A save that died left its journal: its files that no manifest names are garbage.
+    for (const name of await readJournal(dir)) if (!kept.has(name)) await rm(join(dir, name), { force: true });
+    const refs: FileRef[] = [];
+    const sink: FileSink = {
+      async put(stem, ext, data) {
+        if (!/^[a-z][a-z0-9]*$/u.test(stem) || !/^[a-z0-9]+$/u.test(ext)) throw new AtlasFileError(dir, `invalid data file name ${stem}.${ext}`);
+        const digest = sha256(data);
+        const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
+        const existing = await stat(join(dir, name)).catch(() => undefined);
+        if (!(existing?.isFile() && existing.size === data.byteLength && kept.has(name))) {
+          journal.push(name);
+          await writeFileAtomic(join(dir, JOURNAL), JSON.stringify(journal));
+          await writeFileAtomic(join(dir, name), data);
+          created.push(name);
+        }
+        refs.push({ name, bytes: data.byteLength, sha256: digest });
+        return name;
+      },
+    };
+    const manifest = await writeDataFiles(state, store, sink, refs, prior?.files ?? []);
+    // Refuse to write what load would refuse.
+    const checked = checkManifest(JSON.parse(JSON.stringify(manifest)) as unknown, join(dir, MANIFEST));
+    checkPapers(state.papers as unknown[], join(dir, manifest.papers));
+    checkThemes(checked, state.papers, join(dir, MANIFEST));
+    await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+    await rm(join(dir, JOURNAL), { force: true });
+    const live = new Set([...refs.map((r) => r.name), ...(prior?.files ?? [])]);
+    for (const name of prior?.previous ?? []) if (!live.has(name)) await rm(join(dir, name), { force: true });
+    for (const name of await readdir(dir)) if (isOrphanTemp(name)) await rm(join(dir, name), { force: true });
+  } catch (err) {
+    for (const name of created) await rm(join(dir, name), { force: true }).catch(() => undefined);
+    await rm(join(dir, JOURNAL), { force: true }).catch(() => undefined);
+    if (err instanceof PaperAtlasError) throw err;
+    throw new AtlasFileError(dir, `could not save the atlas (${fsReason(err)}); nothing was replaced: the previous atlas there is intact. Free space or choose another directory, then save again`, { cause: err });
+  } finally {
+    await release();
+  }
+}
+
+async function writeDataFiles(state: AtlasState, store: VectorStore, sink: FileSink, refs: FileRef[], previous: string[]): Promise<Manifest> {
   const dims = state.embedder.dims;
   const papers = await sink.put('papers', 'jsonl', Buffer.from(state.papers.map((p) => JSON.stringify(p)).join('\n') + '\n'));
   const packed = packRows(state.vectors, dims);
@@ -78,7 +190,7 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
   const lexical = state.lexicalModel ? await sink.put('lexical', 'json', Buffer.from(JSON.stringify(state.lexicalModel))) : undefined;
   const stages: SavedStages = describeStages(state.stages);
   stages.store = { ...stages.store, state: await store.save(sink) };
-  const manifest: Manifest = {
+  return {
     format: ATLAS_FORMAT,
     version: ATLAS_VERSION,
     createdAt: state.createdAt,
@@ -99,115 +211,112 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
     vectors,
     ...(lexical ? { lexical } : {}),
     files: refs,
+    previous,
   };
-  await writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
-  const keep = new Set(refs.map((r) => r.name));
-  for (const name of await readdir(dir)) {
-    const stale = (!keep.has(name) && DATA_FILE.test(name)) || isOrphanTemp(name);
-    if (stale) await rm(join(dir, name), { force: true });
-  }
 }
 
-/** A temp file left by a writer that died (its pid no longer runs); a live writer's temp files are kept. */
-function isOrphanTemp(name: string): boolean {
-  const m = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/u.exec(name);
-  if (!m) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
+/** A data file vanished because a newer save replaced the manifest meanwhile: read again. */
+class Superseded extends Error {}
 
-function fileSource(dir: string, refs: FileRef[]): FileSource {
+function fileSource(dir: string, m: Manifest, manifestBytes: Buffer): FileSource {
+  const refs = new Map(m.files.map((r) => [r.name, r]));
   return {
+    path: (name) => join(dir, name),
     async read(name) {
-      const ref = refs.find((r) => r.name === name);
-      if (!ref || !DATA_FILE.test(name)) throw new AtlasFileError(join(dir, MANIFEST), `names no data file ${JSON.stringify(name)}`);
-      const file = join(dir, ref.name);
+      const ref = refs.get(name);
+      if (!ref) throw new AtlasFileError(join(dir, MANIFEST), `names a data file it does not list: ${JSON.stringify(name)}`);
+      const file = join(dir, name);
       let data: Buffer;
       try {
-        data = await readFile(file);
-      } catch {
-        throw new AtlasFileError(file, 'is missing (a data file of the atlas)');
+        data = await readRegularFile(file, { maxBytes: MAX_DATA_BYTES, expectBytes: ref.bytes });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          const now = await readRegularFile(join(dir, MANIFEST), { maxBytes: MAX_MANIFEST_BYTES }).catch(() => undefined);
+          if (now && !now.equals(manifestBytes)) throw new Superseded();
+          throw new AtlasFileError(file, 'is missing (a data file of the atlas)');
+        }
+        throw new AtlasFileError(file, err instanceof UnsafeFileError ? err.message : `cannot be read (${fsReason(err)})`);
       }
-      if (data.length !== ref.bytes) throw new AtlasFileError(file, `is ${data.length} bytes, the manifest says ${ref.bytes} (truncated or replaced)`);
       if (sha256(data) !== ref.sha256) throw new AtlasFileError(file, 'checksum mismatch: the file is corrupted');
       return data;
     },
   };
 }
 
-function expect(cond: unknown, file: string, problem: string): asserts cond {
-  if (!cond) throw new AtlasFileError(file, problem);
-}
-
 /**
- * Reads and verifies a saved atlas: manifest shape, sizes and sha256 of every file, before any
- * parser sees them. `passed` supplies custom stages the atlas was built with.
+ * Reads and verifies a saved atlas, treating it as untrusted input: the manifest's every field is
+ * checked, data files must be regular files of the size and sha256 the manifest gives, papers,
+ * themes and the lexical model are checked before use, and the store checks its own files. When a
+ * concurrent save replaces the atlas mid-read, the read starts over (up to three times).
+ * `passed` supplies the custom stages the atlas was built with.
  */
 export async function readAtlas(dir: string, passed: Partial<Stages> = {}): Promise<{ state: AtlasState; store: VectorStore }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readOnce(dir, passed);
+    } catch (err) {
+      if (!(err instanceof Superseded)) throw err;
+      if (attempt >= 3) throw new AtlasFileError(dir, 'kept changing while being read (saved again and again by another writer); try again');
+    }
+  }
+}
+
+async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: AtlasState; store: VectorStore }> {
   const manifestPath = join(dir, MANIFEST);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new AtlasFileError(dir, 'no such directory');
+  if (!info.isDirectory()) throw new AtlasFileError(dir, 'is not a directory: a saved atlas is a directory');
+  let bytes: Buffer;
   try {
-    await stat(dir);
-  } catch {
-    throw new AtlasFileError(dir, 'no such directory');
+    bytes = await readRegularFile(manifestPath, { maxBytes: MAX_MANIFEST_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AtlasFileError(manifestPath, 'is missing: not a saved atlas (run `paper-atlas build` first)');
+    throw new AtlasFileError(manifestPath, err instanceof UnsafeFileError ? err.message : `cannot be read (${fsReason(err)})`);
   }
-  let raw: string;
+  let raw: unknown;
   try {
-    raw = await readFile(manifestPath, 'utf8');
-  } catch {
-    throw new AtlasFileError(manifestPath, 'is missing: not a saved atlas (run `paper-atlas build` first)');
-  }
-  let m: Manifest;
-  try {
-    m = JSON.parse(raw) as Manifest;
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new AtlasFileError(manifestPath, `is not valid JSON (${(err as Error).message})`);
   }
-  expect(m && m.format === ATLAS_FORMAT, manifestPath, 'is not a paper-atlas manifest');
-  expect(
-    m.version === ATLAS_VERSION,
-    manifestPath,
-    `is format version ${m.version}; this paper-atlas reads version ${ATLAS_VERSION}: rebuild the atlas (\`paper-atlas build\`; cached embeddings make it quick)`,
-  );
-  expect(Number.isInteger(m.count) && m.count > 0, manifestPath, 'has no valid paper count');
-  expect(Number.isInteger(m.dims) && m.dims > 0 && m.dims <= 8192, manifestPath, 'has no valid dimension');
-  expect(m.embedder && typeof m.embedder.id === 'string' && m.embedder.dims === m.dims, manifestPath, 'embedder does not match dims');
-  expect(Array.isArray(m.assignments) && m.assignments.length === m.count, manifestPath, 'assignments do not match the paper count');
-  expect(Array.isArray(m.coords) && m.coords.length === m.count, manifestPath, 'coordinates do not match the paper count');
-  expect(Array.isArray(m.themes) && m.assignments.every((a) => Number.isInteger(a) && a >= 0 && a < m.themes.length), manifestPath, 'assignments name unknown themes');
-  expect(Array.isArray(m.removed) && m.removed.every((r) => Number.isInteger(r) && r >= 0 && r < m.count), manifestPath, 'removed rows out of range');
-  expect(Array.isArray(m.files), manifestPath, 'lists no data files');
-  expect(m.stages && STAGE_NAMES.every((s) => m.stages[s] && typeof m.stages[s].id === 'string'), manifestPath, 'records no pipeline stages');
-
-  const files = fileSource(dir, m.files);
+  const m = checkManifest(raw, manifestPath);
+  const files = fileSource(dir, m, bytes);
   const paperBytes = await files.read(m.papers);
   const vectorBytes = await files.read(m.vectors);
   const lexicalBytes = m.lexical ? await files.read(m.lexical) : undefined;
 
   const papersFile = join(dir, m.papers);
-  const papers = Buffer.from(paperBytes)
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line, i) => {
+  const lines = Buffer.from(paperBytes).toString('utf8').split('\n').filter(Boolean);
+  const papers = checkPapers(
+    lines.map((line, i) => {
       try {
-        return JSON.parse(line) as Paper;
+        return JSON.parse(line) as unknown;
       } catch {
         throw new AtlasFileError(papersFile, `line ${i + 1} is not valid JSON`);
       }
-    });
-  expect(papers.length === m.count, papersFile, `holds ${papers.length} papers, the manifest says ${m.count}`);
-  expect(vectorBytes.length === m.count * m.dims * 4, join(dir, m.vectors), 'size does not match count × dims');
+    }),
+    papersFile,
+  );
+  if (papers.length !== m.count) throw new AtlasFileError(papersFile, `holds ${papers.length} papers, the manifest says ${m.count}`);
+  checkThemes(m, papers, manifestPath);
+  const vectorsFile = join(dir, m.vectors);
+  if (vectorBytes.length !== m.count * m.dims * 4) throw new AtlasFileError(vectorsFile, `is ${vectorBytes.length} bytes; ${m.count} vectors of ${m.dims} dimensions take ${m.count * m.dims * 4}`);
   const floats = new Float32Array(vectorBytes.buffer.slice(vectorBytes.byteOffset, vectorBytes.byteOffset + vectorBytes.length));
+  for (let i = 0; i < floats.length; i++) if (!Number.isFinite(floats[i])) throw new AtlasFileError(vectorsFile, `vector ${Math.floor(i / m.dims)} holds a value that is not a finite number`);
   const vectors = rowViews(floats, m.dims);
+  const lexicalModel = lexicalBytes ? checkLexicalModel(parseJson(lexicalBytes, join(dir, m.lexical!)), join(dir, m.lexical!)) : undefined;
+  if (lexicalModel && lexicalModel.dims !== m.dims) throw new AtlasFileError(join(dir, m.lexical!), `has ${lexicalModel.dims} dimensions, the atlas ${m.dims}`);
+
   let stages: Stages;
-  let store: VectorStore;
   try {
     stages = restoreStages(m.stages, passed);
-    store = await stages.store.load(m.stages.store.state ?? {}, files, { seed: m.seed, dims: m.dims, vectors, removed: m.removed });
+  } catch (err) {
+    if (err instanceof PaperAtlasError && err.code !== 'E_OPTION') throw err;
+    throw new AtlasFileError(manifestPath, `field "stages": ${(err as Error).message}`, { cause: err });
+  }
+  let store: VectorStore;
+  try {
+    store = await stages.store.load((m.stages.store.state ?? {}) as JsonObject, files, { seed: m.seed, dims: m.dims, vectors, removed: m.removed });
   } catch (err) {
     if (err instanceof PaperAtlasError) throw err;
     throw new AtlasFileError(manifestPath, `the saved ${m.stages.store.id} store could not be opened: ${(err as Error).message}`, { cause: err });
@@ -218,7 +327,7 @@ export async function readAtlas(dir: string, passed: Partial<Stages> = {}): Prom
     createdAt: m.createdAt,
     source: m.source,
     seed: m.seed,
-    engine: typeof m.engine === 'string' ? m.engine : 'an unrecorded engine',
+    engine: m.engine,
     embedder: m.embedder,
     papers,
     vectors,
@@ -229,8 +338,16 @@ export async function readAtlas(dir: string, passed: Partial<Stages> = {}): Prom
     coords: m.coords,
     centroids,
     kSelection: m.kSelection,
-    warnings: m.warnings ?? [],
-    ...(lexicalBytes ? { lexicalModel: JSON.parse(Buffer.from(lexicalBytes).toString('utf8')) as LexicalModel } : {}),
+    warnings: m.warnings,
+    ...(lexicalModel ? { lexicalModel } : {}),
   };
   return { state, store };
+}
+
+function parseJson(bytes: Uint8Array, file: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+  } catch (err) {
+    throw new AtlasFileError(file, `is not valid JSON (${(err as Error).message})`);
+  }
 }

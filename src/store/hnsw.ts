@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HierarchicalNSW } from 'hnswlib-node';
-import { integerOption, OptionError, rejectUnknownKeys, StageError } from '../errors.js';
+import { AtlasFileError, integerOption, OptionError, rejectUnknownKeys, StageError } from '../errors.js';
+import { checkHnswFile, HnswFileProblem } from './hnsw-file.js';
 import { loadNative } from '../native.js';
 import type { JsonObject } from '../types.js';
 import { clampScore } from './exact.js';
@@ -66,8 +67,13 @@ export class HnswStore implements VectorStore {
     return store;
   }
 
-  /** Reads an index from bytes already verified by the caller, through a private temporary file. */
-  static async fromBytes(bytes: Uint8Array, dims: number, options: Readonly<HnswOptions>, removed: readonly number[]): Promise<HnswStore> {
+  /**
+   * Opens an index from bytes whose checksum the caller verified: their structure is checked
+   * against the atlas (`checkHnswFile`: header, every link and level, every vector equal to the
+   * atlas's), then hnswlib reads exactly these bytes, from a private temporary file.
+   */
+  static async fromBytes(bytes: Uint8Array, dims: number, options: Readonly<HnswOptions>, vectors: readonly Float32Array[], removed: readonly number[]): Promise<HnswStore> {
+    checkHnswFile(bytes, { count: vectors.length, dims, M: options.M, efConstruction: options.efConstruction, vectors, removed });
     const lib = await hnswlib();
     const dir = await mkdtemp(join(tmpdir(), 'paper-atlas-index-'));
     try {
@@ -135,7 +141,16 @@ export class HnswStore implements VectorStore {
     try {
       const file = join(dir, 'index.hnsw');
       await this.index.writeIndex(file);
-      const name = await files.put('index', 'hnsw', await readFile(file));
+      // hnswlib ignores write errors: a file-size limit or a full disk leaves a short file and no error.
+      // The structure check catches it before anything is stored.
+      const bytes = await readFile(file);
+      const count = this.index.getCurrentCount();
+      try {
+        checkHnswFile(bytes, { count, dims: this.dims, M: this.options.M, efConstruction: this.options.efConstruction, removed: this.removed });
+      } catch (err) {
+        throw Object.assign(new Error(`the HNSW index was not written whole (${(err as Error).message})`), { code: 'ESHORTWRITE' });
+      }
+      const name = await files.put('index', 'hnsw', bytes);
       return { file: name };
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -159,9 +174,15 @@ export class HnswStoreProvider implements VectorStoreProvider {
     return store;
   }
 
-  async load(state: JsonObject, files: FileSource, ctx: StoreContext & { removed: readonly number[] }): Promise<HnswStore> {
+  async load(state: JsonObject, files: FileSource, ctx: StoreContext & { vectors: readonly Float32Array[]; removed: readonly number[] }): Promise<HnswStore> {
     const name = state.file;
     if (typeof name !== 'string') throw new StageError('store hnsw', 'the saved state names no index file');
-    return HnswStore.fromBytes(await files.read(name), ctx.dims, this.options, ctx.removed);
+    const bytes = await files.read(name);
+    try {
+      return await HnswStore.fromBytes(bytes, ctx.dims, this.options, ctx.vectors, ctx.removed);
+    } catch (err) {
+      if (err instanceof HnswFileProblem) throw new AtlasFileError(files.path(name), `is not a valid index for this atlas: ${err.message}`);
+      throw err;
+    }
   }
 }

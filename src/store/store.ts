@@ -19,6 +19,8 @@ export interface FileSink {
 /** Where a store reads its files back: bytes already checked against the manifest's size and sha256. */
 export interface FileSource {
   read(name: string): Promise<Uint8Array>;
+  /** The file's path, for error messages. */
+  path(name: string): string;
 }
 
 /**
