@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './support/helpers.js';
@@ -80,6 +81,36 @@ describe('paper-atlas CLI', () => {
       const text = await readFile(out, 'utf8');
       expect(text.length).toBeGreaterThan(1000);
     }
+  });
+
+  it('prints text from a saved atlas without terminal escape sequences', async () => {
+    const hostile = join(dir, 'hostile');
+    await cp(atlasDir, hostile, { recursive: true });
+    const m = JSON.parse(await readFile(join(hostile, 'atlas.json'), 'utf8'));
+    const file = join(hostile, m.papers);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const first = JSON.parse(lines[0]!);
+    first.title = 'Evil \u001b[31mred\u001b[0m \u001b]0;owned\u0007title \u009b2J';
+    lines[0] = JSON.stringify(first);
+    const bytes = Buffer.from(lines.join('\n'));
+    await writeFile(file, bytes);
+    const ref = m.files.find((f: { name: string }) => f.name === m.papers);
+    ref.bytes = bytes.length;
+    ref.sha256 = createHash('sha256').update(bytes).digest('hex');
+    m.themes[0].label = 'theme \u001b[2Jcleared';
+    await writeFile(join(hostile, 'atlas.json'), JSON.stringify(m));
+    for (const args of [['related', first.id, '--atlas', hostile, '--k', '2'], ['search', 'optimal transport', '--atlas', hostile, '--k', '200'], ['info', hostile], ['themes', '--atlas', hostile]]) {
+      const r = await cli(args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout, args[0]).not.toMatch(/[\u001b\u0007\u009b]/u);
+    }
+    expect((await cli(['related', first.id, '--atlas', hostile, '--k', '2'])).stdout).toMatch(/Evil \[31mred\[0m \]0;ownedtitle 2J/u);
+  });
+
+  it('reports a file-system problem as one line and exit code 2', async () => {
+    const r = await cli(['build', join(ROOT, 'fixtures/corpus/regularized-optimization.json'), '--out', '/dev/null/atlas']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning'))).toEqual([expect.stringMatching(/^error: \/dev\/null\/atlas: cannot be created \(a file is in the way of the directory\)$/u)]);
   });
 
   it('exits 2 on bad input, with a message naming the problem', async () => {

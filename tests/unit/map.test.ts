@@ -1,3 +1,4 @@
+import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import type { Theme } from '../../src/index.js';
 import { placeLabels } from '../../src/map/labels.js';
@@ -43,6 +44,19 @@ describe('map data and renderers', () => {
     expect(spec.$schema).toMatch(/v5\.json$/u);
     expect(spec.layer[0]!.data.values).toHaveLength(30);
     expect(Object.keys(map.mimeBundle()).sort()).toEqual(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
+  });
+
+  it('leaves out what XML cannot carry, so the SVG always parses', () => {
+    const bad = buildMap([{ ...input[0]!, paper: { ...input[0]!.paper, title: 'A\uFFFF B\u0001 C\uD800 D\u000B E' } }], [{ ...themes[0]!, label: 'x\uFFFE\u0008y' }], { title: 'T\u0000' });
+    for (const xml of [bad.toSVG(), bad.toHTML()]) {
+      expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/u);
+    }
+    const parser = new SaxesParser();
+    let failure: Error | undefined;
+    parser.on('error', (e) => void (failure ??= e));
+    parser.write(bad.toSVG()).close();
+    expect(failure).toBeUndefined();
+    expect(bad.toSVG()).toContain('A B C D E');
   });
 
   it('spreads 40 labels anchored at one spot without overlaps', () => {
