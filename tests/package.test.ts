@@ -51,7 +51,11 @@ describe('the packed package', () => {
 
   it('works through require (CJS), import (ESM) and a strict TypeScript compile', async () => {
     const cjs = await run(process.execPath, ['-e', "const p = require('paper-atlas'); p.loadBundledCorpus().then(c => console.log(typeof p.Atlas.build, c.size))"], { cwd: dir });
-    expect(cjs.stdout.trim()).toBe('function 194');
+    expect(cjs.stdout.trim(), cjs.stderr).toBe('function 194');
+    // Every reader loads under require too (the BibTeX parser's CommonJS build has undeclared dependencies).
+    const bib = join(ROOT, 'fixtures/samples/library.bib');
+    const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], { cwd: dir });
+    expect(cjsBib.stdout.trim(), cjsBib.stderr).toBe('4');
     await writeIn(dir, 'esm.mjs', "import { Atlas, loadBundledCorpus } from 'paper-atlas';\nconsole.log(typeof Atlas.load, (await loadBundledCorpus()).papers[0].title.slice(0, 6));\n");
     expect((await run(process.execPath, ['esm.mjs'], { cwd: dir })).stdout.trim()).toBe('function SMART:');
     await writeIn(
@@ -120,5 +124,8 @@ describe('pnpm', () => {
     const r = await run(process.execPath, [first!.file], { cwd: pdir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/preference optimization \(\d+\)/u);
+    const bib = join(ROOT, 'fixtures/samples/library.bib');
+    const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], { cwd: pdir });
+    expect(cjsBib.stdout.trim(), cjsBib.stderr).toBe('4');
   }, 600_000);
 });

@@ -11,29 +11,46 @@ export interface FieldNames {
   title?: string | string[];
   abstract?: string | string[];
   url?: string | string[];
+  doi?: string | string[];
   year?: string | string[];
   authors?: string | string[];
 }
 
-const DEFAULT_FIELDS: Required<{ [K in keyof FieldNames]: string[] }> = {
-  id: ['id', 'paper_id', 'paperId'],
+/**
+ * Names tried by default, first found wins: common spellings, and the column names of reference
+ * managers' CSV exports (Zotero: `Key`, `Title`, `Abstract Note`, `Author`, `Publication Year`, `Url`, `DOI`).
+ */
+export const DEFAULT_FIELDS: Readonly<Required<{ [K in keyof FieldNames]: readonly string[] }>> = {
+  id: ['id', 'paper_id', 'paperId', 'Key', 'key'],
   title: ['title', 'Title', 'name'],
-  abstract: ['abstract', 'Abstract', 'summary', 'description'],
-  url: ['url', 'URL', 'link', 'pdf_url'],
-  year: ['year', 'Year', 'published', 'date', 'publication_date'],
-  authors: ['authors', 'Authors', 'author'],
+  abstract: ['abstract', 'Abstract', 'Abstract Note', 'abstractNote', 'summary', 'description'],
+  url: ['url', 'URL', 'Url', 'link', 'pdf_url'],
+  doi: ['doi', 'DOI'],
+  year: ['year', 'Year', 'Publication Year', 'published', 'date', 'Date', 'publication_date'],
+  authors: ['authors', 'Authors', 'author', 'Author'],
 };
+
+/**
+ * Records without an abstract (books, web pages and notes exist in every real library):
+ * `'skip'` (default) leaves them out, counted and listed in `corpus.warnings`; `'title'` keeps them,
+ * embedded from the title alone and marked `missingAbstract`; `'error'` refuses the input. The same
+ * policy covers records without a title and malformed entries of BibTeX and RIS files.
+ */
+export type MissingAbstractPolicy = 'skip' | 'title' | 'error';
+export const MISSING_ABSTRACT_POLICIES: readonly MissingAbstractPolicy[] = ['skip', 'title', 'error'];
 
 export interface CorpusOptions {
   /** Label used in error messages and metadata (a file path, or `records`). */
   source?: string;
-  /** Field names to read from each record; defaults try the common spellings. */
+  /** Field names to read from each record; defaults try the common spellings (see `DEFAULT_FIELDS`). */
   fields?: FieldNames;
   /**
    * What to do with a record whose title and abstract repeat an earlier one:
    * `'skip'` (default) keeps the first and lists the skipped one in `corpus.warnings`; `'error'` throws.
    */
   onDuplicate?: 'skip' | 'error';
+  /** Records without an abstract (or title), and malformed entries (default `'skip'`). */
+  missingAbstract?: MissingAbstractPolicy;
   /** Strip HTML/JATS markup and decode entities in titles and abstracts (default true). */
   stripMarkup?: boolean;
 }
@@ -41,13 +58,15 @@ export interface CorpusOptions {
 /** Something the reader noticed and handled, reported instead of silently dropped. */
 export interface CorpusWarning {
   location: InputLocation;
+  /** What was done: a record skipped as a duplicate, for lacking an abstract or title, or as malformed. */
+  kind: 'duplicate' | 'missing-abstract' | 'missing-title' | 'malformed';
   message: string;
 }
 
 type ResolvedFields = Required<{ [K in keyof FieldNames]: string[] }>;
 
 function resolveFields(fields: FieldNames | undefined): ResolvedFields {
-  const out = { ...DEFAULT_FIELDS };
+  const out = Object.fromEntries(Object.entries(DEFAULT_FIELDS).map(([k, v]) => [k, [...v]])) as ResolvedFields;
   for (const key of Object.keys(DEFAULT_FIELDS) as (keyof FieldNames)[]) {
     const given = fields?.[key];
     if (given !== undefined) out[key] = Array.isArray(given) ? given : [given];
@@ -57,21 +76,18 @@ function resolveFields(fields: FieldNames | undefined): ResolvedFields {
 
 function pick(record: PaperRecord, names: string[]): [string | undefined, unknown] {
   for (const name of names) {
-    if (Object.prototype.hasOwnProperty.call(record, name) && record[name] !== undefined && record[name] !== null) {
+    if (Object.prototype.hasOwnProperty.call(record, name) && record[name] !== undefined && record[name] !== null && record[name] !== '') {
       return [name, record[name]];
     }
   }
   return [undefined, undefined];
 }
 
-function requireText(value: unknown, loc: InputLocation, stripMarkup: boolean): string {
-  if (value === undefined) throw new CorpusError(loc, 'is missing');
+function text(value: unknown, loc: InputLocation, stripMarkup: boolean): string {
   if (typeof value !== 'string' && typeof value !== 'number') {
     throw new CorpusError(loc, `must be text, got ${Array.isArray(value) ? 'an array' : typeof value}`);
   }
-  const text = normalizeText(String(value), { stripMarkup });
-  if (!text) throw new CorpusError(loc, 'is empty');
-  return text;
+  return normalizeText(String(value), { stripMarkup });
 }
 
 function parseYear(value: unknown, loc: InputLocation): number | undefined {
@@ -84,6 +100,14 @@ function parseYear(value: unknown, loc: InputLocation): number | undefined {
   return year;
 }
 
+/** "Family, Given" (reference-manager order) → "Given Family"; other forms as they are. */
+export function givenFamily(name: string): string {
+  const parts = name.split(',').map((p) => p.trim());
+  if (parts.length === 2 && parts[0] && parts[1]) return `${parts[1]} ${parts[0]}`;
+  if (parts.length === 3 && parts[0] && parts[2]) return `${parts[2]} ${parts[0]} ${parts[1]}`.trim();
+  return name.trim();
+}
+
 function parseAuthors(value: unknown, loc: InputLocation): string[] | undefined {
   if (value === undefined || value === '') return undefined;
   const list = Array.isArray(value)
@@ -91,9 +115,16 @@ function parseAuthors(value: unknown, loc: InputLocation): string[] | undefined 
     : String(value).split(/\s*;\s*|\s+and\s+/u);
   const names = list.map((a) => {
     if (typeof a !== 'string') throw new CorpusError(loc, 'must be a list of names');
-    return normalizeText(a);
+    return normalizeText(givenFamily(a));
   });
   return names.filter(Boolean);
+}
+
+/** A DOI without its resolver prefix (`https://doi.org/`, `doi:`). */
+export function bareDoi(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const doi = value.trim().replace(/^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:\s*)/iu, '');
+  return /^10\.\S+\/\S+$/u.test(doi) ? doi : undefined;
 }
 
 /**
@@ -113,7 +144,7 @@ export class CorpusBuilder {
     this.source = opts.source ?? 'records';
   }
 
-  /** Validates and adds one record; `where` locates it in the source for error messages. */
+  /** Validates and adds one record; `where` locates it in the source for error messages. Returns undefined when it was skipped. */
   add(record: unknown, where: { line?: number } = {}): Paper | undefined {
     const recordNo = this.papers.length + this.warnings.length + 1;
     const base: InputLocation = { source: this.source, record: recordNo, ...where };
@@ -123,12 +154,24 @@ export class CorpusBuilder {
     const rec = record as PaperRecord;
     const f = this.fields;
     const strip = this.opts.stripMarkup ?? true;
+    const policy = this.opts.missingAbstract ?? 'skip';
     const [titleKey, rawTitle] = pick(rec, f.title);
     const [abstractKey, rawAbstract] = pick(rec, f.abstract);
-    const title = requireText(rawTitle, { ...base, field: titleKey ?? f.title[0] }, strip);
-    const abstract = requireText(rawAbstract, { ...base, field: abstractKey ?? f.abstract[0] }, strip);
+    const title = rawTitle === undefined ? '' : text(rawTitle, { ...base, field: titleKey }, strip);
+    const abstract = rawAbstract === undefined ? '' : text(rawAbstract, { ...base, field: abstractKey }, strip);
+    if (!title) {
+      const loc = { ...base, field: titleKey ?? f.title[0] };
+      if (policy === 'error') throw new CorpusError(loc, rawTitle === undefined ? 'is missing' : 'is empty');
+      return this.skipped(loc, 'missing-title', `skipped: no title${abstract ? ` (abstract "${abstract.slice(0, 60)}...")` : ''}`);
+    }
+    if (!abstract && policy !== 'title') {
+      const loc = { ...base, field: abstractKey ?? f.abstract[0] };
+      if (policy === 'error') throw new CorpusError(loc, rawAbstract === undefined ? 'is missing' : 'is empty');
+      return this.skipped(loc, 'missing-abstract', `skipped: "${title.slice(0, 100)}" has no abstract`);
+    }
     const [idKey, rawId] = pick(rec, f.id);
     const [urlKey, rawUrl] = pick(rec, f.url);
+    const [doiKey, rawDoi] = pick(rec, f.doi);
     const [yearKey, rawYear] = pick(rec, f.year);
     const [authorsKey, rawAuthors] = pick(rec, f.authors);
 
@@ -138,23 +181,25 @@ export class CorpusBuilder {
       if (this.opts.onDuplicate === 'error') {
         throw new CorpusError({ ...base, field: titleKey }, `duplicates paper "${earlier}"`);
       }
-      this.warnings.push({ location: base, message: `skipped: same title and abstract as "${earlier}"` });
-      return undefined;
+      return this.skipped(base, 'duplicate', `skipped: same title and abstract as "${earlier}"`);
     }
 
     const id = this.assignId(rawId, title, abstract, { ...base, field: idKey });
     const paper: {
       -readonly [K in keyof Paper]: Paper[K];
     } = { id, title, abstract };
+    if (!abstract) paper.missingAbstract = true;
     if (rawUrl !== undefined && String(rawUrl).trim()) paper.url = String(rawUrl).trim();
+    const doi = bareDoi(rawDoi);
+    if (doi) paper.doi = doi;
     const year = parseYear(rawYear, { ...base, field: yearKey });
     if (year !== undefined) paper.year = year;
     const authors = parseAuthors(rawAuthors, { ...base, field: authorsKey });
     if (authors?.length) paper.authors = authors;
-    const used = new Set([idKey, titleKey, abstractKey, urlKey, yearKey, authorsKey]);
+    const used = new Set([idKey, titleKey, abstractKey, urlKey, yearKey, authorsKey, ...(doi ? [doiKey] : [])]);
     const meta: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rec)) {
-      if (used.has(k)) continue;
+      if (used.has(k) || v === undefined || v === null || v === '') continue;
       if (jsonDepth(v) >= MAX_META_DEPTH) throw new CorpusError({ ...base, field: k }, `is nested deeper than ${MAX_META_DEPTH} levels`);
       // "__proto__" or "constructor" from a record stay plain data.
       setData(meta, k, v);
@@ -165,6 +210,20 @@ export class CorpusBuilder {
     this.contentKeys.set(contentKey, id);
     this.papers.push(paper);
     return paper;
+  }
+
+  /**
+   * An entry a reader could not parse (a malformed BibTeX or RIS entry): under the `'error'` policy a
+   * CorpusError, else skipped and listed in the warnings.
+   */
+  malformed(loc: InputLocation, problem: string): void {
+    if ((this.opts.missingAbstract ?? 'skip') === 'error') throw new CorpusError(loc, problem);
+    this.skipped({ ...loc, record: this.papers.length + this.warnings.length + 1 }, 'malformed', `skipped: ${problem}`);
+  }
+
+  private skipped(location: InputLocation, kind: CorpusWarning['kind'], message: string): undefined {
+    this.warnings.push({ location, kind, message });
+    return undefined;
   }
 
   private assignId(rawId: unknown, title: string, abstract: string, loc: InputLocation): string {
@@ -183,7 +242,8 @@ export class CorpusBuilder {
 
   finish(): Corpus {
     if (this.papers.length === 0) {
-      throw new CorpusError({ source: this.source }, 'contains no papers');
+      const skipped = this.warnings.length ? ` (${this.warnings.length} record(s) skipped: ${[...new Set(this.warnings.map((w) => w.kind))].join(', ')}; see missingAbstract)` : '';
+      throw new CorpusError({ source: this.source }, `contains no papers${skipped}`);
     }
     return new Corpus(this.papers, this.source, this.warnings);
   }
@@ -228,6 +288,7 @@ export class Corpus implements Iterable<Paper> {
 
   /** The text a model embeds for a paper. */
   static textOf(p: Paper): string {
+    if (!p.abstract) return p.title;
     return /[.?!]$/u.test(p.title) ? `${p.title} ${p.abstract}` : `${p.title}. ${p.abstract}`;
   }
 

@@ -1,4 +1,4 @@
-import { CorpusError } from '../errors.js';
+import { CorpusError, type FixHint } from '../errors.js';
 
 /** Encodings accepted by the readers; a BOM overrides the choice. */
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
@@ -30,8 +30,8 @@ export async function* decodeStream(
 ): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   let line = 1;
-  const fail = (problem: string): never => {
-    throw new CorpusError({ source, line }, problem);
+  const fail = (problem: string, hint?: FixHint): never => {
+    throw new CorpusError({ source, line }, problem, hint ? { hint } : {});
   };
   const check = (text: string): string => {
     const nul = text.indexOf('\u0000');
@@ -40,7 +40,8 @@ export async function* decodeStream(
       fail(
         encoding.startsWith('utf-16')
           ? 'contains NUL characters'
-          : 'contains NUL bytes: a binary file, or UTF-16 without a byte-order mark (pass encoding "utf-16le")',
+          : 'contains NUL bytes: a binary file, or UTF-16 without a byte-order mark',
+        encoding.startsWith('utf-16') ? undefined : { option: 'encoding', value: 'utf-16le' },
       );
     }
     line += countNewlines(text);
@@ -69,7 +70,7 @@ export async function* decodeStream(
       const lenient = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(data);
       const bad = lenient.indexOf('\uFFFD');
       if (bad > 0) line += countNewlines(lenient.slice(0, bad));
-      return fail(`is not valid ${encoding} text (invalid byte sequence); pass encoding "latin1" if that is what it is`);
+      return fail(`is not valid ${encoding} text (invalid byte sequence)`, { option: 'encoding', value: 'latin1' });
     }
     if (text) yield check(text);
   }

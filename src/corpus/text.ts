@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 const MARKUP_TAG =
   /<\/?(?:(?:jats|mml):[a-z][\w-]*|p|i|b|u|em|strong|sub|sup|br|span|div|a|tt|code|small|big|font|math|mi|mo|mn|msub|msup|mrow|inline-formula|italic|bold|sc|title|abstract|sec)(?:\s[^<>]*)?\/?>/giu;
 
+const INLINE_TAG = /^<\/?(?:(?:jats|mml):)?(?:i|b|u|em|strong|sub|sup|span|a|tt|code|small|big|font|mi|mo|mn|msub|msup|mrow|inline-formula|italic|bold|sc)\b/iu;
+
 // C0/C1 control characters except tab/newline/CR, which whitespace collapsing handles.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
 
@@ -24,7 +26,8 @@ export function normalizeText(raw: string, opts: NormalizeOptions = {}): string 
   let s = raw;
   if (opts.stripMarkup ?? true) {
     // Strip tags before decoding entities, so an escaped `&lt;b&gt;` stays literal text.
-    s = decodeHTML(s.replace(MARKUP_TAG, ' '));
+    // Inline tags (<i>, <sub>, ...) vanish without a trace; block tags (<p>, <br>, ...) separate words.
+    s = decodeHTML(s.replace(MARKUP_TAG, (tag) => (INLINE_TAG.test(tag) ? '' : ' ')));
   }
   return s.replace(CONTROL, '').normalize('NFC').replace(/\s+/gu, ' ').trim();
 }

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { defaultCacheDir } from '../io/cache-dir.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
@@ -16,15 +17,7 @@ export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
 export const ONNX_FILES = ['onnx/model_quantized.onnx', 'onnx/model.onnx'] as const;
 
-/**
- * Where paper-atlas keeps models and embedding caches: `$PAPER_ATLAS_CACHE_DIR`, else
- * `$XDG_CACHE_HOME/paper-atlas`, else `~/.cache/paper-atlas`.
- */
-export function defaultCacheDir(): string {
-  const env = process.env;
-  if (env.PAPER_ATLAS_CACHE_DIR) return env.PAPER_ATLAS_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'paper-atlas');
-}
+export { defaultCacheDir } from '../io/cache-dir.js';
 
 /** Directory holding transformer models, laid out as Transformers.js's file cache (`<dir>/<org>/<name>/...`). */
 export function modelsDir(cacheDir = defaultCacheDir()): string {

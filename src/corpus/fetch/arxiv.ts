@@ -1,0 +1,87 @@
+import { Readable } from 'node:stream';
+import { defaultCacheDir } from '../../io/cache-dir.js';
+import { CorpusError, OptionError } from '../../errors.js';
+import { Corpus, CorpusBuilder, type CorpusOptions } from '../corpus.js';
+import { readAtom } from '../read/atom.js';
+import { requester, type FetchOptions } from './http.js';
+
+export interface ArxivOptions extends FetchOptions, Pick<CorpusOptions, 'missingAbstract' | 'onDuplicate'> {
+  /**
+   * The search: words are all required (`bilevel optimization` → `all:bilevel AND all:optimization`);
+   * a query using arXiv's own fields (`ti:`, `abs:`, `au:`, `cat:`, `all:`) is passed as written.
+   */
+  query: string;
+  /** Papers to fetch at most (default 100; arXiv serves at most 30,000 per query). */
+  max?: number;
+  /** Results per request (default 100, at most 2,000). */
+  pageSize?: number;
+}
+
+/** arXiv's API and its documented manners: one request every three seconds. */
+export const ARXIV_API = 'https://export.arxiv.org/api/query';
+const ARXIV_INTERVAL_MS = 3000;
+
+export function arxivQuery(query: string): string {
+  if (/\b(?:ti|au|abs|co|jr|cat|rn|id|all):/u.test(query)) return query;
+  const terms = query.match(/"[^"]+"|\S+/gu) ?? [];
+  return terms.map((t) => `all:${t}`).join(' AND ');
+}
+
+interface Page {
+  total: number | undefined;
+  records: { record: unknown; line: number | undefined }[];
+  malformed: string[];
+}
+
+async function parsePage(body: string, source: string): Promise<Page> {
+  const records: Page['records'] = [];
+  const malformed: string[] = [];
+  await readAtom(Readable.from([body]), {
+    source,
+    builder: {
+      add: (record, where) => records.push({ record, line: where?.line }),
+      malformed: (_loc, problem) => malformed.push(problem),
+    },
+  });
+  const m = /<opensearch:totalResults[^>]*>\s*(\d+)\s*</u.exec(body);
+  return { total: m ? Number(m[1]) : undefined, records, malformed };
+}
+
+/**
+ * Papers from the arXiv API for a search, page by page, as a Corpus (arXiv ids in `meta.arxivId`).
+ * Polite by default (3 s between requests, retries with back-off on 429/5xx), cached on disk,
+ * abortable; `onProgress` reports papers fetched of the total the API announces.
+ */
+export async function fetchArxiv(opts: ArxivOptions): Promise<Corpus> {
+  if (typeof opts.query !== 'string' || !opts.query.trim()) throw new OptionError('query', 'must be non-empty text');
+  const max = opts.max ?? 100;
+  const pageSize = opts.pageSize ?? 100;
+  if (!Number.isInteger(max) || max < 1 || max > 30_000) throw new OptionError('max', `must be an integer in [1, 30000], got ${max}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 2000) throw new OptionError('pageSize', `must be an integer in [1, 2000], got ${pageSize}`);
+  const source = `arxiv:${opts.query.trim()}`;
+  const http = requester(source, ARXIV_INTERVAL_MS, opts, defaultCacheDir());
+  const builder = new CorpusBuilder({ source, ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}), ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}) });
+  const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_ARXIV_URL ?? ARXIV_API).replace(/\/+$/u, '');
+  const search = encodeURIComponent(arxivQuery(opts.query.trim()));
+  let total: number | undefined;
+  let fetched = 0;
+  // Pages advance by what arrived: arXiv may send fewer than asked while more remain.
+  for (let start = 0; fetched < max && (total === undefined || start < total); start = fetched) {
+    const n = Math.min(pageSize, max - fetched);
+    const url = `${base}?search_query=${search}&start=${start}&max_results=${n}&sortBy=relevance&sortOrder=descending`;
+    const page = await http.get(url, (body) => {
+      if (!/<feed[\s>]/u.test(body)) throw new Error('not an Atom feed');
+      return body;
+    });
+    const parsed = await parsePage(page, source).catch((err: unknown) => {
+      throw new CorpusError({ source }, `${url}: ${(err as Error).message}`);
+    });
+    total ??= parsed.total;
+    for (const problem of parsed.malformed) builder.malformed({ source }, problem);
+    for (const { record, line } of parsed.records) builder.add(record, line === undefined ? {} : { line });
+    fetched += parsed.records.length;
+    opts.onProgress?.({ fetched, total, requests: http.requests });
+    if (!parsed.records.length) break;
+  }
+  return builder.finish();
+}

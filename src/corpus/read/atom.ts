@@ -1,0 +1,82 @@
+import { SaxesParser } from 'saxes';
+import { CorpusError } from '../../errors.js';
+import type { Reader } from './reader.js';
+
+// Deeper nesting than any real feed: refuse it rather than walk a hostile document.
+const MAX_XML_DEPTH = 64;
+
+/** arXiv Atom API responses (`<feed><entry><title><summary><id>...`). */
+export const readAtom: Reader = async (text, { builder, source }) => {
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const stack: string[] = [];
+  let entry: Record<string, unknown> | undefined;
+  let entryLine = 0;
+  let authors: string[] = [];
+  let buf = '';
+  let failure: unknown;
+  const local = (name: string): string => name.slice(name.indexOf(':') + 1).toLowerCase();
+
+  parser.on('error', (err) => {
+    failure ??= new CorpusError({ source, line: parser.line }, `invalid XML: ${err.message}`, { cause: err });
+  });
+  parser.on('doctype', () => {
+    // Entity declarations are how XML bombs expand; abstract feeds never need them.
+    failure ??= new CorpusError({ source, line: parser.line }, 'XML with a DOCTYPE is not accepted (entity expansion risk)');
+  });
+  parser.on('opentag', (tag) => {
+    const name = local(tag.name);
+    stack.push(name);
+    if (stack.length > MAX_XML_DEPTH) {
+      failure ??= new CorpusError({ source, line: parser.line }, `XML nested deeper than ${MAX_XML_DEPTH} levels`);
+    }
+    if (name === 'entry') {
+      entry = {};
+      authors = [];
+      entryLine = parser.line;
+    } else if (entry && name === 'link') {
+      const attrs = tag.attributes as Record<string, string>;
+      if ((attrs.rel ?? 'alternate') === 'alternate' && attrs.href && entry.url === undefined) entry.url = attrs.href;
+    }
+    buf = '';
+  });
+  parser.on('text', (t) => {
+    if (entry) buf += t;
+  });
+  parser.on('cdata', (t) => {
+    if (entry) buf += t;
+  });
+  parser.on('closetag', (tag) => {
+    const name = local(tag.name);
+    stack.pop();
+    if (!entry) return;
+    const parent = stack[stack.length - 1];
+    if (name === 'entry') {
+      if (authors.length) entry.authors = authors;
+      if (failure === undefined) {
+        try {
+          builder.add(entry, { line: entryLine });
+        } catch (err) {
+          failure = err;
+        }
+      }
+      entry = undefined;
+    } else if (parent === 'entry' && (name === 'title' || name === 'summary' || name === 'published')) {
+      entry[name] = buf;
+    } else if (parent === 'entry' && name === 'doi') {
+      entry.doi = buf.trim();
+    } else if (parent === 'entry' && name === 'id') {
+      entry.arxivId = buf.trim().replace(/^https?:\/\/arxiv\.org\/abs\//u, '');
+      entry.url ??= buf.trim();
+    } else if (parent === 'author' && name === 'name') {
+      authors.push(buf);
+    }
+    buf = '';
+  });
+
+  for await (const chunk of text) {
+    parser.write(chunk);
+    if (failure) throw failure;
+  }
+  parser.close();
+  if (failure) throw failure;
+};
