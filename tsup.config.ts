@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // The UMAP worker is its own entry: it is started with `new Worker(new URL('./umap-worker.js', ...))`.
+    entry: { index: 'src/index.ts', 'umap-worker': 'src/reduce/umap-worker.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

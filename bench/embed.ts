@@ -1,15 +1,19 @@
 /**
  * Embeddings of the bundled corpus: paper-atlas's embedder beside raw onnxruntime-node on the same
  * model file and the same token ids (overhead ratio), cold vs cached, papers/s, tokens/s, peak RSS;
- * and what padded batches would change (speed, and drift of each vector from its unbatched self).
+ * what padded batches would change (speed, and drift of each vector from its unbatched self); the
+ * two ways to use every core (onnxruntime intra-op threads in one session, or a pool of worker
+ * threads with a session each), their speed and whether vectors stay bit-identical; and the stage's
+ * physical bound (FLOPs per token × tokens ÷ the machine's measured matrix-multiply rate).
  */
 import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { CachedEmbedder, Corpus, EmbeddingCache, loadBundledCorpus, TransformersEmbedder } from '../src/index.js';
 import { dot } from '../src/vector.js';
-import { peakRssMiB, QUICK, saveResult, seconds } from './lib.js';
+import { peakRssMiB, peer, QUICK, saveResult, seconds } from './lib.js';
 
 const corpus = await loadBundledCorpus();
 const texts = corpus.papers.slice(0, QUICK ? 40 : undefined).map(Corpus.textOf);
@@ -74,7 +78,51 @@ t = performance.now();
 await cached.embed(texts);
 const warm = seconds(t);
 
+// Every core: one session with N intra-op threads, or N worker threads with a one-thread session each.
+const cores = availableParallelism();
+const timedEmbed = async (e: TransformersEmbedder): Promise<{ vectors: Float32Array[]; time: number }> => {
+  await e.embed([texts[0]!]);
+  const start = performance.now();
+  const vectors = await e.embed(texts);
+  return { vectors, time: seconds(start) };
+};
+const oneThread = await timedEmbed(await TransformersEmbedder.create({ offline: true, threads: 1 }));
+const allThreads = await timedEmbed(await TransformersEmbedder.create({ offline: true, threads: cores }));
+const sameBits = (a: Float32Array[], b: Float32Array[]): boolean => a.every((v, i) => v.every((x, d) => Object.is(x, b[i]![d])));
+
+/** The texts split over `count` worker threads (interleaved), each with its own one-thread session. */
+async function pool(count: number): Promise<{ vectors: Float32Array[]; time: number }> {
+  const src = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)}); }).then(async ({ TransformersEmbedder }) => {
+      const e = await TransformersEmbedder.create({ offline: true, threads: 1 });
+      await e.embed([workerData.texts[0]]);
+      parentPort.postMessage('ready');
+      parentPort.once('message', async () => parentPort.postMessage(await e.embed(workerData.texts)));
+    });`;
+  const parts = Array.from({ length: count }, (_, w) => texts.filter((_, i) => i % count === w));
+  const workers = parts.map((part) => new Worker(src, { eval: true, workerData: { texts: part } }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+  const start = performance.now();
+  const results = await Promise.all(workers.map((w) => new Promise<Float32Array[]>((r) => (w.once('message', r), w.postMessage('go')))));
+  const time = seconds(start);
+  await Promise.all(workers.map((w) => w.terminate()));
+  const vectors = texts.map((_, i) => results[i % count]![Math.floor(i / count)]!);
+  return { vectors, time };
+}
+const pooled = await pool(cores);
+
+// The physical bound: MiniLM-L6 is 6 layers of d = 384 with a 1536-wide feed-forward; per token and
+// layer, the projections cost 2·(4·d² + 2·d·1536) FLOPs and attention 4·seq·d (seq: mean tokens).
+const seq = tokens / texts.length;
+const flopsPerToken = 6 * (2 * (4 * 384 ** 2 + 2 * 384 * 1536) + 4 * seq * 384);
+const { gflops } = await peer<{ gflops: number }>('peak', [2048]);
+const boundTokensPerS = (gflops * 1e9) / flopsPerToken;
+
 const rows = [
+  { run: `paper-atlas, onnxruntime with 1 thread`, seconds: +oneThread.time.toFixed(2), papers_per_s: +(texts.length / oneThread.time).toFixed(1), tokens_per_s: Math.round(tokens / oneThread.time) },
+  { run: `paper-atlas, onnxruntime with ${cores} threads (default)`, seconds: +allThreads.time.toFixed(2), papers_per_s: +(texts.length / allThreads.time).toFixed(1), tokens_per_s: Math.round(tokens / allThreads.time) },
+  { run: `paper-atlas, ${cores} worker threads × 1-thread session`, seconds: +pooled.time.toFixed(2), papers_per_s: +(texts.length / pooled.time).toFixed(1), tokens_per_s: Math.round(tokens / pooled.time) },
   { run: 'paper-atlas (truncate, one text per call)', seconds: +oursTime.toFixed(2), papers_per_s: +(texts.length / oursTime).toFixed(1), tokens_per_s: Math.round(tokens / oursTime) },
   { run: 'raw onnxruntime-node, one text per call', seconds: +rawTime.toFixed(2), papers_per_s: +(texts.length / rawTime).toFixed(1), tokens_per_s: Math.round(tokens / rawTime) },
   { run: 'raw onnxruntime-node, padded batches of 16', seconds: +batchedTime.toFixed(2), papers_per_s: +(texts.length / batchedTime).toFixed(1), tokens_per_s: Math.round(tokens / batchedTime) },
@@ -82,11 +130,16 @@ const rows = [
   { run: 'paper-atlas default, warm cache', seconds: +warm.toFixed(3), papers_per_s: +(texts.length / warm).toFixed(0) },
 ];
 await saveResult('embed', rows, {
+  all_threads_speedup_over_one: oneThread.time / allThreads.time,
+  worker_pool_speedup_over_one: oneThread.time / pooled.time,
+  fraction_of_physical_bound: tokens / allThreads.time / boundTokensPerS,
   overhead_vs_raw_onnxruntime: oursTime / rawTime,
   batched16_speedup_over_single: rawTime / batchedTime,
   cold_over_warm: cold / warm,
 }, [
   `${texts.length} papers, ${tokens} tokens (truncated at 256), all-MiniLM-L6-v2 int8, ${embedder.id}`,
+  `vectors with ${cores} onnxruntime threads ${sameBits(oneThread.vectors, allThreads.vectors) ? 'are bit-identical to' : 'DIFFER from'} 1 thread; from the worker pool ${sameBits(oneThread.vectors, pooled.vectors) ? 'bit-identical' : 'DIFFERENT'}`,
+  `physical bound: ${(flopsPerToken / 1e6).toFixed(1)} MFLOP per token (mean ${seq.toFixed(0)} tokens) at the measured ${gflops.toFixed(0)} GFLOP/s float32 matrix multiply (numpy, all cores) = ${Math.round(boundTokensPerS)} tokens/s; the int8 model runs ${(tokens / allThreads.time).toFixed(0)} tokens/s`,
   `paper-atlas vs raw onnxruntime: max 1-cosine ${agreeRaw.toExponential(2)} (same computation)`,
   `padded batches move vectors by up to 1-cosine ${drift.toExponential(2)} and are not faster on CPU, so paper-atlas runs texts one at a time`,
   `peak RSS ${peakRssMiB()} MiB (whole process: model, both runtimes' sessions, corpus)`,

@@ -124,5 +124,56 @@ def cmd_bertopic(path, dims, docs_path, seed):
     }))
 
 
+def cmd_pipeline(path, dims, seed, k_lo, k_hi, search_restarts, restarts, sample):
+    """The post-embedding pipeline a Python user would assemble, with paper-atlas's k search:
+    hnswlib index, umap-learn 2-d map and 5-d clustering space (seeded, timed after numba's warm-up),
+    scikit-learn KMeans over k in [k_lo, k_hi] on an evenly spread sample, silhouette, final fit."""
+    import hnswlib
+    import umap
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    x = load(path, dims)
+    warm_up_umap()
+    times = {}
+    t = time.perf_counter()
+    index = hnswlib.Index(space="ip", dim=int(dims))
+    index.init_index(max_elements=len(x), M=32, ef_construction=200, random_seed=42)
+    index.add_items(x, np.arange(len(x)))
+    times["index_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    umap.UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=int(seed)).fit_transform(x)
+    times["layout_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    space = umap.UMAP(n_components=5, n_neighbors=15, min_dist=0.0, random_state=int(seed)).fit_transform(x).astype(np.float64)
+    times["reduce_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sample = space[np.floor(np.arange(min(int(sample), len(space))) * len(space) / min(int(sample), len(space))).astype(int)]
+    best, best_k = -2, int(k_lo)
+    for k in range(int(k_lo), int(k_hi) + 1):
+        km = KMeans(n_clusters=k, init="k-means++", n_init=int(search_restarts), max_iter=300, tol=1e-6, random_state=int(seed)).fit(sample)
+        score = silhouette_score(sample, km.labels_, sample_size=min(2000, len(sample)), random_state=int(seed))
+        if score > best + 1e-9:
+            best, best_k = score, k
+    KMeans(n_clusters=best_k, init="k-means++", n_init=int(restarts), max_iter=300, tol=1e-6, random_state=int(seed)).fit(space)
+    times["cluster_s"] = time.perf_counter() - t
+    times["total_s"] = sum(times.values())
+    print(json.dumps({**times, "k": best_k, "peak_rss_mib": peak_rss_mib()}))
+
+
+def cmd_peak(size):
+    """The machine's measured float32 matrix-multiply rate (numpy's BLAS, all threads), GFLOP/s."""
+    n = int(size)
+    a = np.random.RandomState(0).rand(n, n).astype(np.float32)
+    b = np.random.RandomState(1).rand(n, n).astype(np.float32)
+    a @ b
+    t = time.perf_counter()
+    reps = 5
+    for _ in range(reps):
+        a @ b
+    elapsed = time.perf_counter() - t
+    print(json.dumps({"gflops": 2 * n**3 * reps / elapsed / 1e9}))
+
+
 if __name__ == "__main__":
     globals()[f"cmd_{sys.argv[1]}"](*sys.argv[2:])

@@ -93,6 +93,11 @@ export class Atlas {
     return this.session.state.seed;
   }
 
+  /** Above this many papers, layout and themes were fitted on a seeded sample of this size (see `AtlasOptions.fitSample`). */
+  get fitSample(): number {
+    return this.session.state.fitSample;
+  }
+
   get createdAt(): string {
     return this.session.state.createdAt;
   }

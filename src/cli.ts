@@ -132,7 +132,7 @@ function readReport(corpus: Corpus): { papers: number; skipped: Record<string, n
 
 const SKIP_WORDS: Record<string, string> = { 'missing-abstract': 'without an abstract', 'missing-title': 'without a title', malformed: 'malformed', duplicate: 'duplicates' };
 
-async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean }): Promise<Atlas> {
+async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number }): Promise<Atlas> {
   const corpus = input ? await readInput(input, o) : await loadBundledCorpus();
   if (input) {
     const r = readReport(corpus);
@@ -146,6 +146,7 @@ async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptio
     seed: o.seed ?? 42,
     embedder: embedderOptions(o),
     clusterer: { k: o.k ?? 'auto' },
+    ...(o.fitSample !== undefined ? { fitSample: o.fitSample } : {}),
     ...(o.cache === false ? { cache: false as const } : {}),
     onProgress: progress.onProgress,
     onWarning: warn,
@@ -172,6 +173,7 @@ function summary(atlas: Atlas): Record<string, unknown> {
     papers: atlas.papers.length,
     createdAt: atlas.createdAt,
     seed: atlas.seed,
+    fitSample: atlas.fitSample,
     embedder: { id: e.id, kind: e.kind, dims: e.dims, ...(e.resolution ? { from: `${e.resolution.source} ${e.resolution.path}` } : {}) },
     stages: Object.fromEntries(Object.entries(atlas.stages).map(([name, s]) => [name, { id: s.id, options: s.options }])),
     k: atlas.kSelection,
@@ -187,7 +189,7 @@ function summaryText(atlas: Atlas): string {
     `embedder: ${e.id} (${e.kind}, ${e.dims} dims${e.resolution ? `, from ${e.resolution.source} ${e.resolution.path}` : ''})`,
     `stages: ${Object.entries(atlas.stages).map(([name, s]) => `${name} ${s.id}`).join(', ')}`,
     `store: ${Object.entries(atlas.stages.store.options).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`,
-    `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : `chosen by ${atlas.kSelection.method}`})`,
+    `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : `chosen by ${atlas.kSelection.method}`}${atlas.papers.length > atlas.fitSample ? `; layout and themes fitted on a sample of ${atlas.fitSample} papers` : ''})`,
     ...atlas.themes.map((t) => `  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
     ...atlas.warnings.map((w) => `warning: ${w.split('\n')[0]}`),
   ].join('\n');
@@ -229,9 +231,10 @@ export function makeProgram(): Command {
       .option('--out <dir>', 'directory to save the atlas in', DEFAULT_DIR)
       .option('--seed <n>', 'random seed', integer('--seed', 0), 42)
       .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
+      .option('--fit-sample <n>', 'above this many papers, fit layout and themes on a sample this size (default 25000)', integer('--fit-sample', 1000))
       .option('--recall', 'also measure HNSW recall@10 against exact search')
       .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
-  ).action(async (input: string | undefined, o: CommonOptions & ReadOptions & { out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean }) => {
+  ).action(async (input: string | undefined, o: CommonOptions & ReadOptions & { out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean; fitSample?: number }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const recall = o.recall ? await atlas.recall(10) : undefined;

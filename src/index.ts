@@ -1,6 +1,6 @@
 export { Atlas } from './atlas.js';
 export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
-export type { BuildProgress, BuildStage, EmbedderInfo, EmbedderSettings, Json, JsonObject, KSelection, ModelResolution, Neighbor, Paper, PaperRecord, Stage, StageContext, Theme } from './types.js';
+export type { BuildProgress, BuildStage, EmbedderInfo, EmbedderSettings, Json, JsonObject, KnnGraph, KSelection, ModelResolution, Neighbor, Paper, PaperRecord, Stage, StageContext, Theme } from './types.js';
 export { Corpus } from './corpus/corpus.js';
 export { DEFAULT_FIELDS } from './corpus/corpus.js';
 export type { CorpusOptions, CorpusWarning, FieldNames, MissingAbstractPolicy } from './corpus/corpus.js';
@@ -26,7 +26,7 @@ export { DEFAULT_HNSW_OPTIONS, HnswStore, HnswStoreProvider } from './store/hnsw
 export type { HnswOptions } from './store/hnsw.js';
 export { exactSearch, measureRecall } from './store/exact.js';
 export type { RecallReport } from './store/exact.js';
-export type { Reducer, Reduction } from './reduce/reducer.js';
+export type { ReduceContext, Reducer, Reduction } from './reduce/reducer.js';
 export { DEFAULT_LAYOUT_OPTIONS, DEFAULT_REDUCER_OPTIONS, UmapReducer } from './reduce/umap.js';
 export type { UmapOptions } from './reduce/umap.js';
 export { IdentityReducer } from './reduce/identity.js';

@@ -96,6 +96,17 @@ export interface StageContext {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * Each row's nearest neighbours (itself first, at distance 0), by euclidean distance between unit
+ * vectors (√(2 − 2·cos)): row i's neighbours are `indices[i*k .. i*k+k)`. The pipeline computes it
+ * once from the vector store and hands it to every stage that needs neighbourhoods (UMAP).
+ */
+export interface KnnGraph {
+  k: number;
+  indices: Int32Array;
+  distances: Float32Array;
+}
+
 /** Plain JSON, as a saved atlas stores a stage's options and state. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

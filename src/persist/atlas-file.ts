@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { AtlasFileError, PaperAtlasError } from '../errors.js';
 import { readRegularFile, sha256, UnsafeFileError, writeFileAtomic } from '../io/atomic.js';
+import { DEFAULT_FIT_SAMPLE } from '../pipeline/options.js';
 import type { AtlasState } from '../pipeline/state.js';
 import { describeStages, restoreStages, type Stages } from '../pipeline/stages.js';
 import type { FileSink, FileSource, VectorStore } from '../store/store.js';
@@ -196,6 +197,7 @@ async function writeDataFiles(state: AtlasState, store: VectorStore, sink: FileS
     createdAt: state.createdAt,
     source: state.source,
     seed: state.seed,
+    fitSample: state.fitSample,
     engine: state.engine,
     embedder: state.embedder,
     dims,
@@ -327,6 +329,7 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
     createdAt: m.createdAt,
     source: m.source,
     seed: m.seed,
+    fitSample: m.fitSample ?? Math.max(m.count, DEFAULT_FIT_SAMPLE),
     engine: m.engine,
     embedder: m.embedder,
     papers,

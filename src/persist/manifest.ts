@@ -3,6 +3,7 @@ import type { LexicalModel } from '../embed/lexical.js';
 import { checkModelId } from '../embed/hub.js';
 import { AtlasFileError } from '../errors.js';
 import { jsonDepth, MAX_META_DEPTH } from '../io/json.js';
+import { MIN_FIT_SAMPLE } from '../pipeline/options.js';
 import type { StageName, StageSpec } from '../pipeline/stages.js';
 import type { EmbedderInfo, KSelection, Paper, Theme } from '../types.js';
 
@@ -27,6 +28,8 @@ export interface Manifest {
   createdAt: string;
   source: string;
   seed: number;
+  /** Absent in atlases saved before sampling existed: they were fitted on every paper. */
+  fitSample?: number;
   engine: string;
   embedder: EmbedderInfo;
   dims: number;
@@ -60,6 +63,7 @@ const MANIFEST_SCHEMA = z.object({
   createdAt: text(100),
   source: text(10_000),
   seed: int.min(0),
+  fitSample: int.min(MIN_FIT_SAMPLE).optional(),
   engine: text(200),
   embedder: z.object({
     id: text(500).min(1),

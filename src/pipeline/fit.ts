@@ -4,8 +4,9 @@ import type { Embedder } from '../embed/embedder.js';
 import { StageError } from '../errors.js';
 import type { ThemeLabel } from '../label/labeller.js';
 import type { Reduction } from '../reduce/reducer.js';
-import type { BuildProgress, BuildStage, Paper, StageContext, Theme } from '../types.js';
+import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext, Theme } from '../types.js';
 import { dot, groupCentroids } from '../vector.js';
+import type { SamplePlan } from './knn.js';
 import type { ThemeFit } from './state.js';
 import type { Stages } from './stages.js';
 
@@ -18,6 +19,10 @@ export interface FitInput {
   embedder: Embedder;
   /** Compute the 2-D map layout too (build and refit do; sub-themes do not need one). */
   layout: boolean;
+  /** The vectors' neighbour graph from the store, for the reducers (UMAP skips its own NN-descent). */
+  neighbors?: KnnGraph | undefined;
+  /** Fit layout and themes on this sample only; the other papers follow their nearest sampled ones. */
+  sample?: SamplePlan | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: BuildProgress) => void) | undefined;
 }
@@ -27,10 +32,11 @@ export interface FitResult extends ThemeFit {
   layoutModel: Reduction | undefined;
 }
 
-function context(input: FitInput, stage: BuildStage): StageContext {
+function context(input: FitInput, stage: BuildStage, neighbors?: KnnGraph): StageContext & { neighbors?: KnnGraph } {
   return {
     seed: input.seed,
     ...(input.signal ? { signal: input.signal } : {}),
+    ...(neighbors ? { neighbors } : {}),
     onProgress: (done, total) => input.onProgress?.({ stage, done, total }),
   };
 }
@@ -81,25 +87,96 @@ function renumberBySize(c: Clustering): Clustering {
  * The one theme-fitting path shared by build, refit and sub-themes: 2-D layout (optional) →
  * reducer → clusterer → themes renumbered by size → labeller. Every stage's output is checked, so a
  * custom stage that returns the wrong shape fails here with a StageError naming it.
+ *
+ * With a sample plan, layout, reducer and clusterer see only the sampled papers; each other paper
+ * joins the theme most of its nearest sampled papers are in (weighted by similarity) and sits on
+ * the map at their weighted mean position. Centroids, representatives and labels use every paper.
  */
 export async function fitThemes(input: FitInput): Promise<FitResult> {
-  const { papers, vectors, stages } = input;
-  const n = vectors.length;
-  let layoutModel: Reduction | undefined;
-  let coords: [number, number][] = [];
-  if (input.layout) {
-    layoutModel = await stages.layout.fit(vectors, context(input, 'layout'));
-    checkCoords(`layout ${stages.layout.id}`, layoutModel?.coords, n, 2);
-    coords = layoutModel.coords.map((c) => [c[0]!, c[1]!]);
+  const { stages, sample } = input;
+  const fitVectors = sample ? Array.from(sample.rows, (r) => input.vectors[r]!) : input.vectors;
+  const fitPapers = sample ? Array.from(sample.rows, (r) => input.papers[r]!) : input.papers;
+  const m = fitVectors.length;
+  const neighbors = sample ? sample.graph : input.neighbors;
+  // The map layout runs alongside the themes (UMAP runs in worker threads): a second core does it.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(input.signal?.reason);
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+  const layoutRun = input.layout ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal }) : Promise.resolve(undefined);
+  try {
+    input.signal?.throwIfAborted();
+    const space = await stages.reducer.fit(fitVectors, context(input, 'reduce', neighbors));
+    checkCoords(`reducer ${stages.reducer.id}`, space?.coords, m);
+    input.signal?.throwIfAborted();
+    const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster', neighbors), ids: fitPapers.map((p) => p.id) });
+    checkClustering(`clusterer ${stages.clusterer.id}`, raw, m);
+    const votes = sample ? followSample(raw.assignments, raw.k, sample, input.vectors.length) : undefined;
+    const clustering = renumberBySize(votes ? { ...raw, assignments: votes } : raw);
+    input.signal?.throwIfAborted();
+    const themes = await labelThemes(input, clustering);
+    const layoutModel = await layoutRun;
+    let coords: [number, number][] = [];
+    if (layoutModel) {
+      checkCoords(`layout ${stages.layout.id}`, layoutModel.coords, m, 2);
+      const fitted = layoutModel.coords.map((c): [number, number] => [c[0]!, c[1]!]);
+      coords = sample ? placeBySample(fitted, clustering.assignments, sample) : fitted;
+    }
+    // A layout fitted on a sample cannot place papers outside it: added papers follow their neighbours.
+    return { ...themes, coords, layoutModel: sample ? undefined : layoutModel };
+  } catch (err) {
+    stop.abort(err);
+    await layoutRun.catch(() => undefined);
+    throw err;
+  } finally {
+    input.signal?.removeEventListener('abort', onAbort);
   }
-  input.signal?.throwIfAborted();
-  const space = await stages.reducer.fit(vectors, context(input, 'reduce'));
-  checkCoords(`reducer ${stages.reducer.id}`, space?.coords, n);
-  input.signal?.throwIfAborted();
-  const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster'), ids: papers.map((p) => p.id) });
-  checkClustering(`clusterer ${stages.clusterer.id}`, raw, n);
-  const clustering = renumberBySize(raw);
-  input.signal?.throwIfAborted();
+}
+
+/** Cosine similarity of unit vectors `d` apart, floored just above 0 so every neighbour counts a little. */
+const weightOf = (d: number): number => Math.max(1 - (d * d) / 2, 0) + 1e-6;
+
+/** Every row's theme: a sampled row keeps its own, another takes its nearest sampled papers' weighted vote. */
+function followSample(sampled: readonly number[], k: number, plan: SamplePlan, n: number): number[] {
+  const { nearby } = plan;
+  const own = new Int32Array(n).fill(-1);
+  plan.rows.forEach((r, s) => (own[r] = sampled[s]!));
+  const votes = new Float64Array(k);
+  return Array.from({ length: n }, (_, i) => {
+    if (own[i]! >= 0) return own[i]!;
+    votes.fill(0);
+    for (let j = i * nearby.k; j < (i + 1) * nearby.k; j++) votes[sampled[nearby.indices[j]!]!]! += weightOf(nearby.distances[j]!);
+    let best = 0;
+    for (let t = 1; t < k; t++) if (votes[t]! > votes[best]!) best = t;
+    return best;
+  });
+}
+
+/** Map positions: a sampled row's own; another's, the weighted mean of its nearest sampled papers in its theme. */
+function placeBySample(fitted: readonly [number, number][], assignments: readonly number[], plan: SamplePlan): [number, number][] {
+  const { nearby } = plan;
+  const own = new Int32Array(assignments.length).fill(-1);
+  plan.rows.forEach((r, s) => (own[r] = s));
+  return assignments.map((theme, i): [number, number] => {
+    if (own[i]! >= 0) return fitted[own[i]!]!;
+    let x = 0;
+    let y = 0;
+    let w = 0;
+    for (let j = i * nearby.k; j < (i + 1) * nearby.k; j++) {
+      const s = nearby.indices[j]!;
+      if (assignments[plan.rows[s]!] !== theme) continue;
+      const weight = weightOf(nearby.distances[j]!);
+      x += fitted[s]![0] * weight;
+      y += fitted[s]![1] * weight;
+      w += weight;
+    }
+    // The vote put the row in a theme at least one of its neighbours is in, so w > 0.
+    return [x / w, y / w];
+  });
+}
+
+/** Centroids, labels and theme records over every row. */
+async function labelThemes(input: FitInput, clustering: Clustering): Promise<Omit<FitResult, 'coords' | 'layoutModel'>> {
+  const { papers, vectors, stages } = input;
   const centroids = groupCentroids(vectors, clustering.assignments, clustering.k);
   const texts = papers.map(Corpus.textOf);
   const labels = await stages.labeller.label(
@@ -107,19 +184,21 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     context(input, 'label'),
   );
   checkLabels(`labeller ${stages.labeller.id}`, labels, clustering.k);
+  const members: number[][] = Array.from({ length: clustering.k }, () => []);
+  clustering.assignments.forEach((a, i) => members[a]!.push(i));
   const themes = centroids.map((centroid, t): Theme => {
-    const members: number[] = [];
-    clustering.assignments.forEach((a, i) => {
-      if (a === t) members.push(i);
-    });
-    const central = [...members].sort((a, b) => dot(vectors[b]!, centroid) - dot(vectors[a]!, centroid) || a - b);
+    const rows = members[t]!;
+    const central = rows
+      .map((r) => ({ r, s: dot(vectors[r]!, centroid) }))
+      .sort((a, b) => b.s - a.s || a.r - b.r)
+      .slice(0, 3);
     return {
       id: t,
       label: clustering.names?.[t] ?? labels[t]!.label,
       keywords: labels[t]!.keywords,
-      size: members.length,
-      paperIds: members.map((r) => papers[r]!.id),
-      representative: central.slice(0, 3).map((r) => papers[r]!.id),
+      size: rows.length,
+      paperIds: rows.map((r) => papers[r]!.id),
+      representative: central.map(({ r }) => papers[r]!.id),
     };
   });
   return {
@@ -127,8 +206,6 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     assignments: clustering.assignments,
     centroids,
     kSelection: clustering.selection ?? { k: clustering.k, method: 'given', scores: [] },
-    coords,
-    layoutModel,
   };
 }
 

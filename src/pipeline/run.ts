@@ -10,8 +10,10 @@ import { OptionError } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
 import type { VectorStore } from '../store/store.js';
 import type { BuildProgress, Paper, Theme } from '../types.js';
+import { UmapReducer } from '../reduce/umap.js';
+import { knnGraph, planSample } from './knn.js';
 import { fitThemes } from './fit.js';
-import { checkSeed, DEFAULT_SEED, type AtlasOptions, type RefitOptions } from './options.js';
+import { checkFitSample, checkSeed, DEFAULT_FIT_SAMPLE, DEFAULT_SEED, type AtlasOptions, type RefitOptions } from './options.js';
 import { placePapers } from './place.js';
 import { resolveStages, type Stages } from './stages.js';
 import type { AtlasState } from './state.js';
@@ -32,21 +34,55 @@ export interface Session {
 
 export const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
 
-/** A new store over `vectors`, then themes and layout; the store is released if fitting fails. */
+/** Neighbours per paper in the shared graph: enough for every UMAP stage (15 unless told otherwise). */
+function graphSize(stages: Stages): number {
+  const umapK = [stages.reducer, stages.layout].map((s) => (s instanceof UmapReducer ? s.options.nNeighbors : 0));
+  return Math.max(15, ...umapK);
+}
+
+/**
+ * A new store over `vectors`, and themes and layout; the store is released if fitting fails. Up to
+ * `fitSample` papers, the store comes first and its neighbour graph feeds both UMAP runs. Above,
+ * the fit needs only the sample's own store, so the full store is built alongside it.
+ */
 async function storeAndThemes(
   papers: readonly Paper[],
   vectors: readonly Float32Array[],
   stages: Stages,
-  run: { seed: number; dims: number; embedder: Embedder; signal?: AbortSignal | undefined; onProgress?: ((p: BuildProgress) => void) | undefined },
+  run: { seed: number; dims: number; fitSample: number; embedder: Embedder; signal?: AbortSignal | undefined; onProgress?: ((p: BuildProgress) => void) | undefined },
 ): Promise<{ store: VectorStore; fit: Awaited<ReturnType<typeof fitThemes>> }> {
   const { seed, dims, signal, onProgress } = run;
-  const store = await stages.store.build(vectors, { seed, dims, ...(signal ? { signal } : {}), onProgress: (done, total) => onProgress?.({ stage: 'index', done, total }) });
+  const indexing = (done: number, total: number): void => onProgress?.({ stage: 'index', done, total });
+  const k = graphSize(stages);
+  const fit = { papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress };
+  if (vectors.length <= run.fitSample) {
+    const store = await stages.store.build(vectors, { seed, dims, ...(signal ? { signal } : {}), onProgress: indexing });
+    try {
+      const neighbors = await knnGraph(store, vectors, k, { signal, onProgress: indexing });
+      return { store, fit: await fitThemes({ ...fit, neighbors }) };
+    } catch (err) {
+      store.dispose?.();
+      throw err;
+    }
+  }
+  const sample = await planSample(stages.store, vectors, run.fitSample, k, { seed, dims, signal, onProgress: indexing });
+  // Either side failing stops the other; a store that was built is released.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const fit = await fitThemes({ papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress });
-    return { store, fit };
-  } catch (err) {
-    store.dispose?.();
-    throw err;
+    const [built, fitted] = await Promise.allSettled([
+      stages.store.build(vectors, { seed, dims, signal: stop.signal, onProgress: indexing }).catch((err: unknown) => (stop.abort(err), Promise.reject(err))),
+      fitThemes({ ...fit, signal: stop.signal, sample }).catch((err: unknown) => (stop.abort(err), Promise.reject(err))),
+    ]);
+    if (fitted.status === 'rejected') {
+      if (built.status === 'fulfilled') built.value.dispose?.();
+      throw signal?.aborted ? signal.reason : fitted.reason;
+    }
+    if (built.status === 'rejected') throw signal?.aborted ? signal.reason : built.reason;
+    return { store: built.value, fit: fitted.value };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -54,6 +90,7 @@ async function storeAndThemes(
 export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<Session> {
   if (!(corpus instanceof Corpus)) throw new OptionError('corpus', 'must be a Corpus: use Corpus.from(records), readCorpus(file) or loadBundledCorpus()');
   const seed = checkSeed(opts.seed ?? DEFAULT_SEED);
+  const fitSample = checkFitSample(opts.fitSample ?? DEFAULT_FIT_SAMPLE);
   const stages = resolveStages(opts);
   const warnings: string[] = [];
   const say = (m: string): void => {
@@ -69,12 +106,13 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
   });
   if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
   opts.signal?.throwIfAborted();
-  const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, { seed, dims: info.dims, embedder: cached, signal: opts.signal, onProgress: opts.onProgress });
+  const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, { seed, dims: info.dims, fitSample, embedder: cached, signal: opts.signal, onProgress: opts.onProgress });
   const { layoutModel, ...themes } = fit;
   const state: AtlasState = {
     createdAt: new Date().toISOString(),
     source: corpus.source,
     seed,
+    fitSample,
     engine: engineId(),
     embedder: info,
     papers: [...corpus.papers],
@@ -94,6 +132,7 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
  */
 export async function refitSession(s: Session, opts: RefitOptions, embedder: Embedder): Promise<Session> {
   const seed = opts.seed === undefined ? s.state.seed : checkSeed(opts.seed);
+  const fitSample = opts.fitSample === undefined ? s.state.fitSample : checkFitSample(opts.fitSample);
   const stages = resolveStages(opts, s.state.stages);
   const engine = engineId();
   if (s.state.engine !== engine) {
@@ -103,9 +142,9 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
   const keep = s.state.papers.map((_, i) => i).filter((i) => !removed.has(i));
   const papers = keep.map((i) => s.state.papers[i]!);
   const vectors = keep.map((i) => s.state.vectors[i]!);
-  const { store, fit } = await storeAndThemes(papers, vectors, stages, { seed, dims: s.state.embedder.dims, embedder, signal: opts.signal, onProgress: opts.onProgress });
+  const { store, fit } = await storeAndThemes(papers, vectors, stages, { seed, dims: s.state.embedder.dims, fitSample, embedder, signal: opts.signal, onProgress: opts.onProgress });
   const { layoutModel, ...themes } = fit;
-  return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, engine, stages, papers, vectors, removed: [] } };
+  return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, fitSample, engine, stages, papers, vectors, removed: [] } };
 }
 
 /** One theme split further with the session's reducer, k-means and labeller; ids are local to the split. */
@@ -113,14 +152,10 @@ export async function subthemesOf(s: Session, rows: readonly number[], k: number
   const base = s.state.stages;
   const kmeans = base.clusterer.id === 'kmeans' ? base.clusterer : resolveStages().clusterer;
   const stages = resolveStages({ clusterer: { k, kRange: [2, Math.min(8, rows.length - 1)] } }, { ...base, clusterer: kmeans });
-  const fit = await fitThemes({
-    papers: rows.map((r) => s.state.papers[r]!),
-    vectors: rows.map((r) => s.state.vectors[r]!),
-    stages,
-    seed: s.state.seed,
-    embedder,
-    layout: false,
-  });
+  const vectors = rows.map((r) => s.state.vectors[r]!);
+  const { seed, fitSample } = s.state;
+  const sample = rows.length > fitSample ? await planSample(stages.store, vectors, fitSample, graphSize(stages), { seed, dims: s.state.embedder.dims }) : undefined;
+  const fit = await fitThemes({ papers: rows.map((r) => s.state.papers[r]!), vectors, stages, seed, embedder, layout: false, sample });
   return fit.themes;
 }
 

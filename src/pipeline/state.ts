@@ -20,6 +20,8 @@ export interface AtlasState extends ThemeFit {
   createdAt: string;
   source: string;
   seed: number;
+  /** Above this many papers, layout and themes were fitted on a sample of this size. */
+  fitSample: number;
   /** The JavaScript engine the themes and layout were fitted on (see `engineId`). */
   engine: string;
   embedder: EmbedderInfo;

@@ -1,4 +1,10 @@
-import type { Stage, StageContext } from '../types.js';
+import type { KnnGraph, Stage, StageContext } from '../types.js';
+
+/** What a reducer is handed besides the vectors. */
+export interface ReduceContext extends StageContext {
+  /** The vectors' nearest-neighbour graph from the store, when the pipeline has one (reducers may ignore it). */
+  neighbors?: KnnGraph;
+}
 
 /** Coordinates of every input vector in the reduced space. */
 export interface Reduction {
@@ -17,5 +23,5 @@ export interface Reduction {
  * 2-D map (it must return two coordinates per paper).
  */
 export interface Reducer extends Stage {
-  fit(vectors: readonly Float32Array[], ctx: StageContext): Promise<Reduction>;
+  fit(vectors: readonly Float32Array[], ctx: ReduceContext): Promise<Reduction>;
 }

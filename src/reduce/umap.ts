@@ -1,8 +1,11 @@
-import seedrandom from 'seedrandom';
-import { UMAP } from 'umap-js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { integerOption, numberOption, OptionError, rejectUnknownKeys } from '../errors.js';
-import type { JsonObject, StageContext } from '../types.js';
-import type { Reducer, Reduction } from './reducer.js';
+import type { JsonObject } from '../types.js';
+import { packRows } from '../vector.js';
+import type { ReduceContext, Reducer, Reduction } from './reducer.js';
+import { runUmap, type UmapJob } from './umap-core.js';
 
 /** umap-js settings; defaults follow umap-learn (and BERTopic's use of it). */
 export interface UmapOptions {
@@ -45,6 +48,10 @@ function checkOptions(given: unknown, defaults: Readonly<UmapOptions>, option: s
  * UMAP (umap-js) of unit vectors. Euclidean distance between unit vectors is a monotone function
  * of cosine, so neighbourhoods are exactly the cosine ones, without umap-js calling a slower JS
  * cosine. Every random choice comes from a generator seeded with the seed: same input, same output.
+ *
+ * Given the pipeline's neighbour graph (`ctx.neighbors`, from the vector store), UMAP uses it
+ * instead of running its own NN-descent, and the vectors are handed over without a copy. It then
+ * has no search trees for `transform`; added papers are placed among their store neighbours.
  */
 export class UmapReducer implements Reducer {
   readonly id = 'umap';
@@ -55,7 +62,7 @@ export class UmapReducer implements Reducer {
     this.options = Object.freeze(checkOptions(options, defaults, option)) as UmapOptions & JsonObject;
   }
 
-  async fit(vectors: readonly Float32Array[], ctx: StageContext): Promise<Reduction> {
+  async fit(vectors: readonly Float32Array[], ctx: ReduceContext): Promise<Reduction> {
     const n = vectors.length;
     // A clustering space needs fewer dimensions than points to be anything but the points themselves.
     const dims = this.options.dims > 2 ? Math.min(this.options.dims, Math.max(2, n - 2)) : this.options.dims;
@@ -64,27 +71,133 @@ export class UmapReducer implements Reducer {
       const coords = vectors.map((_, i) => Float64Array.from({ length: dims }, (_, d) => (d === 0 ? Math.cos((2 * Math.PI * i) / n) : d === 1 ? Math.sin((2 * Math.PI * i) / n) : 0)));
       return { coords };
     }
-    const umap = new UMAP({
-      nComponents: dims,
+    const width = vectors[0]!.length;
+    const job: UmapJob = {
+      data: packRows(vectors, width),
+      width,
+      dims,
       nNeighbors: Math.max(2, Math.min(this.options.nNeighbors, n - 1)),
       minDist: this.options.minDist,
-      ...(this.options.nEpochs !== 'auto' ? { nEpochs: this.options.nEpochs } : {}),
-      random: seedrandom(`paper-atlas:${ctx.seed}:${dims}`),
-    });
-    const data = vectors.map((v) => Array.from(v));
-    const total = umap.initializeFit(data);
-    for (let epoch = 0; epoch < total; epoch++) {
-      umap.step();
-      if (ctx.onProgress && (epoch % 10 === 0 || epoch === total - 1)) ctx.onProgress(epoch + 1, total);
-      // Yield now and then so progress callbacks can render, an event loop stays responsive, and an abort lands.
-      if (epoch % 50 === 49) {
-        await new Promise((r) => setImmediate(r));
-        ctx.signal?.throwIfAborted();
-      }
-    }
-    return {
-      coords: umap.getEmbedding().map((row) => Float64Array.from(row)),
-      transform: async (more) => umap.transform(more.map((v) => Array.from(v))).map((row) => Float64Array.from(row)),
+      nEpochs: this.options.nEpochs,
+      seed: ctx.seed,
+      graph: ctx.neighbors,
     };
+    const rows = (flat: Float64Array): Float64Array[] => Array.from({ length: n }, (_, i) => flat.slice(i * dims, (i + 1) * dims));
+    // With a neighbour graph the run needs nothing but the job: it goes to a worker thread, so the
+    // pipeline's other UMAP (and the k search) use the second core. Without one, or where a worker
+    // cannot start, it runs here, with the same code and the same result.
+    if (job.graph && job.graph.k >= job.nNeighbors) {
+      const coords = await inWorker(job, ctx);
+      if (coords) return { coords: rows(coords) };
+    }
+    const release = await setupTurn(ctx.signal);
+    const { coords, umap, graphUsed } = await runUmap(
+      job,
+      async (epoch, total) => {
+        ctx.onProgress?.(epoch, total);
+        // Yield now and then so progress callbacks can render, an event loop stays responsive, and an abort lands.
+        if (epoch % 50 === 1) {
+          await new Promise((r) => setImmediate(r));
+          ctx.signal?.throwIfAborted();
+        }
+      },
+      release,
+    ).finally(release);
+    if (graphUsed) return { coords: rows(coords) };
+    // umap-js's transform runs nEpochs / 3 epochs and stops only when its epoch counter equals that
+    // number exactly: a count not divisible by 3 never ends (the hang of PAIR-code/umap-js#42). This
+    // instance is ours alone, so its count is rounded up to a multiple of 3 once fitting is done.
+    const fitted = umap as unknown as { nEpochs?: number };
+    if (fitted.nEpochs && fitted.nEpochs % 3 !== 0) fitted.nEpochs = Math.ceil(fitted.nEpochs / 3) * 3;
+    return { coords: rows(coords), transform: async (more) => umap.transform(more.map((v) => Array.from(v))).map((row) => Float64Array.from(row)) };
   }
+}
+
+/**
+ * Building UMAP's fuzzy graph is its memory peak: about 56 kB per point at once in umap-js
+ * (measured at 25k points: 1.4 GB transient, 0.2 GB once built), against ~20 kB while it optimises.
+ * The runs of this process (the map layout and the clustering space run side by side) take turns
+ * at that phase only, so their peaks never add up; the optimisation epochs still overlap.
+ */
+let setupQueue: Promise<void> = Promise.resolve();
+
+/** Waits for this run's turn at graph building; the returned release (idempotent) passes the turn on. */
+async function setupTurn(signal?: AbortSignal): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const turn = setupQueue;
+  setupQueue = setupQueue.then(() => released);
+  await turn;
+  if (signal?.aborted) {
+    release();
+    signal.throwIfAborted();
+  }
+  return release;
+}
+
+/**
+ * A worker thread running the UMAP worker script next to this module: `umap-worker.js` in the
+ * package; from source (tests, benchmarks run with tsx) the `.ts` file, through tsx's loader.
+ */
+function startWorker(): Worker | undefined {
+  const js = new URL('./umap-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  const ts = new URL('./umap-worker.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(ts))) return undefined;
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+/** Runs a job in a worker thread; undefined when no worker could run it (the caller then runs it itself). */
+async function inWorker(job: UmapJob, ctx: ReduceContext): Promise<Float64Array | undefined> {
+  const release = await setupTurn(ctx.signal);
+  let worker: Worker | undefined;
+  try {
+    worker = startWorker();
+  } catch {
+    worker = undefined;
+  }
+  if (!worker) {
+    release();
+    return undefined;
+  }
+  const w = worker;
+  return new Promise<Float64Array | undefined>((resolve, reject) => {
+    let started = false;
+    const onAbort = (): void => {
+      release();
+      void w.terminate();
+      reject(ctx.signal!.reason);
+    };
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      release();
+      ctx.signal?.removeEventListener('abort', onAbort);
+    };
+    w.on('message', (m: { initialized?: boolean; epoch?: number; total?: number; coords?: Float64Array; error?: string }) => {
+      started = true;
+      if (m.initialized) release();
+      else if (m.coords) {
+        done();
+        void w.terminate();
+        resolve(m.coords);
+      } else if (m.error) {
+        done();
+        void w.terminate();
+        reject(new Error(`UMAP worker: ${m.error}`));
+      } else if (m.epoch !== undefined) ctx.onProgress?.(m.epoch, m.total!);
+    });
+    // A worker that cannot even load (no loader for its source, say) is not a failure of the run.
+    w.on('error', (err) => {
+      done();
+      if (started) reject(err);
+      else resolve(undefined);
+    });
+    // One that dies without a word (out of memory, say) must not leave the build waiting forever.
+    w.on('exit', (code) => {
+      done();
+      reject(new Error(`UMAP worker stopped (exit code ${code}) before returning coordinates`));
+    });
+    w.postMessage(job);
+  });
 }

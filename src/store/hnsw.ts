@@ -49,6 +49,9 @@ async function hnswlib(): Promise<typeof import('hnswlib-node')> {
  * The default store: an in-memory HNSW graph (hnswlib-node) on inner product over unit vectors, so
  * cosine = inner product. Rows are hnswlib labels.
  */
+/** Rows inserted between yields while building. */
+const BUILD_SLICE = 1000;
+
 export class HnswStore implements VectorStore {
   private readonly deleted = new Set<number>();
 
@@ -58,12 +61,21 @@ export class HnswStore implements VectorStore {
     readonly options: Readonly<HnswOptions>,
   ) {}
 
-  static async build(vectors: readonly Float32Array[], dims: number, options: Readonly<HnswOptions>, seed: number): Promise<HnswStore> {
+  /**
+   * Inserts the vectors in slices of 1,000, yielding between slices: progress is reported, an abort
+   * lands, and work waiting on this thread (the k search beside a sampled fit) takes turns with it.
+   */
+  static async build(vectors: readonly Float32Array[], dims: number, options: Readonly<HnswOptions>, seed: number, run: Pick<StoreContext, 'signal' | 'onProgress'> = {}): Promise<HnswStore> {
     const lib = await hnswlib();
     const index = new lib.HierarchicalNSW('ip', dims);
     index.initIndex({ maxElements: Math.max(vectors.length, 16), m: options.M, efConstruction: options.efConstruction, randomSeed: seed });
     const store = new HnswStore(index, dims, options);
-    await store.add(vectors, 0);
+    for (let first = 0; first < vectors.length; first += BUILD_SLICE) {
+      run.signal?.throwIfAborted();
+      await store.add(vectors.slice(first, first + BUILD_SLICE), first);
+      run.onProgress?.(Math.min(first + BUILD_SLICE, vectors.length), vectors.length);
+      await new Promise((r) => setImmediate(r));
+    }
     return store;
   }
 
@@ -114,11 +126,11 @@ export class HnswStore implements VectorStore {
   }
 
   async search(query: Float32Array, k: number, opts: StoreSearchOptions = {}): Promise<Hit[]> {
-    return this.searchSync(query, k, opts.exclude);
+    return this.searchSync(query, k, opts.exclude, opts.effort);
   }
 
   /** The synchronous search behind `search`. */
-  searchSync(query: Float32Array, k: number, exclude?: ReadonlySet<number>): Hit[] {
+  searchSync(query: Float32Array, k: number, exclude?: ReadonlySet<number>, effort?: number): Hit[] {
     const excludedLive = exclude ? [...exclude].filter((l) => !this.deleted.has(l)).length : 0;
     const want = Math.min(k, Math.max(this.size - excludedLive, 0));
     if (want <= 0) return [];
@@ -126,7 +138,7 @@ export class HnswStore implements VectorStore {
     // filter: hnswlib-node calls a JS filter once per visited node (measured 2-3× slower queries).
     const overFetch = exclude !== undefined && exclude.size <= 16;
     const ask = overFetch ? Math.min(want + exclude.size, this.size) : want;
-    this.index.setEf(Math.max(this.options.efSearch, 2 * ask));
+    this.index.setEf(Math.max(effort ?? this.options.efSearch, 2 * ask));
     const filter = exclude?.size && !overFetch ? (label: number) => !exclude.has(label) : undefined;
     const res = this.index.searchKnn(Array.from(query), ask, filter);
     return res.neighbors
@@ -169,9 +181,7 @@ export class HnswStoreProvider implements VectorStoreProvider {
 
   async build(vectors: readonly Float32Array[], ctx: StoreContext): Promise<HnswStore> {
     ctx.onProgress?.(0, vectors.length);
-    const store = await HnswStore.build(vectors, ctx.dims, this.options, ctx.seed);
-    ctx.onProgress?.(vectors.length, vectors.length);
-    return store;
+    return HnswStore.build(vectors, ctx.dims, this.options, ctx.seed, ctx);
   }
 
   async load(state: JsonObject, files: FileSource, ctx: StoreContext & { vectors: readonly Float32Array[]; removed: readonly number[] }): Promise<HnswStore> {

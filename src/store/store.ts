@@ -9,6 +9,8 @@ export interface Hit {
 export interface StoreSearchOptions {
   /** Rows never to return (e.g. the query paper itself). */
   exclude?: ReadonlySet<number>;
+  /** Search effort for approximate stores (HNSW's ef), when a caller needs less than the default; others ignore it. */
+  effort?: number;
 }
 
 /** Where a store writes its files when an atlas is saved; returns the stored file's name. */

@@ -27,7 +27,7 @@ describe('k-means clusterer', () => {
   });
 
   it('resolves every option and refuses bad ones with an OptionError', () => {
-    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6 });
+    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 4000 });
     expect(() => new KMeansClusterer({ k: 0 })).toThrow(OptionError);
     expect(() => new KMeansClusterer({ kRange: [5, 2] })).toThrow(/kRange/u);
     expect(() => new KMeansClusterer({ restarts: 1.5 })).toThrow(/restarts/u);

@@ -48,14 +48,51 @@ describe('the default pipeline on synthetic topics', () => {
     expect((await other.map()).points).not.toEqual((await atlas.map()).points);
   });
 
-  it('reports every stage in pipeline order and stops on abort', async () => {
+  it('reports every stage, the layout alongside the themes, and stops on abort', async () => {
     const stages: string[] = [];
-    await build({ onProgress: (p: BuildProgress) => void (stages.at(-1) !== p.stage && stages.push(p.stage)) });
-    expect(stages).toEqual(['embed', 'index', 'layout', 'reduce', 'cluster', 'label']);
+    await build({ onProgress: (p: BuildProgress) => void (stages.includes(p.stage) || stages.push(p.stage)) });
+    // The map layout runs in a worker thread next to reduce → cluster → label, so it may come first or interleave.
+    expect(stages.slice(0, 2)).toEqual(['embed', 'index']);
+    expect(stages.filter((s) => s !== 'layout')).toEqual(['embed', 'index', 'reduce', 'cluster', 'label']);
+    expect(stages).toContain('layout');
     const ctrl = new AbortController();
     const run = build({ signal: ctrl.signal, onProgress: (p) => p.stage === 'layout' && ctrl.abort(new Error('user stop')) });
     await expect(run).rejects.toThrow('user stop');
   });
+
+  it('fits a large corpus on a seeded sample; the other papers follow their nearest sampled ones', async () => {
+    const big = syntheticCorpus(300, 'big');
+    const opts: AtlasOptions = { ...base, fitSample: 1000, clusterer: { k: 5 } };
+    const sampled = await Atlas.build(big.corpus, opts);
+    expect(sampled.fitSample).toBe(1000);
+    expect(sampled.papers).toHaveLength(1500);
+    const themeIds = big.corpus.papers.map((p) => sampled.themeOf(p.id).id);
+    expect(agreement(big.corpus.papers.map((p) => big.truth.get(p.id)!), themeIds).nmi).toBeGreaterThan(0.9);
+    expect(sampled.themes.reduce((s, t) => s + t.size, 0)).toBe(1500);
+    const map = await sampled.map();
+    expect(map.points).toHaveLength(1500);
+    // Papers outside the sample sit among their theme's sampled papers: each is nearer its own theme's centre than any other.
+    const centre = new Map<number, [number, number]>();
+    for (const t of sampled.themes) {
+      const pts = map.points.filter((p) => p.theme === t.id);
+      centre.set(t.id, [pts.reduce((s, p) => s + p.x, 0) / pts.length, pts.reduce((s, p) => s + p.y, 0) / pts.length]);
+    }
+    const d = (p: { x: number; y: number }, c: [number, number]): number => Math.hypot(p.x - c[0], p.y - c[1]);
+    const nearestOwn = map.points.filter((p) => [...centre].every(([t, c]) => t === p.theme || d(p, centre.get(p.theme)!) <= d(p, c)));
+    expect(nearestOwn.length / map.points.length).toBeGreaterThan(0.95);
+    // Deterministic, and saved with the atlas.
+    const again = await Atlas.build(big.corpus, opts);
+    expect(await snapshot(again)).toEqual(await snapshot(sampled));
+    const dir = await tempDir();
+    await sampled.save(dir);
+    const loaded = await Atlas.load(dir, { embedder });
+    expect(loaded.fitSample).toBe(1000);
+    expect(await snapshot(loaded)).toEqual(await snapshot(sampled));
+    // Fitted on everything, the same corpus finds the same topics.
+    const full = await Atlas.build(big.corpus, { ...opts, fitSample: 2000 });
+    expect(agreement(themeIds, big.corpus.papers.map((p) => full.themeOf(p.id).id)).nmi).toBeGreaterThan(0.9);
+    await expect(build({ fitSample: 999 })).rejects.toThrow(/option "fitSample": must be an integer of at least 1000/u);
+  }, 120_000);
 
   it('prints a summary, not its internals', () => {
     expect(inspect(atlas)).toMatch(/^Atlas \{ papers: 120, themes: \d+, embedder: 'fake-bow@96', source: 'synthetic:corpus' \}$/u);
@@ -93,7 +130,7 @@ describe('save, load and refit', () => {
     await atlas.save(dir);
     const manifest = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
     expect(manifest.version).toBe(2);
-    expect(manifest.stages.clusterer).toEqual({ id: 'kmeans', options: { k: 'auto', kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6 } });
+    expect(manifest.stages.clusterer).toEqual({ id: 'kmeans', options: { k: 'auto', kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 4000 } });
     expect(manifest.stages.reducer).toEqual({ id: 'umap', options: { dims: 5, nNeighbors: 15, minDist: 0, nEpochs: 'auto' } });
     expect(manifest.stages.layout.options.dims).toBe(2);
     expect(manifest.stages.store).toMatchObject({ id: 'hnsw', options: { M: 32, efConstruction: 200, efSearch: 400 } });
