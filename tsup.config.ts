@@ -11,6 +11,10 @@ export default defineConfig([
     // CJS consumers need import.meta.url (model and fixture paths) to keep working.
     shims: true,
     target: 'node20',
+    // ESM-only helpers, bundled so that require() consumers on Node 20 can load the CJS build.
+    noExternal: ['d3-shape', 'd3-path'],
+    // Optional dependencies are loaded at run time when present (tsup bundles only what it must).
+    external: ['@resvg/resvg-js', '@expo-google-fonts/inter'],
   },
   {
     // The CLI imports the library bundle at run time instead of carrying a second copy of it.

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
-import { defaultKRange } from '../src/cluster/kmeans.js';
+import { DEFAULT_KMEANS_OPTIONS, defaultKRange } from '../src/cluster/kmeans.js';
 import { Atlas, Corpus, loadBundledCorpus, type BuildProgress, type Embedder } from '../src/index.js';
 import { peakRssMiB, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
@@ -112,7 +112,7 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-py-'));
 const file = join(dir, 'v.f32');
 await writeVectors(file, syntheticVectors(n, 384, `e2e-${n}`, 50));
 const [lo, hi] = defaultKRange(n);
-const py = await peer<Row>('pipeline', [file, 384, 42, lo, hi, 3, 10, 4000]);
+const py = await peer<Row>('pipeline', [file, 384, 42, lo, hi, DEFAULT_KMEANS_OPTIONS.searchRestarts, DEFAULT_KMEANS_OPTIONS.restarts, DEFAULT_KMEANS_OPTIONS.searchSample]);
 rows.push({ run: `post-embedding pipeline, ${n} × 384 vectors (hnswlib + umap-learn + scikit-learn)`, ...Object.fromEntries(Object.entries(py).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(2) : v])) });
 ratios[`post_embedding_vs_python@${n}`] = Number(ours.total_s) / Number(py.total_s);
 

@@ -86,8 +86,17 @@ const timedEmbed = async (e: TransformersEmbedder): Promise<{ vectors: Float32Ar
   const vectors = await e.embed(texts);
   return { vectors, time: seconds(start) };
 };
-const oneThread = await timedEmbed(await TransformersEmbedder.create({ offline: true, threads: 1 }));
-const allThreads = await timedEmbed(await TransformersEmbedder.create({ offline: true, threads: cores }));
+// Alternated and repeated, best of three each: a background burst then hits both sides alike.
+const single = await TransformersEmbedder.create({ offline: true, threads: 1 });
+const multi = await TransformersEmbedder.create({ offline: true, threads: cores });
+let oneThread = await timedEmbed(single);
+let allThreads = await timedEmbed(multi);
+for (let r = 0; r < 2; r++) {
+  const a = await timedEmbed(single);
+  const b = await timedEmbed(multi);
+  if (a.time < oneThread.time) oneThread = a;
+  if (b.time < allThreads.time) allThreads = b;
+}
 const sameBits = (a: Float32Array[], b: Float32Array[]): boolean => a.every((v, i) => v.every((x, d) => Object.is(x, b[i]![d])));
 
 /** The texts split over `count` worker threads (interleaved), each with its own one-thread session. */
@@ -110,7 +119,9 @@ async function pool(count: number): Promise<{ vectors: Float32Array[]; time: num
   const vectors = texts.map((_, i) => results[i % count]![Math.floor(i / count)]!);
   return { vectors, time };
 }
-const pooled = await pool(cores);
+let pooled = await pool(cores);
+const again = await pool(cores);
+if (again.time < pooled.time) pooled = again;
 
 // The physical bound: MiniLM-L6 is 6 layers of d = 384 with a 1536-wide feed-forward; per token and
 // layer, the projections cost 2·(4·d² + 2·d·1536) FLOPs and attention 4·seq·d (seq: mean tokens).
@@ -138,6 +149,7 @@ await saveResult('embed', rows, {
   cold_over_warm: cold / warm,
 }, [
   `${texts.length} papers, ${tokens} tokens (truncated at 256), all-MiniLM-L6-v2 int8, ${embedder.id}`,
+  'thread rows: best of three runs each, alternated (1 thread, all threads, 1, all, ...); the pool: best of two',
   `vectors with ${cores} onnxruntime threads ${sameBits(oneThread.vectors, allThreads.vectors) ? 'are bit-identical to' : 'DIFFER from'} 1 thread; from the worker pool ${sameBits(oneThread.vectors, pooled.vectors) ? 'bit-identical' : 'DIFFERENT'}`,
   `physical bound: ${(flopsPerToken / 1e6).toFixed(1)} MFLOP per token (mean ${seq.toFixed(0)} tokens) at the measured ${gflops.toFixed(0)} GFLOP/s float32 matrix multiply (numpy, all cores) = ${Math.round(boundTokensPerS)} tokens/s; the int8 model runs ${(tokens / allThreads.time).toFixed(0)} tokens/s`,
   `paper-atlas vs raw onnxruntime: max 1-cosine ${agreeRaw.toExponential(2)} (same computation)`,

@@ -86,6 +86,22 @@ def cmd_umap(path, dims, seed, other_layout, out_path):
     }))
 
 
+def cmd_trust(path, dims, layouts_path, labels_path):
+    """Trustworthiness (k = 10) of each given 2-d layout against the vectors, and the silhouette of
+    the given theme labels in each layout."""
+    from sklearn.manifold import trustworthiness
+    from sklearn.metrics import silhouette_score
+
+    x = load(path, dims)
+    layouts = np.fromfile(layouts_path, dtype=np.float32).reshape(-1, len(x), 2)
+    labels = np.fromfile(labels_path, dtype=np.int32)
+    out = []
+    for y in layouts:
+        sil = float(silhouette_score(y, labels)) if len(set(labels.tolist())) > 1 else 0.0
+        out.append({"trust": float(trustworthiness(x, y, n_neighbors=10)), "silhouette": sil})
+    print(json.dumps(out))
+
+
 def cmd_bertopic(path, dims, docs_path, seed):
     x = load(path, dims)
     docs = json.loads(open(docs_path).read())
@@ -93,14 +109,17 @@ def cmd_bertopic(path, dims, docs_path, seed):
     t = time.perf_counter()
     try:
         from bertopic import BERTopic
+        from sklearn.feature_extraction.text import CountVectorizer
         from umap import UMAP
 
-        # BERTopic's defaults, with the seed fixed so the comparison is reproducible.
+        # BERTopic's defaults, with the seed fixed so the comparison is reproducible, and English stop
+        # words out of its topic words (its documentation's first tip; it changes names, not topics).
         umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=int(seed))
-        model = BERTopic(umap_model=umap_model, embedding_model=None)
+        model = BERTopic(umap_model=umap_model, embedding_model=None, vectorizer_model=CountVectorizer(stop_words="english"))
         topics, _ = model.fit_transform(docs, embeddings=x)
         info = model.get_topic_info()
         labels = {int(r.Topic): r.Name for r in info.itertuples()}
+        words = {int(t): [w for w, _ in (model.get_topic(t) or [])][:10] for t in set(topics) if t != -1}
         pipeline = "bertopic"
     except ImportError as err:
         # BERTopic's default pipeline reproduced: UMAP(5, cosine) + HDBSCAN(min_cluster_size=10) + c-TF-IDF names omitted.
@@ -110,6 +129,7 @@ def cmd_bertopic(path, dims, docs_path, seed):
         reduced = umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=int(seed)).fit_transform(x)
         topics = hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom").fit_predict(reduced).tolist()
         labels = {}
+        words = {}
         pipeline = f"reproduced (bertopic import failed: {err})"
     elapsed = time.perf_counter() - t
     topics = [int(t) for t in topics]
@@ -119,6 +139,7 @@ def cmd_bertopic(path, dims, docs_path, seed):
         "n_topics": len(set(topics) - {-1}),
         "outlier_share": sum(1 for t in topics if t == -1) / len(topics),
         "labels": labels,
+        "words": words,
         "pipeline": pipeline,
         "peak_rss_mib": peak_rss_mib(),
     }))

@@ -1,21 +1,22 @@
-import { PaperLookup } from './corpus/lookup.js';
 import type { Corpus } from './corpus/corpus.js';
 import { isEmbedder, restoreEmbedder } from './embed/create.js';
 import type { Embedder } from './embed/embedder.js';
-import { LexicalEmbedder } from './embed/lexical.js';
-import { ModelError, OptionError } from './errors.js';
-import { buildMap, type MapInput, type MapOptions, type TopicMap } from './map/map.js';
-import { readAtlas, writeAtlas } from './persist/atlas-file.js';
+import type { MapOptions, TopicMap } from './map/map.js';
+import type { Timeline, TimelineOptions } from './map/timeline.js';
+import { writeAtlas } from './persist/atlas-file.js';
+import { loadSession } from './persist/session.js';
+import { mergeThemes, renameTheme } from './pipeline/edit.js';
+import type { Explanation } from './pipeline/explain.js';
 import { checkRelated, type AtlasOptions, type LoadOptions, type RefitOptions, type RelatedOptions } from './pipeline/options.js';
-import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, warnDefault, type Session } from './pipeline/run.js';
-import { resolveModel } from './embed/transformers.js';
+import { explain, mapOf, outliers, relatedTo, search, timelineOf, View, type OutlierPaper } from './pipeline/views.js';
+import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, type Session } from './pipeline/run.js';
 import type { Stages } from './pipeline/stages.js';
 import { measureRecall, type RecallReport } from './store/exact.js';
 import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme } from './types.js';
 
-export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
 
-const modelInstalled = (): Promise<boolean> => resolveModel({ offline: true }).then(() => true, () => false);
+export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
+export type { OutlierPaper } from './pipeline/views.js';
 
 /**
  * A built map of research over a corpus: embeddings, a vector store for related papers and search,
@@ -24,15 +25,14 @@ const modelInstalled = (): Promise<boolean> => resolveModel({ offline: true }).t
  * runs mutations and saves one at a time.
  */
 export class Atlas {
-  private lookup!: PaperLookup;
-  private removedRows = new Set<number>();
+  private view: View;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private session: Session,
     private readonly loadOptions: LoadOptions = {},
   ) {
-    this.reindex();
+    this.view = new View(session, () => this.ensureEmbedder());
   }
 
   /** Embeds, indexes, clusters, labels and lays out a corpus. */
@@ -42,17 +42,7 @@ export class Atlas {
 
   /** Loads an atlas saved with `save`, verifying every file before it is parsed. */
   static async load(dir: string, opts: LoadOptions = {}): Promise<Atlas> {
-    const { state, store } = await readAtlas(dir, opts.stages);
-    const embedder = state.lexicalModel ? LexicalEmbedder.fromJSON(state.lexicalModel) : isEmbedder(opts.embedder) ? opts.embedder : undefined;
-    if (embedder && embedder.id !== state.embedder.id) {
-      store.dispose?.();
-      throw new ModelError(`atlas in ${dir} was built with ${state.embedder.id}, but the given embedder is ${embedder.id}`);
-    }
-    const warn = opts.onWarning ?? warnDefault;
-    if (state.embedder.kind === 'lexical' && (await modelInstalled())) {
-      warn(`this atlas was built with the lexical fallback embedder; a transformer model is installed now: rebuild it (Atlas.build or \`paper-atlas build\`) for related papers and themes by meaning`);
-    }
-    return new Atlas({ state, store, embedder, labelEmbedder: undefined, layoutModel: undefined, warn }, opts);
+    return new Atlas(await loadSession(dir, opts), opts);
   }
 
   /** Writes the atlas to a directory; the previous save there stays loadable until the new one is complete. */
@@ -62,7 +52,7 @@ export class Atlas {
 
   /** All papers still in the atlas (removed ones excluded), in corpus order. */
   get papers(): readonly Paper[] {
-    return this.session.state.papers.filter((_, i) => !this.removedRows.has(i));
+    return this.session.state.papers.filter((_, i) => !this.view.removed.has(i));
   }
 
   /** Themes, largest first. */
@@ -108,32 +98,56 @@ export class Atlas {
 
   /** A paper by exact id, exact title (case-insensitive) or unique title prefix; else PaperLookupError with the closest ids. */
   paper(idOrTitle: string): Paper {
-    return this.session.state.papers[this.lookup.find(idOrTitle)]!;
+    return this.session.state.papers[this.view.lookup.find(idOrTitle)]!;
   }
 
   /** The paper's unit-length embedding (a copy). */
   vectorOf(idOrTitle: string): Float32Array {
-    return this.session.state.vectors[this.lookup.find(idOrTitle)]!.slice();
+    return this.session.state.vectors[this.view.lookup.find(idOrTitle)]!.slice();
   }
 
   /** The theme a paper belongs to. */
   themeOf(idOrTitle: string): Theme {
     const { state } = this.session;
-    return state.themes[state.assignments[this.lookup.find(idOrTitle)]!]!;
+    return state.themes[state.assignments[this.view.lookup.find(idOrTitle)]!]!;
   }
 
-  /** Papers most similar to the given one (itself excluded), best first. */
-  related(idOrTitle: string, opts: RelatedOptions = {}): Promise<Neighbor[]> {
-    const row = this.lookup.find(idOrTitle);
-    return this.neighbors(this.session.state.vectors[row]!, opts, new Set([row]));
+  /** Papers most similar to the given one (itself excluded), best first; `years`, `themes`, `exclude` narrow them, `minScore` cuts them. */
+  async related(idOrTitle: string, opts: RelatedOptions = {}): Promise<Neighbor[]> {
+    return relatedTo(this.view, [idOrTitle], opts);
   }
 
-  /** Papers most similar to a free-text query, embedded with the atlas's own model. */
+  /** Papers related to several papers at once (a reading list): ranked against the normalised mean of their embeddings. */
+  async relatedTo(idsOrTitles: readonly string[], opts: RelatedOptions = {}): Promise<Neighbor[]> {
+    return relatedTo(this.view, idsOrTitles, opts);
+  }
+
+  /** Papers most similar to a free-text query, embedded with the atlas's own model; same options as `related`. */
   async search(query: string, opts: RelatedOptions = {}): Promise<Neighbor[]> {
-    if (typeof query !== 'string' || !query.trim()) throw new OptionError('query', 'must be non-empty text');
-    checkRelated(opts);
-    const [v] = await (await this.ensureEmbedder()).embed([query.trim()]);
-    return this.neighbors(v!, opts);
+    return search(this.view, () => this.ensureEmbedder(), query, opts);
+  }
+
+  /** Why two papers are related: cosine, shared distinctive phrases, best-matching sentence pairs (embedded with the atlas's model). */
+  async explain(a: string, b: string, opts: { sentences?: number; signal?: AbortSignal } = {}): Promise<Explanation> {
+    return explain(this.view, a, b, opts);
+  }
+
+  /** Papers below their theme's lower fence (Q1 − 1.5·IQR of members' similarity to the centroid), weakest first. */
+  outliers(): OutlierPaper[] {
+    return outliers(this.view);
+  }
+
+  /** Renames a theme; saved with the atlas (a refit names themes afresh). */
+  renameTheme(themeId: number, label: string): Promise<Theme> {
+    return this.edit((state) => ({ state: renameTheme(state, themeId, label), theme: themeId }));
+  }
+
+  /** Merges themes into one (label: the given one, else the largest's), ids renumbered by size; saved with the atlas. */
+  mergeThemes(themeIds: readonly number[], opts: { label?: string } = {}): Promise<Theme> {
+    return this.edit((state) => {
+      const merged = mergeThemes(state, themeIds, opts.label);
+      return { state: merged.state, theme: merged.merged };
+    });
   }
 
   /** Compares the store's answers with exact cosine search on the same vectors. */
@@ -157,7 +171,7 @@ export class Atlas {
   /** Hides a paper from results, themes and the map; `refit()` drops it for good. */
   remove(idOrTitle: string): Promise<void> {
     return this.exclusive(async () => {
-      this.commit({ ...this.session, state: await removeFromSession(this.session, this.lookup.find(idOrTitle)) });
+      this.commit({ ...this.session, state: await removeFromSession(this.session, this.view.lookup.find(idOrTitle)) });
     });
   }
 
@@ -180,23 +194,17 @@ export class Atlas {
    * papers only. Theme ids are local to the split; the atlas itself is unchanged.
    */
   async subthemes(themeId: number, opts: { k?: number | 'auto' } = {}): Promise<Theme[]> {
-    const theme = this.session.state.themes[themeId];
-    if (!theme) throw new OptionError('themeId', `no theme ${themeId}; themes are 0..${this.session.state.themes.length - 1}`);
-    const rows = theme.paperIds.map((id) => this.lookup.rowOfId(id)!);
-    if (rows.length < 4) throw new OptionError('themeId', `theme ${themeId} has ${rows.length} papers, too few to split`);
-    return subthemesOf(this.session, rows, opts.k ?? 'auto', this.session.labelEmbedder ?? (await this.ensureEmbedder()));
+    return subthemesOf(this.session, themeId, opts.k ?? 'auto', this.session.labelEmbedder ?? (await this.ensureEmbedder()));
   }
 
-  /** Map data (points, theme anchors, related papers) with SVG, HTML and Vega-Lite renderers. */
-  async map(opts: MapOptions = {}): Promise<TopicMap> {
-    const { state } = this.session;
-    const input: MapInput[] = [];
-    for (let i = 0; i < state.papers.length; i++) {
-      if (this.removedRows.has(i)) continue;
-      const related = await this.neighbors(state.vectors[i]!, { k: opts.relatedPerPaper ?? 5 }, new Set([i]));
-      input.push({ paper: state.papers[i]!, x: state.coords[i]![0], y: state.coords[i]![1], theme: state.assignments[i]!, related: related.map((n) => n.paper.id) });
-    }
-    return buildMap(input, state.themes, opts);
+  /** Map data (points, theme anchors, related papers and why) with SVG, PNG, HTML and Vega-Lite renderers. */
+  map(opts: MapOptions = {}): Promise<TopicMap> {
+    return mapOf(this.view, opts);
+  }
+
+  /** Papers per theme per year (or `bin` years), with a streamgraph; papers without a year are counted apart. */
+  themesOverTime(opts: TimelineOptions = {}): Timeline {
+    return timelineOf(this.view, opts);
   }
 
   /** Releases the model session and the store's native memory; the atlas must not be used afterwards. */
@@ -218,12 +226,15 @@ export class Atlas {
 
   private commit(next: Session): void {
     this.session = next;
-    this.reindex();
+    this.view = new View(next, () => this.ensureEmbedder(), this.view);
   }
 
-  private reindex(): void {
-    this.removedRows = new Set(this.session.state.removed);
-    this.lookup = new PaperLookup(this.session.state.papers, (row) => !this.removedRows.has(row));
+  private edit(fn: (state: Session['state']) => { state: Session['state']; theme: number }): Promise<Theme> {
+    return this.exclusive(async () => {
+      const { state, theme } = fn(this.session.state);
+      this.commit({ ...this.session, state });
+      return this.themes[theme]!;
+    });
   }
 
   /** Runs mutations and saves one at a time, in call order. */
@@ -231,12 +242,6 @@ export class Atlas {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
-  }
-
-  private async neighbors(v: Float32Array, opts: RelatedOptions, exclude?: Set<number>): Promise<Neighbor[]> {
-    const { k, minScore } = checkRelated(opts);
-    const hits = await this.session.store.search(v, k, exclude ? { exclude } : {});
-    return hits.filter((h) => minScore === undefined || h.score >= minScore).map((h) => ({ paper: this.session.state.papers[h.row]!, score: h.score }));
   }
 
   private async ensureEmbedder(): Promise<Embedder> {

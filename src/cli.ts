@@ -14,6 +14,7 @@ import {
   isInputError,
   loadBundledCorpus,
   MAP_FORMATS,
+  OptionError,
   PaperAtlasError,
   readCorpus,
   type AtlasOptions,
@@ -23,6 +24,7 @@ import {
   type FieldNames,
   type MissingAbstractPolicy,
   type MapFormat,
+  type Explanation,
   type Neighbor,
   type TransformersEmbedderOptions,
 } from './index.js';
@@ -56,6 +58,36 @@ const integer = (name: string, min: number) => (v: string): number => {
 };
 
 const kOption = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : integer('--k', 1)(v));
+
+/** `2019-2023`, `2019-` or `-2023`, or one year. */
+const yearRange = (v: string): { from?: number; to?: number } => {
+  const m = /^\s*(\d{1,4})?\s*(-)?\s*(\d{1,4})?\s*$/u.exec(v);
+  if (!m || (!m[1] && !m[3])) throw new InvalidArgumentError(`--years must look like 2019-2023, 2019- or -2023, got "${v}"`);
+  const from = m[1] ? Number(m[1]) : undefined;
+  const to = m[2] ? (m[3] ? Number(m[3]) : undefined) : from;
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+};
+
+interface FilterFlags {
+  rank?: 'hybrid' | 'cosine';
+  years?: { from?: number; to?: number };
+  theme?: number[];
+}
+
+const FILTER_OPTIONS = {
+  rank: ['--rank <mode>', 'order: hybrid (embeddings, feedback and shared words; default for related) or cosine (default for search)', (v: string) => {
+    if (v !== 'hybrid' && v !== 'cosine') throw new InvalidArgumentError(`--rank must be hybrid or cosine, got "${v}"`);
+    return v;
+  }] as const,
+  years: ['--years <range>', 'only papers from these years (2019-2023, 2019-, -2023)', yearRange] as const,
+  theme: ['--theme <id>', 'only papers in this theme (repeat for several)', (v: string, prev: number[] = []) => [...prev, integer('--theme', 0)(v)]] as const,
+};
+
+const filters = (o: FilterFlags): { rank?: 'hybrid' | 'cosine'; years?: { from?: number; to?: number }; themes?: number[] } => ({
+  ...(o.rank ? { rank: o.rank } : {}),
+  ...(o.years ? { years: o.years } : {}),
+  ...(o.theme ? { themes: o.theme } : {}),
+});
 
 function embedderOptions(o: CommonOptions): TransformersEmbedderOptions {
   return { ...(o.modelDir ? { modelDir: o.modelDir } : {}), ...(o.offline ? { offline: true } : {}) };
@@ -198,7 +230,23 @@ function summaryText(atlas: Atlas): string {
 const recallText = (r: { recall: number; worst: number; queries: number } | undefined): string =>
   r ? `recall@10: ${(r.recall * 100).toFixed(2)}% over ${r.queries} queries (worst ${(r.worst * 100).toFixed(0)}%)\n` : '';
 
-const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)) }));
+const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)), cosine: Number(n.cosine.toFixed(4)) }));
+function explainedText(rows: Neighbor[], why: Explanation[]): string {
+  if (!rows.length) return '(no results)';
+  return rows
+    .map((n, i) => {
+      const w = why[i]!;
+      const lines = [`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`];
+      if (w.phrases.length) lines.push(`      shared: ${w.phrases.join(', ')}`);
+      const best = w.sentences[0];
+      if (best) lines.push(`      "${clip(best.a)}"`, `   ~  "${clip(best.b)}"  (${best.score.toFixed(2)})`);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+const clip = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 const neighborText = (rows: Neighbor[]): string => rows.map((n, i) => `${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
 
 export function makeProgram(): Command {
@@ -256,15 +304,30 @@ export function makeProgram(): Command {
   common(
     program
       .command('related')
-      .description('papers related to a paper (id, exact title or unique title prefix)')
-      .argument('<paper>', 'paper id or title')
+      .description('papers related to one paper or several at once (id, exact title or unique title prefix)')
+      .argument('<papers...>', 'paper ids or titles')
       .option('--k <n>', 'number of results', integer('--k', 1), 10)
+      .option('--why', 'explain each result: shared phrases and the best-matching sentences')
+      .option(...FILTER_OPTIONS.rank)
+      .option(...FILTER_OPTIONS.years)
+      .option(...FILTER_OPTIONS.theme)
       .option(...ATLAS_OPTION),
-  ).action(async (paper: string, o: CommonOptions & { k: number; atlas?: string }) => {
+  ).action(async (papers: string[], o: CommonOptions & FilterFlags & { k: number; why?: boolean; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
-    const p = atlas.paper(paper);
-    const rows = await atlas.related(paper, { k: o.k });
-    print(o.json, { paper: { id: p.id, title: p.title }, related: neighborRows(rows) }, () => `Related to: ${p.title}\n${neighborText(rows)}`);
+    const given = papers.map((p) => atlas.paper(p));
+    const rows = await atlas.relatedTo(papers, { k: o.k, ...filters(o) });
+    const why = o.why ? await Promise.all(rows.map((r) => atlas.explain(given[0]!.id, r.paper.id))) : undefined;
+    const heading = given.length === 1 ? `Related to: ${given[0]!.title}` : `Related to ${given.length} papers:\n${given.map((p) => `  - ${p.title}`).join('\n')}`;
+    print(
+      o.json,
+      {
+        // `paper`: the first (or only) paper asked about, as before `related` took several.
+        paper: { id: given[0]!.id, title: given[0]!.title },
+        papers: given.map((p) => ({ id: p.id, title: p.title })),
+        related: neighborRows(rows).map((r, i) => (why ? { ...(r as object), why: why[i] } : r)),
+      },
+      () => `${heading}\n${why ? explainedText(rows, why) : neighborText(rows)}`,
+    );
   });
 
   common(
@@ -273,34 +336,72 @@ export function makeProgram(): Command {
       .description('papers about a free-text query')
       .argument('<text>', 'query')
       .option('--k <n>', 'number of results', integer('--k', 1), 10)
+      .option(...FILTER_OPTIONS.rank)
+      .option(...FILTER_OPTIONS.years)
+      .option(...FILTER_OPTIONS.theme)
       .option(...ATLAS_OPTION),
-  ).action(async (text: string, o: CommonOptions & { k: number; atlas?: string }) => {
+  ).action(async (text: string, o: CommonOptions & FilterFlags & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
-    const rows = await atlas.search(text, { k: o.k });
+    const rows = await atlas.search(text, { k: o.k, ...filters(o) });
     print(o.json, { query: text, results: neighborRows(rows) }, () => neighborText(rows));
   });
 
   common(
     program
       .command('themes')
-      .description('list themes; with --k or --seed, re-cluster first')
+      .description('list themes; --k or --seed re-cluster first; --merge and --rename edit them (and save the atlas)')
       .option('--k <k>', 'number of themes, or auto', kOption)
       .option('--seed <n>', 'random seed for re-clustering', integer('--seed', 0))
+      .option('--merge <ids>', 'merge these themes (comma-separated ids) into one', (v: string) => v.split(',').map((x) => integer('--merge', 0)(x.trim())))
+      .option('--label <text>', 'label of the merged theme (with --merge)')
+      .option('--rename <id=label>', 'rename a theme: --rename "3=sparse training"', (v: string) => {
+        const m = /^\s*(\d+)\s*=(.+)$/su.exec(v);
+        if (!m) throw new InvalidArgumentError(`--rename must look like 3=new label, got "${v}"`);
+        return { id: Number(m[1]), label: m[2]!.trim() };
+      })
+      .option('--outliers', 'also list papers far from their theme')
       .option(...ATLAS_OPTION),
-  ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; atlas?: string }) => {
+  ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; merge?: number[]; label?: string; rename?: { id: number; label: string }; outliers?: boolean; atlas?: string }) => {
+    const editing = o.merge !== undefined || o.rename !== undefined;
+    if (editing && !o.atlas && !existsSync(resolve(DEFAULT_DIR, 'atlas.json'))) throw new OptionError('--merge', '--merge and --rename edit a saved atlas: build one first (`paper-atlas build`) or pass --atlas <dir>');
     const atlas = await openAtlas(o.atlas, o);
     if (o.k !== undefined || o.seed !== undefined) await atlas.refit({ ...(o.k !== undefined ? { clusterer: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
-    print(o.json, { k: atlas.kSelection, themes: atlas.themes }, () =>
-      atlas.themes.map((t) => `${String(t.id).padStart(2)}  ${t.label} (${t.size})\n    keywords: ${t.keywords.join(', ')}\n    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`).join('\n'),
+    if (o.merge) await atlas.mergeThemes(o.merge, o.label !== undefined ? { label: o.label } : {});
+    if (o.rename) await atlas.renameTheme(o.rename.id, o.rename.label);
+    if (editing) await atlas.save(o.atlas ?? DEFAULT_DIR);
+    const outliers = o.outliers ? atlas.outliers() : undefined;
+    print(
+      o.json,
+      { k: atlas.kSelection, themes: atlas.themes, ...(outliers ? { outliers: outliers.map((x) => ({ id: x.paper.id, title: x.paper.title, theme: x.theme, score: Number(x.score.toFixed(4)) })) } : {}) },
+      () =>
+        [
+          ...atlas.themes.map((t) => `${String(t.id).padStart(2)}  ${t.label} (${t.size})\n    keywords: ${t.keywords.join(', ')}\n    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`),
+          ...(outliers ? [`outliers (${outliers.length}): papers far from their theme's centre`, ...outliers.map((x) => `  ${x.score.toFixed(3)}  [theme ${x.theme}] ${x.paper.title}`)] : []),
+        ].join('\n'),
     );
   });
 
   common(
     program
+      .command('timeline')
+      .description('papers per theme per year: a streamgraph (SVG or PNG) or its Vega-Lite spec (.json)')
+      .option('--bin <years>', 'years per period', integer('--bin', 1), 1)
+      .option('--out <file>', 'output file (.svg, .png or .json)', 'themes-over-time.svg')
+      .option(...ATLAS_OPTION),
+  ).action(async (o: CommonOptions & { bin: number; out: string; atlas?: string }) => {
+    const atlas = await openAtlas(o.atlas, o);
+    const t = atlas.themesOverTime({ bin: o.bin });
+    const out = resolve(o.out);
+    await t.write(out);
+    print(o.json, { file: out, periods: t.periods, themes: t.themes, undated: t.undated }, () => `wrote ${out} (${t.periods.length} periods${t.periods.length ? `, ${t.periods[0]} to ${t.periods.at(-1)}` : ''}; ${t.undated} papers without a year)`);
+  });
+
+  common(
+    program
       .command('map')
-      .description('write a topic map (self-contained HTML, SVG or Vega-Lite JSON)')
+      .description('write a topic map (self-contained HTML, SVG, PNG or Vega-Lite JSON)')
       .addOption(new Option('--format <format>', 'output format (default: from --out, else html)').choices(MAP_FORMATS))
-      .option('--out <file>', 'output file (default: map.html, map.svg or map.vl.json in the current directory)')
+      .option('--out <file>', 'output file (default: map.html, map.svg, map.png or map.vl.json in the current directory)')
       .option('--title <title>', 'title shown on the map')
       .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { format?: MapFormat; out?: string; title?: string; atlas?: string }) => {

@@ -1,5 +1,10 @@
 export { Atlas } from './atlas.js';
-export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
+export type { OutlierPaper } from './atlas.js';
+export type { Explanation } from './pipeline/explain.js';
+export { HYBRID_RANKING } from './pipeline/hybrid.js';
+export type { ThemesOverTime, Timeline, TimelineOptions } from './map/timeline.js';
+export type { PngOptions } from './map/png.js';
+export type { AtlasOptions, LoadOptions, RankMode, RefitOptions, RelatedOptions } from './pipeline/options.js';
 export type { BuildProgress, BuildStage, EmbedderInfo, EmbedderSettings, Json, JsonObject, KnnGraph, KSelection, ModelResolution, Neighbor, Paper, PaperRecord, Stage, StageContext, Theme } from './types.js';
 export { Corpus } from './corpus/corpus.js';
 export { DEFAULT_FIELDS } from './corpus/corpus.js';
@@ -41,7 +46,7 @@ export type { LabelDraft, LabelInput, Labeller, LabelStep, ThemeLabel } from './
 export { DEFAULT_LABEL_OPTIONS, DefaultLabeller } from './label/default.js';
 export type { LabelOptions } from './label/default.js';
 export { CTfidfStep, classTfidf } from './label/ctfidf.js';
-export { AcronymStep, GenericPhraseFilter, MmrStep, UniqueLabelStep } from './label/steps.js';
+export { AcronymStep, GenericPhraseFilter, MmrStep, PhraseLabelStep, UniqueLabelStep } from './label/steps.js';
 export type { StageOptions, Stages } from './pipeline/stages.js';
 export { MAP_FORMATS } from './map/map.js';
 export type { MapData, MapFormat, MapLabel, MapOptions, MapPoint, MimeBundle, TopicMap, VegaLiteSpec } from './map/map.js';

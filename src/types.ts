@@ -26,7 +26,10 @@ export type PaperRecord = Record<string, unknown>;
 /** A paper with its similarity to a query: cosine in [-1, 1], higher is closer. */
 export interface Neighbor {
   paper: Paper;
+  /** What the results are ordered by: the cosine, or with `rank: 'hybrid'` the hybrid relevance. */
   score: number;
+  /** Cosine similarity of the two embeddings. */
+  cosine: number;
 }
 
 /** A named group of papers. Ids are 0..k-1, largest theme first. */

@@ -15,7 +15,8 @@ beforeAll(async () => {
 describe('related and search on the bundled corpus', () => {
   it('returns the k most related papers, itself excluded, sorted by cosine in [-1, 1]', async () => {
     const sam = atlas.paper('Sharpness-Aware Minimization for Efficiently Improving Generalization');
-    const rows = await atlas.related(sam.id, { k: 10 });
+    const rows = await atlas.related(sam.id, { k: 10, rank: 'cosine' });
+    expect(rows.every((r) => r.score === r.cosine)).toBe(true);
     expect(rows).toHaveLength(10);
     expect(rows.some((r) => r.paper.id === sam.id)).toBe(false);
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.score).toBeGreaterThanOrEqual(rows[i]!.score);
@@ -28,10 +29,26 @@ describe('related and search on the bundled corpus', () => {
     expect(rows.map((r) => r.paper.id).slice(0, 5)).toEqual(exact.slice(0, 5));
   });
 
-  it('applies minScore', async () => {
-    const rows = await atlas.related('Wasserstein GAN', { k: 50, minScore: 0.5 });
-    expect(rows.every((r) => r.score >= 0.5)).toBe(true);
-    expect(rows.length).toBeLessThan(50);
+  it('re-ranks the nearest papers by default (hybrid): same neighbourhood, sorted by its score, each with its cosine', async () => {
+    const sam = atlas.paper('Sharpness-Aware Minimization for Efficiently Improving Generalization');
+    const rows = await atlas.related(sam.id, { k: 10 });
+    expect(rows).toHaveLength(10);
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.score).toBeGreaterThanOrEqual(rows[i]!.score);
+    const self = atlas.vectorOf(sam.id);
+    for (const r of rows) expect(r.cosine).toBeCloseTo([...atlas.vectorOf(r.paper.id)].reduce((s, x, d) => s + x * self[d]!, 0), 5);
+    // Drawn from the store's nearest papers: every one is among the 50 nearest by cosine.
+    const pool = new Set((await atlas.related(sam.id, { k: 50, rank: 'cosine' })).map((r) => r.paper.id));
+    expect(rows.every((r) => pool.has(r.paper.id))).toBe(true);
+    expect(rows.slice(0, 5).filter((r) => /sharpness|sam\b|flat|minimization/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(3);
+    await expect(atlas.related(sam.id, { rank: 'bm25' as never })).rejects.toThrow(/option "rank": must be "hybrid" or "cosine"/u);
+  });
+
+  it('applies minScore to the cosine', async () => {
+    for (const rank of ['hybrid', 'cosine'] as const) {
+      const rows = await atlas.related('Wasserstein GAN', { k: 50, minScore: 0.5, rank });
+      expect(rows.every((r) => r.cosine >= 0.5)).toBe(true);
+      expect(rows.length).toBeLessThan(50);
+    }
   });
 
   it('finds optimal transport papers for the query "optimal transport"', async () => {

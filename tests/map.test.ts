@@ -1,7 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { differenceCiede2000 } from 'culori';
+import type { Page } from 'playwright-core';
+import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Atlas, Corpus, loadBundledCorpus } from '../src/index.js';
+import { Atlas, Corpus, loadBundledCorpus, readCorpus, type Embedder } from '../src/index.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
 import { buildBundled, ROOT } from './support/helpers.js';
 
@@ -45,8 +48,10 @@ describe('SVG', () => {
   it('draws every point, a legend and every theme label, without overlapping labels', async () => {
     const svg = (await atlas.map()).toSVG();
     expect(svg.match(/<circle /gu)!.length).toBe(194 + atlas.themes.length);
-    for (const t of atlas.themes) expect(svg).toContain(`>${t.label.replace(/&/gu, '&amp;')}</text>`);
-    const boxes = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) => m.slice(1).map(Number));
+    // Each label's lines, joined, are its theme's label: wrapped, never cut.
+    const drawn = [...svg.matchAll(/<text [^>]*font-weight="600" fill="#222">((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/gu)].map((m) => [...m[1]!.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/gu)].map((t) => t[1]).join(' '));
+    expect(drawn.sort()).toEqual(atlas.themes.map((t) => t.label.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;')).sort());
+    const boxes = [...svg.matchAll(/<rect class="label-box" data-theme="\d+" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) => m.slice(1).map(Number));
     expect(boxes).toHaveLength(atlas.themes.length);
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
@@ -91,18 +96,118 @@ describe('Vega-Lite and notebooks', () => {
   });
 });
 
+/** Label boxes and text extents of a rendered map, read from the page. */
+interface LabelGeometry {
+  boxes: { x: number; y: number; w: number; h: number; theme: number }[];
+  /** Each label's text extent (union of its lines), to check it fits its box. */
+  texts: { x: number; y: number; w: number; h: number }[];
+  viewport: { x: number; y: number; w: number; h: number };
+}
+
+function checkLabels(g: LabelGeometry, points: { x: number; y: number; theme: number }[] = []): void {
+  const { boxes, texts, viewport } = g;
+  expect(boxes.length).toBeGreaterThan(0);
+  boxes.forEach((a, i) => {
+    // Fully visible: inside the drawing, its text inside its box.
+    expect(a.x >= viewport.x - 0.5 && a.y >= viewport.y - 0.5 && a.x + a.w <= viewport.x + viewport.w + 0.5 && a.y + a.h <= viewport.y + viewport.h + 0.5).toBe(true);
+    const t = texts[i]!;
+    expect(t.x >= a.x - 1 && t.x + t.w <= a.x + a.w + 1 && t.y >= a.y - 1 && t.y + t.h <= a.y + a.h + 1).toBe(true);
+    for (const b of boxes.slice(i + 1)) expect(a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5).toBe(false);
+    // No point of another theme under the label.
+    const covered = points.filter((p) => p.theme !== a.theme && p.x > a.x && p.x < a.x + a.w && p.y > a.y && p.y < a.y + a.h);
+    expect(covered).toEqual([]);
+  });
+}
+
+function checkColours(colours: string[]): void {
+  const deltaE = differenceCiede2000();
+  const distinct = [...new Set(colours)];
+  expect(distinct).toHaveLength(colours.length);
+  for (let i = 0; i < distinct.length; i++) for (let j = 0; j < i; j++) expect(deltaE(distinct[i]!, distinct[j]!)).toBeGreaterThanOrEqual(7.5);
+}
+
+/** The SVG's label geometry and points, measured by the browser that renders it. */
+async function svgGeometry(page: Page): Promise<{ g: LabelGeometry; points: { x: number; y: number; theme: number }[]; colours: string[] }> {
+  return page.evaluate(() => {
+    const svg = document.querySelector('svg')!;
+    const vb = svg.viewBox.baseVal;
+    const boxes = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => ({ x: r.x.baseVal.value, y: r.y.baseVal.value, w: r.width.baseVal.value, h: r.height.baseVal.value, theme: Number(r.dataset.theme) }));
+    const texts = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => {
+      const b = (r.nextElementSibling as SVGTextElement).getBBox();
+      return { x: b.x, y: b.y, w: b.width, h: b.height };
+    });
+    const colourOf = new Map<string, number>();
+    const points = Array.from(svg.querySelectorAll<SVGCircleElement>('g.points circle')).map((c) => {
+      const fill = c.getAttribute('fill')!;
+      return { x: c.cx.baseVal.value, y: c.cy.baseVal.value, fill };
+    });
+    svg.querySelectorAll<SVGRectElement>('rect.label-box').forEach((r) => colourOf.set(r.getAttribute('stroke')!, Number(r.dataset.theme)));
+    return {
+      g: { boxes, texts, viewport: { x: vb.x, y: vb.y, w: vb.width, h: vb.height } },
+      points: points.map((p) => ({ x: p.x, y: p.y, theme: colourOf.get(p.fill) ?? -1 })),
+      colours: [...colourOf.keys()],
+    };
+  });
+}
+
+/** The HTML map's label geometry in page pixels. */
+async function htmlGeometry(page: Page): Promise<LabelGeometry> {
+  return page.evaluate(() => {
+    const stage = document.querySelector('.pa-stage')!.getBoundingClientRect();
+    const labels = Array.from(document.querySelectorAll<SVGGElement>('.pa-label'));
+    return {
+      boxes: labels.map((l) => {
+        const b = l.querySelector('rect')!.getBoundingClientRect();
+        return { x: b.x, y: b.y, w: b.width, h: b.height, theme: Number(l.dataset.theme) };
+      }),
+      texts: labels.map((l) => {
+        const b = l.querySelector('text')!.getBoundingClientRect();
+        return { x: b.x, y: b.y, w: b.width, h: b.height };
+      }),
+      viewport: { x: stage.x, y: stage.y, w: stage.width, h: stage.height },
+    };
+  });
+}
+
+/** Papers whose embeddings are given (50 blobs of synthetic vectors): a 10k map without 6 minutes of embedding. */
+function blobCorpus(n: number): { corpus: Corpus; embedder: Embedder } {
+  const words = ['transport', 'sinkhorn', 'bilevel', 'gradient', 'preference', 'reward', 'graph', 'message', 'federated', 'privacy', 'sparse', 'pruning', 'bayesian', 'kernel', 'diffusion', 'score'];
+  const rng = seedrandom('map-10k');
+  const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const centres = Array.from({ length: 50 }, () => Float32Array.from({ length: 64 }, gauss));
+  const records = Array.from({ length: n }, (_, i) => {
+    const c = i % 50;
+    return { id: `b${i}`, title: `${words[c % 16]} ${words[(c * 7) % 16]} study ${i}`, abstract: `${words[c % 16]} ${words[(c * 7) % 16]} ${words[(c * 3) % 16]} and ${words[(i * 5) % 16]} in setting ${c}.`, year: 2010 + (i % 15) };
+  });
+  const corpus = Corpus.from(records);
+  const vectors = corpus.papers.map((_, i) => {
+    const v = Float32Array.from(centres[i % 50]!, (x) => x + 0.35 * gauss());
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  });
+  const byText = new Map(corpus.papers.map((p, i) => [Corpus.textOf(p), vectors[i]!]));
+  const phrase = (t: string): Float32Array => {
+    const r = seedrandom(t);
+    const v = Float32Array.from({ length: 64 }, () => r() - 0.5);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  return { corpus, embedder: { id: 'blobs-64', dims: 64, embed: async (texts) => texts.map((t) => byText.get(t) ?? phrase(t)) } };
+}
+
 describe('HTML map in a real browser', () => {
   let browser: TestBrowser;
 
   beforeAll(async () => {
     browser = await launchBrowser();
+    await mkdir(join(ROOT, 'tests/.out'), { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
   });
 
-  it('renders all points offline, searches, shows related papers on click and toggles themes', async () => {
+  it('renders all points offline, searches, shows related papers and why on click, and toggles themes', async () => {
     const page = await browser.open((await atlas.map({ title: 'Bundled corpus' })).toHTML());
     const requests: string[] = [];
     page.on('request', (r) => {
@@ -111,39 +216,110 @@ describe('HTML map in a real browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.reload();
-    expect(await page.locator('circle.pa-pt').count()).toBe(194);
-    expect(await page.locator('text.pa-label').count()).toBe(atlas.themes.length);
+    const api = (fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+    expect(await api('visibleCount')).toBe(194);
+    expect(await page.locator('.pa-label').count()).toBe(atlas.themes.length);
 
     await page.fill('.pa-search', 'optimal transport');
     const expected = atlas.papers.filter((p) => p.title.toLowerCase().includes('optimal') && p.title.toLowerCase().includes('transport')).map((p) => p.id).sort();
     expect(expected.length).toBeGreaterThan(3);
-    const hits = await page.locator('circle.pa-hit').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!).sort());
-    expect(hits).toEqual(expected);
+    expect(((await api('hits')) as string[]).sort()).toEqual(expected);
     expect(await page.locator('.pa-count').textContent()).toBe(`${expected.length} matching`);
 
+    // A real click where the point is drawn on the canvas.
     const target = expected[0]!;
-    await page.locator(`circle[data-id="${target}"]`).dispatchEvent('click');
+    const at = (await api('positionOf', target)) as { x: number; y: number };
+    await page.mouse.click(at.x, at.y);
+    expect(await page.locator('.pa-detail b').first().textContent()).toBe(atlas.paper(target).title);
     const related = await page.locator('.pa-related li').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     expect(related).toEqual((await atlas.related(target, { k: 5 })).map((r) => r.paper.id));
+    expect(await page.locator('.pa-related .pa-why').count()).toBeGreaterThan(0);
 
     const theme = atlas.themes[0]!;
     await page.locator(`.pa-themes input[data-theme="${theme.id}"]`).uncheck();
-    expect(await page.locator('circle.pa-pt:visible').count()).toBe(194 - theme.size);
+    expect(await api('visibleCount')).toBe(194 - theme.size);
+    await page.locator(`.pa-themes input[data-theme="${theme.id}"]`).check();
+    await page.fill('.pa-search', '');
 
-    await mkdir(join(ROOT, 'tests/.out'), { recursive: true });
-    await page.screenshot({ path: join(ROOT, 'tests/.out/map.png') });
+    checkLabels(await htmlGeometry(page));
+    checkColours(await page.locator('.pa-label rect').evaluateAll((els) => els.map((e) => e.getAttribute('stroke')!)));
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map-bundled.png') });
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
   });
 
+  it('draws the static SVG with labels clear of each other and of other themes, fully visible, in distinct colours', async () => {
+    const svg = (await atlas.map({ title: 'Bundled corpus' })).toSVG();
+    const page = await browser.open(`<!DOCTYPE html><html><body style="margin:0">${svg}</body></html>`, { width: 1100, height: 900 });
+    const { g, points, colours } = await svgGeometry(page);
+    expect(points).toHaveLength(194);
+    checkLabels(g, points);
+    checkColours(colours);
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map-bundled-svg.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('keeps a 10k-paper map interactive, with clear labels and sub-theme names when zoomed in', async () => {
+    const { corpus, embedder } = blobCorpus(10_000);
+    const big = await Atlas.build(corpus, { embedder, cache: false, seed: 3, onWarning: () => undefined });
+    const map = await big.map({ title: '10,000 papers' });
+    const page = await browser.open(map.toHTML());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const api = (fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+    expect(await api('visibleCount')).toBe(10_000);
+    checkLabels(await htmlGeometry(page));
+    checkColours(await page.locator('.pa-label rect').evaluateAll((els) => els.map((e) => e.getAttribute('stroke')!)));
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map-10k.png') });
+    expect(await page.locator('.pa-sub:visible').count()).toBe(0);
+    await api('zoom', 3);
+    expect(await page.locator('.pa-sub:visible').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map-10k-zoomed.png') });
+    const svgPage = await browser.open(`<!DOCTYPE html><html><body style="margin:0">${map.toSVG()}</body></html>`, { width: 1100, height: 900 });
+    const { g, points } = await svgGeometry(svgPage);
+    checkLabels(g, points);
+    await svgPage.screenshot({ path: join(ROOT, 'tests/.out/map-10k-svg.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await svgPage.close();
+    await page.close();
+    await big.dispose();
+  }, 600_000);
+
   it('shows a hostile title as text and never runs it', async () => {
     const page = await browser.open((await hostile.map()).toHTML());
     expect(await page.locator('img').count()).toBe(0);
     const first = hostile.papers[0]!;
-    await page.locator(`circle[data-id="${first.id}"]`).dispatchEvent('click');
+    await page.evaluate((id) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: { select(id: string): void } }).paperAtlas.select(id), first.id);
     expect(await page.locator('.pa-detail b').first().textContent()).toBe(first.title);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.close();
+  });
+});
+
+describe('PNG and themes over time', () => {
+  it('renders the static map to the same PNG bytes every time, with the bundled font', async () => {
+    const map = await atlas.map({ title: 'Bundled corpus' });
+    const png = await map.toPNG();
+    expect(Buffer.from(png.subarray(1, 4)).toString()).toBe('PNG');
+    // 2× the SVG's size by default.
+    const width = Buffer.from(png).readUInt32BE(16);
+    expect(width).toBe(2200);
+    expect(Buffer.from(await map.toPNG())).toEqual(Buffer.from(png));
+    await map.write(join(ROOT, 'tests/.out/map-bundled.png'.replace('.png', '-resvg.png')));
+  });
+
+  it('counts themes per year and draws the streamgraph', async () => {
+    // The bundled corpus has no years; a reference-manager export does.
+    const dated = await Atlas.build(await readCorpus(join(ROOT, 'fixtures/samples/library.bib')), { seed: 1, clusterer: { k: 2 }, onWarning: () => undefined });
+    const t = dated.themesOverTime();
+    expect(atlas.themesOverTime().undated).toBe(194);
+    const years = dated.papers.map((p) => p.year).filter((y): y is number => y !== undefined);
+    expect(years.length).toBeGreaterThan(3);
+    expect(t.periods[0]).toBe(String(Math.min(...years)));
+    expect(t.periods.at(-1)).toBe(String(Math.max(...years)));
+    expect(t.themes.reduce((s, th) => s + th.counts.reduce((a, b) => a + b, 0), 0) + t.undated).toBe(dated.papers.length);
+    await t.write(join(ROOT, 'tests/.out/themes-over-time.svg'));
+    expect(Buffer.from((await t.toPNG()).subarray(1, 4)).toString()).toBe('PNG');
   });
 });

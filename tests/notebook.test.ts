@@ -48,7 +48,7 @@ function checkOutputs(nb: Notebook): void {
   const text = outputs.map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
   expect(text).toMatch(/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@/mu);
   expect(text).toMatch(/^0\.\d{3} .*Optimal Transport/mu);
-  expect(text).toMatch(/preference optimization \(\d+\)/u);
+  expect(text).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
   const rich = outputs.filter((o) => o.data && 'image/svg+xml' in o.data);
   expect(rich).toHaveLength(1);
   expect(Object.keys(rich[0]!.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'text/html', 'application/vnd.vegalite.v5+json']));

@@ -34,7 +34,7 @@ describe('the packed package', () => {
 
   it('installs into a fresh npm project as the README says, and the README examples run there verbatim', async () => {
     const examples = readmeExamples(readme);
-    expect(examples.map((e) => e.file)).toEqual(['example.mjs', 'own-papers.mjs', 'stages.mjs']);
+    expect(examples.map((e) => e.file)).toEqual(['example.mjs', 'explore.mjs', 'own-papers.mjs', 'stages.mjs']);
     const outputs: Record<string, string> = {};
     for (const { file, code } of examples) {
       await writeIn(dir, file, code);
@@ -43,8 +43,13 @@ describe('the packed package', () => {
       outputs[file] = r.stdout;
     }
     expect(outputs['example.mjs']).toMatch(/^0\.\d{3} .*Sharpness/mu);
-    expect(outputs['example.mjs']).toMatch(/preference optimization \(\d+\)/u);
+    expect(outputs['example.mjs']).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
     expect(existsSync(join(dir, 'map.html')) && existsSync(join(dir, 'my-atlas/atlas.json'))).toBe(true);
+    // Why two papers are related, a reading-list search, outliers, edited themes, the PNG and the timeline.
+    expect(outputs['explore.mjs']).toMatch(/^0\.\d{3} \S/mu);
+    expect(outputs['explore.mjs']).toMatch(/score: 0\.\d+/u);
+    expect(outputs['explore.mjs']).toMatch(/^\d+ papers without a year$/mu);
+    expect(existsSync(join(dir, 'edited-atlas/atlas.json')) && existsSync(join(dir, 'map.png'))).toBe(true);
     expect(outputs['own-papers.mjs']).toMatch(/^2 wasserstein-gan 1\nSinkhorn distances$/mu);
     expect(outputs['stages.mjs']).toMatch(/shelf A-L: /u);
   });
@@ -123,7 +128,7 @@ describe('pnpm', () => {
     await writeIn(pdir, first!.file, first!.code);
     const r = await run(process.execPath, [first!.file], { cwd: pdir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/preference optimization \(\d+\)/u);
+    expect(r.stdout).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
     const bib = join(ROOT, 'fixtures/samples/library.bib');
     const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], { cwd: pdir });
     expect(cjsBib.stdout.trim(), cjsBib.stderr).toBe('4');

@@ -24,12 +24,16 @@ function scoreAgainstCheckSet(a: Atlas): { nmi: number; ari: number; items: numb
 }
 
 describe('themes on the bundled corpus', () => {
-  it('chooses k automatically and reports the silhouette of every candidate', () => {
+  it('chooses k automatically: the largest k within 5% of the best silhouette, inside the range', () => {
     const sel = atlas.kSelection;
     expect(sel.method).toBe('silhouette');
     expect(sel.scores.length).toBeGreaterThan(5);
     const best = Math.max(...sel.scores.map((s) => s.silhouette));
-    expect(sel.scores.find((s) => s.k === sel.k)!.silhouette).toBe(best);
+    expect(sel.scores.find((s) => s.k === sel.k)!.silhouette).toBeGreaterThanOrEqual(0.95 * best);
+    const ks = sel.scores.map((s) => s.k);
+    expect(sel.k).toBeGreaterThan(Math.min(...ks));
+    expect(sel.k).toBeLessThan(Math.max(...ks));
+    expect(sel.scores.filter((s) => s.k > sel.k && s.k < Math.max(...ks) && s.silhouette >= 0.95 * best)).toEqual([]);
     expect(atlas.themes).toHaveLength(sel.k);
   });
 
@@ -64,11 +68,29 @@ describe('themes on the bundled corpus', () => {
     expect(named(/bayesian optimization/u)).toBe(true);
     // The label itself, not just a keyword, for the clearest ones.
     const labels = atlas.themes.map((t) => t.label);
-    expect(labels).toContain('preference optimization');
+    expect(labels.some((l) => l.split(' / ').some((p) => /preference optimization$/u.test(p)))).toBe(true);
     expect(labels).toContain('optimal transport');
     expect(labels).toContain('bayesian optimization');
     // "SAM" in the abstracts is expanded from its definition, "sharpness-aware minimization (SAM)".
-    expect(labels).toContain('sharpness-aware minimization');
+    expect(atlas.themes.some((t) => t.keywords.includes('sharpness-aware minimization'))).toBe(true);
+    expect(atlas.themes.some((t) => [t.label, ...t.keywords].includes('sam'))).toBe(false);
+  });
+
+  it('names each theme with a phrase its papers use (coverage) and the others mostly do not', async () => {
+    const { Corpus } = await import('../src/index.js');
+    const { phrases } = await import('../src/corpus/terms.js');
+    const texts = new Map(atlas.papers.map((p) => [p.id, new Set(phrases(Corpus.textOf(p)))]));
+    let covered = 0;
+    for (const t of atlas.themes) {
+      const parts = t.label.split(' / ');
+      const uses = (id: string): boolean => parts.some((p) => texts.get(id)!.has(p));
+      const c = t.paperIds.filter(uses).length / t.size;
+      expect(c, t.label).toBeGreaterThanOrEqual(0.25);
+      covered += c * t.size;
+      const others = atlas.papers.filter((p) => !t.paperIds.includes(p.id));
+      expect(others.filter((p) => uses(p.id)).length / others.length, t.label).toBeLessThan(0.15);
+    }
+    expect(covered / 194).toBeGreaterThanOrEqual(0.5);
   });
 
   it('expands acronyms from their definitions in the abstracts', () => {

@@ -54,7 +54,6 @@ async function craft(): Promise<Crafted> {
 // hnswlib file layout (see src/store/hnsw-file.ts): 96-byte header, then level-0 records.
 const HEADER = 96;
 const M = 32;
-const perElement = (dims: number): number => 4 + 4 * 2 * M + 4 * dims + 8;
 
 /** Every crafted case: a name, how to make it, and what loading must end in. */
 const CASES: [string, (c: Crafted) => Promise<void>, RegExp][] = [

@@ -25,6 +25,12 @@ const ACADEMIC = [
   'are', 'been', 'being', 'were', 'if', 'when', 'where', 'how', 'what', 'why', 'who', 'whose', 'other', 'others',
   'some', 'any', 'all', 'only', 'very', 'so', 'over', 'under', 'between', 'both', 'about', 'while', 'after',
   'before', 'during', 'like', 'an', 'and', 'but', 'nor', 'because', 'called', 'term', 'terms',
+  // Filler that reads as a claim, not a topic.
+  'state-of-the-art', 'sota', 'percent', 'overall', 'novelty', 'promising', 'superior', 'comparable',
+  // Units and statistics: never a topic ("micrograms ml-1", "mg kg").
+  'mg', 'kg', 'ml', 'ml-1', 'mg-1', 'kg-1', 'l-1', 'min-1', 'h-1', 'dl', 'µg', 'μg', 'ug', 'ng', 'pg', 'mmol', 'µmol',
+  'μmol', 'nmol', 'pmol', 'mol', 'mm', 'cm', 'nm', 'µm', 'μm', 'mmhg', 'iu', 'ppm', 'ppb', 'hr', 'hrs', 'wk', 'wks',
+  'yr', 'yrs', 'min', 'sec', 'micrograms', 'microgram', 'milligrams', 'milligram', 'nanograms', 'vs', 'ci',
   // Greek letters spelled out in plain-text math ("epsilon-stationary", "sigma^2").
   'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'kappa', 'lambda', 'mu', 'nu', 'xi', 'pi',
   'rho', 'sigma', 'tau', 'phi', 'chi', 'psi', 'omega',
@@ -46,6 +52,14 @@ export function words(text: string): string[] {
   return (text.replace(URL, ' ').replace(TEX, ' ').replace(TEX_COMMAND, ' ').replace(SCRIPTED, ' ').toLowerCase().match(WORD) ?? []).map((w) => w.replace(/'s$/u, ''));
 }
 
+/** The word tokens of each clause of a text (phrases never span a sentence or clause break). */
+export function clauseWords(text: string): string[][] {
+  return text.split(/[.;:!?()[\]{},]+/u).map(words).filter((ws) => ws.length > 0);
+}
+
+/** Whether a word may start or end a phrase: not a stop word, not a single letter. */
+export const isContentWord = (w: string): boolean => w.length >= 2 && !STOP_WORDS.has(w);
+
 /**
  * Candidate phrases of `minN..maxN` words: no phrase starts or ends with a stop word, none spans a
  * sentence or clause break, none is only one letter. Mirrors CountVectorizer(ngram_range, stop_words)
@@ -53,14 +67,11 @@ export function words(text: string): string[] {
  */
 export function phrases(text: string, minN = 1, maxN = 3): string[] {
   const out: string[] = [];
-  for (const clause of text.split(/[.;:!?()[\]{},]+/u)) {
-    const ws = words(clause);
+  for (const ws of clauseWords(text)) {
     for (let i = 0; i < ws.length; i++) {
-      if (STOP_WORDS.has(ws[i]!) || ws[i]!.length < 2) continue;
+      if (!isContentWord(ws[i]!)) continue;
       for (let n = minN; n <= maxN && i + n <= ws.length; n++) {
-        const last = ws[i + n - 1]!;
-        if (STOP_WORDS.has(last) || last.length < 2) continue;
-        out.push(ws.slice(i, i + n).join(' '));
+        if (isContentWord(ws[i + n - 1]!)) out.push(ws.slice(i, i + n).join(' '));
       }
     }
   }

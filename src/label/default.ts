@@ -2,7 +2,7 @@ import { OptionError, rejectUnknownKeys } from '../errors.js';
 import type { JsonObject } from '../types.js';
 import { CTfidfStep } from './ctfidf.js';
 import { ChainLabeller } from './labeller.js';
-import { AcronymStep, GenericPhraseFilter, MmrStep, UniqueLabelStep } from './steps.js';
+import { AcronymStep, GenericPhraseFilter, MmrStep, PhraseLabelStep } from './steps.js';
 
 /** Settings of the default labeller. */
 export interface LabelOptions {
@@ -20,7 +20,8 @@ export const DEFAULT_LABEL_OPTIONS: Readonly<LabelOptions> = Object.freeze({ key
 
 /**
  * The default labeller: c-TF-IDF candidates (1-3-word phrases) → corpus-generic phrases dropped →
- * MMR re-ranking against the theme centroid → acronyms expanded → unique labels.
+ * MMR re-ranking against the theme centroid → acronyms expanded → keywords grown past fragments,
+ * corpus-wide ones dropped, stems deduplicated → labels by coverage × distinctiveness, unique.
  */
 export class DefaultLabeller extends ChainLabeller {
   override readonly id = 'default';
@@ -37,7 +38,7 @@ export class DefaultLabeller extends ChainLabeller {
       new GenericPhraseFilter(),
       new MmrStep({ keywords: o.keywords, diversity: o.diversity }),
       new AcronymStep(),
-      new UniqueLabelStep(),
+      new PhraseLabelStep({ maxNgram: o.maxNgram }),
     ]);
     this.options = Object.freeze({ keywords: o.keywords, candidates: o.candidates, diversity: o.diversity, maxNgram: o.maxNgram });
   }

@@ -1,8 +1,11 @@
+import stem from 'wink-porter2-stemmer';
 import { integerOption, numberOption } from '../errors.js';
 import type { JsonObject, StageContext } from '../types.js';
 import { dot } from '../vector.js';
 import { acronymDefinitions } from './acronyms.js';
 import type { LabelDraft, LabelInput, LabelStep } from './labeller.js';
+import { headTag, namesSomething } from './pos.js';
+import { PhraseUsage } from './phrase-usage.js';
 
 /**
  * Chain step: phrases that rank high in many themes ("optimization" in a corpus about
@@ -107,7 +110,16 @@ export class AcronymStep implements LabelStep {
       }
       return out;
     });
-    return { ...draft, keywords };
+    // Candidates too, so that a later step choosing among them never picks the bare acronym.
+    const candidates = draft.candidates.map((cands) => {
+      const out: [string, number][] = [];
+      for (const [p, score] of cands) {
+        const next = acronyms.get(p) ?? p;
+        if (!out.some(([q]) => q === next)) out.push([next, score]);
+      }
+      return out;
+    });
+    return { ...draft, keywords, candidates };
   }
 }
 
@@ -147,4 +159,222 @@ export class UniqueLabelStep implements LabelStep {
     }
     return { ...draft, labels };
   }
+}
+
+/** A phrase's words, each reduced to its Porter2 stem: "regularized models" → "regular model". */
+export function stemKey(phrase: string): string {
+  return phrase
+    .split(' ')
+    .map((w) => stem(w))
+    .join(' ');
+}
+
+export interface PhraseLabelOptions {
+  /** Longest phrase in words, as the candidates were extracted. */
+  maxNgram: number;
+}
+
+/** One word following (or preceding) this share of a phrase's uses makes the phrase part of a longer one. */
+const FRAGMENT = 0.6;
+/** A hyphenated word followed by another content word this often is a modifier ("black-box", "few-shot"). */
+const MODIFIER = 0.6;
+/** Nouns every abstract of a field uses: part of a label, never a label alone. */
+const GENERIC_HEADS = new Set([
+  'patients', 'participants', 'subjects', 'cases', 'people', 'individuals', 'data', 'model', 'models', 'system', 'systems',
+  'analysis', 'effect', 'effects', 'level', 'levels', 'activity', 'treatment', 'group', 'groups', 'samples', 'problem',
+  'problems', 'task', 'tasks', 'algorithm', 'algorithms', 'application', 'applications', 'process', 'properties',
+  'factors', 'changes', 'conditions', 'values', 'response', 'responses', 'materials', 'structure', 'function',
+  'functions', 'information', 'quality', 'time', 'number', 'rate', 'type', 'types', 'form', 'order', 'set', 'case',
+  'range', 'role', 'impact', 'evidence', 'research', 'theory', 'practice', 'attempt', 'iteration', 'vector', 'issue',
+]);
+
+/**
+ * Chain step: keywords cleaned and labels chosen from how the theme's own papers use each phrase.
+ *
+ * Keywords: a phrase that is mostly part of a longer one grows into it ("large language" → "large
+ * language models", "language models" → "large language models"); one that would grow past
+ * `maxNgram` words is a fragment and goes ("training deep neural"); phrases no more frequent in the
+ * theme than in the corpus say nothing about it and go; stems never repeat ("regularized" after
+ * "regularization").
+ *
+ * Label: among the cleaned keywords and the strongest candidates whose head word names something
+ * (a noun or gerund, by wink-nlp's tagger: not "convex" or "experimentally"; not a word every paper
+ * of a field uses, such as "patients"), the phrase with the best coverage and distinctiveness
+ * together: F1 of the share of the theme's papers using it and the share of its users in the theme,
+ * with a quarter more per extra word. When it reaches fewer than 60% of the theme's papers, a second
+ * keyword joins it if papers using either are clearly (10%) better the theme's papers by the same
+ * measure ("bilevel optimization / hyperparameter tuning"). Labels are unique by stem; a theme whose
+ * best phrase a stronger theme took takes its next best.
+ */
+export class PhraseLabelStep implements LabelStep {
+  readonly id = 'phrase-labels';
+  readonly options: Readonly<PhraseLabelOptions & JsonObject>;
+
+  constructor(options: PhraseLabelOptions = { maxNgram: 3 }) {
+    this.options = Object.freeze({ maxNgram: integerOption('labeller.maxNgram', options.maxNgram, 1, 6) });
+  }
+
+  apply(draft: LabelDraft, input: LabelInput): LabelDraft {
+    const { maxNgram } = this.options;
+    const k = draft.keywords.length;
+    const usage = new PhraseUsage(input.texts, input.assignments, k, maxNgram);
+    const pools = draft.keywords.map((kws, c) => [...new Set([...kws, ...(draft.candidates[c] ?? []).map(([p]) => p)])]);
+    usage.count(pools.flat());
+
+    // The longer phrase each one is part of, as the theme uses it; null for a fragment with no room to grow.
+    const grown = Array.from({ length: k }, () => new Map<string, string | null>());
+    const growOnce = (c: number, p: string): string | null => {
+      const u = usage.of(c, p);
+      if (u.count < 2) return p;
+      const n = p.split(' ').length;
+      const [after, a] = top(u.next);
+      if (a >= FRAGMENT * u.count) return n < maxNgram ? `${p} ${after}` : null;
+      const [before, b] = top(u.prev);
+      if (b >= FRAGMENT * u.count && n < maxNgram) return `${before} ${p}`;
+      return p;
+    };
+    for (let round = 0; round < maxNgram; round++) {
+      const fresh = new Set<string>();
+      pools.forEach((pool, c) => {
+        for (const p of pool) {
+          let q: string | null = p;
+          for (let step = 0; q !== null && step < maxNgram; step++) {
+            if (!usage.has(q)) {
+              fresh.add(q);
+              break;
+            }
+            const next = growOnce(c, q);
+            if (next === q) break;
+            q = next;
+          }
+        }
+      });
+      if (!fresh.size) break;
+      usage.count(fresh);
+    }
+    const formOf = (c: number, p: string): string | null => {
+      if (grown[c]!.has(p)) return grown[c]!.get(p)!;
+      let q: string | null = p;
+      for (let step = 0; q !== null && step < maxNgram; step++) {
+        const next = growOnce(c, q);
+        if (next === q) break;
+        q = next;
+      }
+      grown[c]!.set(p, q);
+      return q;
+    };
+
+    const n = usage.papers;
+    const share = (c: number): number => usage.sizes[c]! / Math.max(1, n);
+    // Coverage (share of the theme's papers using it) and precision (share of its users in the theme), together.
+    const f1 = (c: number, inTheme: number, users: number): number => (inTheme ? (2 * inTheme) / (usage.sizes[c]! + users) : 0);
+    const coverage = (c: number, p: string): number => usage.of(c, p).rows.length / Math.max(1, usage.sizes[c]!);
+    const precision = (c: number, p: string): number => usage.of(c, p).rows.length / Math.max(1, usage.docFreq(p));
+    // What a label may be: a phrase whose head names something (not "convex", "experimentally"); a
+    // hyphenated head is judged by use, since taggers split it ("black-box" is mostly followed by a noun).
+    const nameLike = (c: number, p: string): boolean => {
+      if (!p.includes(' ') && GENERIC_HEADS.has(p)) return false;
+      const head = p.slice(p.lastIndexOf(' ') + 1);
+      if (head.includes('-')) {
+        const u = usage.of(c, p);
+        return u.count > 0 && sum(u.next) < MODIFIER * u.count;
+      }
+      return namesSomething(p);
+    };
+    // A keyword less concentrated in the theme than 1.5× the theme's share of the corpus is corpus-wide;
+    // a label must be twice as concentrated.
+    const specific = (c: number, p: string): boolean => precision(c, p) >= Math.min(0.9, 1.5 * share(c));
+    const specificLabel = (c: number, p: string): boolean => precision(c, p) >= Math.min(0.9, 2 * share(c));
+
+    const keywords = pools.map((_, c) => {
+      const seen = new Set<string>();
+      let out: string[] = [];
+      const take = (strict: boolean): void => {
+        for (const kw of draft.keywords[c]!) {
+          if (!strict && out.length >= 3) break;
+          const form = formOf(c, kw);
+          if (form === null || !wordLike(form) || (strict && !specific(c, form))) continue;
+          const key = stemKey(form);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push(form);
+        }
+      };
+      take(true);
+      // A theme whose keywords are nearly all corpus-wide keeps its best ones rather than none.
+      take(false);
+      // A lone modifier that a longer keyword spells out ("stochastic" beside "stochastic gradient descent") adds nothing.
+      out = out.filter((p) => p.includes(' ') || namesSomething(p) || !out.some((q) => q !== p && ` ${q} `.includes(` ${p} `)));
+      return out;
+    });
+
+    // Label candidates: the cleaned keywords, and the strongest c-TF-IDF phrases grown past fragments.
+    const ranked = pools.map((_, c) => {
+      const forms = new Set<string>(keywords[c]);
+      for (const [p] of (draft.candidates[c] ?? []).slice(0, 10)) {
+        const f = formOf(c, p);
+        if (f) forms.add(f);
+      }
+      return [...forms]
+        .filter((p) => usage.of(c, p).rows.length >= Math.min(2, usage.sizes[c]!) && specificLabel(c, p) && nameLike(c, p))
+        .map((p) => ({ p, s: f1(c, usage.of(c, p).rows.length, usage.docFreq(p)) * (1 + 0.25 * (p.split(' ').length - 1)) }))
+        .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
+    });
+    const order = ranked.map((_, c) => c).sort((a, b) => (ranked[b]![0]?.s ?? 0) - (ranked[a]![0]?.s ?? 0) || a - b);
+    const taken = new Set<string>();
+    const labels: string[] = new Array<string>(k).fill('');
+    for (const c of order) {
+      const first = ranked[c]!.find(({ p }) => !taken.has(stemKey(p)))?.p;
+      let label = first ?? keywords[c]![0] ?? `theme ${c + 1}`;
+      if (first && coverage(c, first) < 0.6) {
+        // The label as a query for the theme's papers: a second phrase joins when papers using
+        // either phrase are the theme's papers clearly better (F1) than with the first alone.
+        const alone = f1(c, usage.of(c, first).rows.length, usage.docFreq(first));
+        const covered = new Set(usage.of(c, first).rows);
+        const paired = (p: string): number => {
+          const extra = usage.of(c, p).rows.filter((r) => !covered.has(r)).length;
+          // Papers outside the theme using either phrase: at most the sum of both (an upper bound, so the pair never looks better than it is).
+          const outside = usage.docFreq(first) - covered.size + (usage.docFreq(p) - usage.of(c, p).rows.length);
+          return f1(c, covered.size + extra, covered.size + extra + outside);
+        };
+        const apart = (p: string): boolean => !` ${first} `.includes(` ${p} `) && !` ${p} `.includes(` ${first} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first);
+        const second = ranked[c]!
+          .filter(({ p }) => p !== first && keywords[c]!.includes(p) && apart(p))
+          .map(({ p }) => ({ p, s: paired(p) }))
+          .sort((x, y) => y.s - x.s || (x.p < y.p ? -1 : 1))[0];
+        if (second && second.s >= 1.1 * alone) label = `${first} / ${second.p}`;
+      }
+      let unique = label;
+      for (let m = 2; taken.has(stemKey(unique)); m++) unique = `${label} (${m})`;
+      taken.add(stemKey(unique));
+      if (first) taken.add(stemKey(first));
+      labels[c] = unique;
+    }
+    return { ...draft, keywords, labels };
+  }
+}
+
+/** Single words that are not adverbs, verbs (gerunds aside), prepositions and the like. */
+function wordLike(p: string): boolean {
+  if (p.includes(' ') || p.includes('-')) return true;
+  const tag = headTag(p);
+  return tag === 'NOUN' || tag === 'PROPN' || tag === 'ADJ' || tag === 'X' || (tag === 'VERB' && /ing$/u.test(p));
+}
+
+function top(counts: Map<string, number>): [string, number] {
+  let best: [string, number] = ['', 0];
+  for (const [w, n] of counts) if (n > best[1] || (n === best[1] && w < best[0])) best = [w, n];
+  return best;
+}
+
+const sum = (counts: Map<string, number>): number => {
+  let s = 0;
+  for (const n of counts.values()) s += n;
+  return s;
+};
+
+/** Two phrases with no word stem in common ("optimal transport" and "transport maps" share one). */
+function sharesNoStem(a: string, b: string): boolean {
+  const sa = new Set(stemKey(a).split(' '));
+  return !stemKey(b).split(' ').some((w) => sa.has(w));
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { escapeXml, jsonForScript, xmlSafe } from './escape.js';
-import { placeLabels, scaler } from './labels.js';
+import { leaderStart, placeLabels, scaler, type Box } from './labels.js';
 import { themeColor } from './palette.js';
+import { defaultRadius, FONT_FAMILY } from './svg.js';
 import type { MapData } from './types.js';
 
 export interface HtmlOptions {
@@ -12,52 +13,107 @@ export interface HtmlOptions {
 const VIEW_W = 1000;
 const VIEW_H = 700;
 
+const round = (n: number): number => Math.round(n * 10) / 10;
+
 /**
- * One self-contained, offline HTML map: pan (drag) and zoom (wheel), hover for title and theme,
- * a search box that highlights matching papers, click for related papers, theme toggles.
- * Paper text only ever reaches the page through `textContent`, never as markup.
+ * The page's data, column by column (a 100k-paper map stays a few tens of MB): ids, titles, view
+ * coordinates, themes, related papers as row numbers, their shared phrases, urls; then themes with
+ * their placed labels and leader lines, and the sub-theme names shown when zoomed in.
+ */
+function pageData(map: MapData) {
+  const frame: Box = { x: 10, y: 10, w: VIEW_W - 20, h: VIEW_H - 20 };
+  const inner: Box = { x: frame.x + 0.07 * frame.w, y: frame.y + 0.06 * frame.h, w: 0.86 * frame.w, h: 0.88 * frame.h };
+  const toPx = scaler(map.points.length ? map.points : [{ x: 0, y: 0 }], inner);
+  const px = map.points.map((p) => {
+    const [x, y] = toPx(p.x, p.y);
+    return { x, y, theme: p.theme };
+  });
+  const radius = Math.max(1.2, defaultRadius(map.points.length) + 0.5);
+  const placed = placeLabels(
+    map.labels.map((l) => {
+      const [x, y] = toPx(l.x, l.y);
+      return { text: xmlSafe(l.text), x, y, size: l.size, theme: l.theme };
+    }),
+    px,
+    frame,
+    { pointRadius: radius },
+  );
+  const rowOf = new Map(map.points.map((p, i) => [p.id, i]));
+  const urls: Record<number, string> = {};
+  map.points.forEach((p, i) => {
+    if (p.url && /^https?:\/\//iu.test(p.url)) urls[i] = p.url;
+  });
+  return {
+    title: xmlSafe(map.title),
+    radius,
+    ids: map.points.map((p) => p.id),
+    titles: map.points.map((p) => xmlSafe(p.title)),
+    x: px.map((p) => round(p.x)),
+    y: px.map((p) => round(p.y)),
+    theme: map.points.map((p) => p.theme),
+    related: map.points.map((p) => p.related.map((id) => rowOf.get(id)).filter((r): r is number => r !== undefined)),
+    why: map.points.some((p) => p.why) ? map.points.map((p) => (p.why ?? []).map((ws) => ws.map(xmlSafe))) : undefined,
+    urls,
+    themes: map.labels.map((l, i) => {
+      const pl = placed[i]!;
+      const from = leaderStart(pl);
+      return {
+        id: l.theme,
+        label: xmlSafe(l.text),
+        size: l.size,
+        color: themeColor(l.theme),
+        lines: pl.lines,
+        font: pl.fontSize,
+        lh: round(pl.lineHeight),
+        cx: round(pl.x),
+        cy: round(pl.y),
+        w: round(pl.box.w),
+        h: round(pl.box.h),
+        leader: pl.leader ? [round(from.x), round(from.y), round(pl.anchor.x), round(pl.anchor.y)] : null,
+      };
+    }),
+    sub: map.sublabels.map((s) => {
+      const [x, y] = toPx(s.x, s.y);
+      return { theme: s.theme, text: xmlSafe(s.text), x: round(x), y: round(y), size: s.size };
+    }),
+  };
+}
+
+/**
+ * One self-contained, offline HTML map. Points are drawn on a canvas (with alpha, so 100k points read
+ * as density and stay interactive); theme labels, leader lines and sub-theme names (when zoomed in)
+ * sit on an SVG layer above it. Pan (drag), zoom (wheel), hover for title and theme, a search box
+ * that highlights matching papers, click for related papers and why, theme toggles. Paper text
+ * only ever reaches the page through `textContent`, never as markup. The element gets a small
+ * script API, `element.paperAtlas` (`select`, `hits`, `visibleCount`, `positionOf`, `labelBoxes`).
  */
 export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
-  const toPx = scaler(map.points.length ? map.points : [{ x: 0, y: 0 }], { x: 30, y: 30, w: VIEW_W - 60, h: VIEW_H - 60 });
-  const anchors = map.labels.map((l) => {
-    const [x, y] = toPx(l.x, l.y);
-    return { text: l.text, x, y, size: l.size };
-  });
-  const placed = placeLabels(anchors, 14, { x: 0, y: 0, w: VIEW_W, h: VIEW_H });
-  const round = (n: number): number => Math.round(n * 10) / 10;
-  const data = {
-    title: xmlSafe(map.title),
-    points: map.points.map((p) => {
-      const [x, y] = toPx(p.x, p.y);
-      return { id: p.id, t: xmlSafe(p.title), x: round(x), y: round(y), th: p.theme, r: p.related, ...(p.url ? { u: p.url } : {}) };
-    }),
-    themes: map.labels.map((l, i) => ({ id: l.theme, label: xmlSafe(l.text), size: l.size, color: themeColor(l.theme), lx: round(placed[i]!.x), ly: round(placed[i]!.y) })),
-  };
-  const json = jsonForScript(data);
+  const json = jsonForScript(pageData(map));
   // Derived from the content, so the same map renders to the same bytes and two maps on one notebook page do not clash.
   const uid = `pa-${createHash('sha256').update(json).digest('hex').slice(0, 10)}`;
   const body = `<div class="paper-atlas" id="${uid}">
 <style>
-#${uid}{font-family:Helvetica,Arial,sans-serif;color:#222;display:flex;gap:12px;max-width:1400px}
+#${uid}{font-family:${FONT_FAMILY};color:#222;display:flex;gap:12px;max-width:1400px}
 #${uid} .pa-main{flex:1;min-width:0}
 #${uid} .pa-bar{display:flex;gap:8px;align-items:center;margin:6px 0}
 #${uid} .pa-bar input{flex:1;padding:6px 8px;font-size:14px;border:1px solid #bbb;border-radius:4px}
-#${uid} svg{width:100%;height:auto;border:1px solid #ddd;border-radius:4px;background:#fff;cursor:grab;touch-action:none}
-#${uid} circle.pa-pt{stroke:#fff;stroke-width:.6}
-#${uid} circle.pa-hit{stroke:#000;stroke-width:2}
-#${uid} circle.pa-dim{opacity:.12}
-#${uid} circle.pa-sel{stroke:#000;stroke-width:3}
+#${uid} .pa-stage{position:relative;width:100%;aspect-ratio:${VIEW_W}/${VIEW_H};border:1px solid #ddd;border-radius:4px;background:#fff;cursor:grab;touch-action:none;overflow:hidden}
+#${uid} .pa-stage canvas,#${uid} .pa-stage svg{position:absolute;left:0;top:0;width:100%;height:100%}
+#${uid} .pa-stage svg{pointer-events:none}
 #${uid} .pa-side{width:300px;font-size:13px;max-height:760px;overflow:auto}
-#${uid} .pa-side label{display:flex;gap:6px;align-items:center;margin:2px 0;cursor:pointer}
-#${uid} .pa-sw{display:inline-block;width:10px;height:10px;border-radius:50%}
+#${uid} .pa-side label{display:flex;gap:6px;align-items:flex-start;margin:2px 0;cursor:pointer}
+#${uid} .pa-sw{display:inline-block;flex:none;width:10px;height:10px;border-radius:50%;margin-top:3px}
 #${uid} .pa-tip{position:fixed;pointer-events:none;background:rgba(255,255,255,.95);border:1px solid #aaa;border-radius:4px;padding:4px 6px;font-size:12px;max-width:320px;display:none;z-index:10}
 #${uid} .pa-detail li{margin:3px 0;cursor:pointer;color:#1a5fb4}
-#${uid} text.pa-label{font-size:14px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:4px;pointer-events:none}
+#${uid} .pa-detail .pa-why{color:#555;cursor:default}
+#${uid} .pa-label rect{fill:#fff;fill-opacity:.85;stroke-width:1}
+#${uid} .pa-label text{font-weight:600;fill:#222;text-anchor:middle}
+#${uid} .pa-sub{font-size:11px;font-style:italic;fill:#333;text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-width:3px}
 </style>
 <div class="pa-main">
 <h2 class="pa-title"></h2>
 <div class="pa-bar"><input type="search" class="pa-search" placeholder="Search titles (e.g. optimal transport)" aria-label="Search papers"><span class="pa-count"></span><button type="button" class="pa-reset">Reset view</button></div>
-<svg viewBox="0 0 ${VIEW_W} ${VIEW_H}" xmlns="http://www.w3.org/2000/svg"><g class="pa-view"><g class="pa-points"></g><g class="pa-labels"></g></g></svg>
+<div class="pa-stage"><canvas></canvas><svg viewBox="0 0 ${VIEW_W} ${VIEW_H}" xmlns="http://www.w3.org/2000/svg"><g class="pa-leaders"></g><g class="pa-subs"></g><g class="pa-labels"></g></svg></div>
 </div>
 <div class="pa-side"><h3>Themes</h3><div class="pa-themes"></div><h3>Paper</h3><div class="pa-detail"><p>Click a point to see its related papers.</p></div></div>
 <div class="pa-tip"></div>
@@ -76,70 +132,110 @@ ${body}
 
 // Plain browser JS (no build step, no dependencies) so the file works offline and in notebooks.
 const SCRIPT = `(function(){
+var W=${VIEW_W},H=${VIEW_H},NS='http://www.w3.org/2000/svg';
 var root=document.getElementById('__ROOT__');
-var data=JSON.parse(root.querySelector('.pa-data').textContent);
-var NS='http://www.w3.org/2000/svg';
-var svg=root.querySelector('svg'),view=root.querySelector('.pa-view'),gp=root.querySelector('.pa-points'),gl=root.querySelector('.pa-labels');
-var tip=root.querySelector('.pa-tip'),detail=root.querySelector('.pa-detail'),count=root.querySelector('.pa-count');
-root.querySelector('.pa-title').textContent=data.title;
-var themeById={},byId={},circles=[],hidden={};
-data.themes.forEach(function(t){themeById[t.id]=t;});
-var r=data.points.length>2000?2:4.5;
-data.points.forEach(function(p,i){
-  var c=document.createElementNS(NS,'circle');
-  c.setAttribute('cx',p.x);c.setAttribute('cy',p.y);c.setAttribute('r',r);
-  c.setAttribute('fill',(themeById[p.th]||{color:'#888'}).color);
-  c.setAttribute('class','pa-pt');c.setAttribute('data-id',p.id);
-  c.addEventListener('mouseenter',function(e){tip.textContent='';var b=document.createElement('b');b.textContent=p.t;tip.appendChild(b);
-    tip.appendChild(document.createElement('br'));tip.appendChild(document.createTextNode((themeById[p.th]||{label:''}).label));
-    tip.style.display='block';tip.style.left=(e.clientX+12)+'px';tip.style.top=(e.clientY+12)+'px';});
-  c.addEventListener('mouseleave',function(){tip.style.display='none';});
-  c.addEventListener('click',function(e){e.stopPropagation();select(p.id);});
-  gp.appendChild(c);circles.push(c);byId[p.id]={p:p,c:c};
+var d=JSON.parse(root.querySelector('.pa-data').textContent);
+var n=d.ids.length,stage=root.querySelector('.pa-stage'),canvas=stage.querySelector('canvas'),ctx=canvas.getContext('2d');
+var gLead=root.querySelector('.pa-leaders'),gSub=root.querySelector('.pa-subs'),gLab=root.querySelector('.pa-labels');
+var tip=root.querySelector('.pa-tip'),detail=root.querySelector('.pa-detail'),count=root.querySelector('.pa-count'),search=root.querySelector('.pa-search');
+root.querySelector('.pa-title').textContent=d.title;
+var colorOf={},labelOf={},hidden={},hits=null,selected=-1,tx=0,ty=0,k=1,rowById={};
+d.themes.forEach(function(t){colorOf[t.id]=t.color;labelOf[t.id]=t.label;});
+d.ids.forEach(function(id,i){rowById[id]=i;});
+// A grid over view coordinates for hover and click hit-tests.
+var CELL=8,grid={};
+for(var i=0;i<n;i++){var key=Math.floor(d.x[i]/CELL)+':'+Math.floor(d.y[i]/CELL);(grid[key]||(grid[key]=[])).push(i);}
+function el(name,attrs){var e=document.createElementNS(NS,name);for(var a in attrs)e.setAttribute(a,attrs[a]);return e;}
+var labels=d.themes.map(function(t){
+  var g=el('g',{'class':'pa-label','data-theme':t.id});
+  g.appendChild(el('rect',{x:-t.w/2,y:-t.h/2,width:t.w,height:t.h,rx:3,stroke:t.color}));
+  var tx0=el('text',{'font-size':t.font});
+  t.lines.forEach(function(line,j){var s=el('tspan',{x:0,y:-(t.lines.length-1)*t.lh/2+j*t.lh+t.font*0.35});s.textContent=line;tx0.appendChild(s);});
+  g.appendChild(tx0);gLab.appendChild(g);
+  var line=t.leader?el('line',{stroke:'#555','stroke-width':0.8}):null;if(line)gLead.appendChild(line);
+  return {t:t,g:g,line:line};
 });
-data.themes.forEach(function(t){
-  var tx=document.createElementNS(NS,'text');tx.setAttribute('x',t.lx);tx.setAttribute('y',t.ly+5);
-  tx.setAttribute('text-anchor','middle');tx.setAttribute('class','pa-label');tx.setAttribute('data-theme',t.id);tx.textContent=t.label;gl.appendChild(tx);
+var subs=d.sub.map(function(s){var e=el('text',{'class':'pa-sub','data-theme':s.theme});e.textContent=s.text;gSub.appendChild(e);return {s:s,e:e};});
+function sx(x){return tx+k*x;}function sy(y){return ty+k*y;}
+function visible(i){return !hidden[d.theme[i]];}
+function resize(){var b=stage.getBoundingClientRect(),r=window.devicePixelRatio||1;canvas.width=Math.max(1,Math.round(b.width*r));canvas.height=Math.max(1,Math.round(b.height*r));draw();}
+function draw(){
+  var s=canvas.width/W;ctx.setTransform(s,0,0,s,0,0);ctx.clearRect(0,0,W,H);
+  var rad=d.radius*Math.min(3,Math.sqrt(k)),big=n>20000;
+  ctx.globalAlpha=n>2000?0.6:0.85;
+  for(var i=0;i<n;i++){
+    if(!visible(i))continue;var x=sx(d.x[i]),y=sy(d.y[i]);if(x<-5||y<-5||x>W+5||y>H+5)continue;
+    ctx.fillStyle=colorOf[d.theme[i]]||'#888';
+    if(hits&&!hits[i]){ctx.globalAlpha=0.1;}
+    if(big){ctx.fillRect(x-rad/2,y-rad/2,rad,rad);}else{ctx.beginPath();ctx.arc(x,y,rad,0,6.2832);ctx.fill();}
+    if(hits&&!hits[i]){ctx.globalAlpha=n>2000?0.6:0.85;}
+  }
+  ctx.globalAlpha=1;ctx.lineWidth=1.5;ctx.strokeStyle='#000';
+  if(hits){for(var j=0;j<n;j++){if(hits[j]&&visible(j)){ctx.beginPath();ctx.arc(sx(d.x[j]),sy(d.y[j]),rad+1.5,0,6.2832);ctx.stroke();}}}
+  if(selected>=0){ctx.lineWidth=3;ctx.beginPath();ctx.arc(sx(d.x[selected]),sy(d.y[selected]),rad+3,0,6.2832);ctx.stroke();}
+  labels.forEach(function(L){var t=L.t,off=hidden[t.id];L.g.style.display=off?'none':'';
+    L.g.setAttribute('transform','translate('+sx(t.cx)+','+sy(t.cy)+')');
+    if(L.line){L.line.style.display=off?'none':'';L.line.setAttribute('x1',sx(t.leader[0]));L.line.setAttribute('y1',sy(t.leader[1]));L.line.setAttribute('x2',sx(t.leader[2]));L.line.setAttribute('y2',sy(t.leader[3]));}});
+  // Sub-theme names once zoomed in, largest first, skipping any that would collide.
+  var taken=[];
+  subs.forEach(function(S){var s=S.s,show=k>=1.8&&!hidden[s.theme];S.e.style.display='none';if(!show)return;
+    S.e.setAttribute('x',sx(s.x));S.e.setAttribute('y',sy(s.y));S.e.style.display='';
+    var b=S.e.getBBox(),clash=taken.some(function(o){return b.x<o.x+o.width&&o.x<b.x+b.width&&b.y<o.y+o.height&&o.y<b.y+b.height;});
+    if(clash)S.e.style.display='none';else taken.push(b);});
+}
+function toView(e){var b=stage.getBoundingClientRect();return [(e.clientX-b.left)*W/b.width,(e.clientY-b.top)*H/b.height];}
+function pointAt(vx,vy){
+  var x=(vx-tx)/k,y=(vy-ty)/k,reach=(d.radius*Math.min(3,Math.sqrt(k))+3)/k,best=-1,bd=reach*reach;
+  var c0=Math.floor((x-reach)/CELL),c1=Math.floor((x+reach)/CELL),r0=Math.floor((y-reach)/CELL),r1=Math.floor((y+reach)/CELL);
+  for(var cx=c0;cx<=c1;cx++)for(var cy=r0;cy<=r1;cy++){(grid[cx+':'+cy]||[]).forEach(function(i){if(!visible(i))return;var dd=(d.x[i]-x)*(d.x[i]-x)+(d.y[i]-y)*(d.y[i]-y);if(dd<=bd){bd=dd;best=i;}});}
+  return best;
+}
+d.themes.forEach(function(t){
   var lab=document.createElement('label');var cb=document.createElement('input');cb.type='checkbox';cb.checked=true;cb.setAttribute('data-theme',t.id);
   cb.addEventListener('change',function(){hidden[t.id]=!cb.checked;refresh();});
   var sw=document.createElement('span');sw.className='pa-sw';sw.style.background=t.color;
-  lab.appendChild(cb);lab.appendChild(sw);lab.appendChild(document.createTextNode(t.label+' ('+t.size+')'));
-  root.querySelector('.pa-themes').appendChild(lab);
+  var name=document.createElement('span');name.textContent=t.label+' ('+t.size+')';
+  lab.appendChild(cb);lab.appendChild(sw);lab.appendChild(name);root.querySelector('.pa-themes').appendChild(lab);
 });
-var search=root.querySelector('.pa-search');
 function refresh(){
-  var q=search.value.toLowerCase().split(/\\s+/).filter(Boolean),n=0;
-  data.points.forEach(function(p,i){
-    var c=circles[i];var off=hidden[p.th];c.style.display=off?'none':'';
-    var hit=q.length>0&&q.every(function(w){return p.t.toLowerCase().indexOf(w)>=0;});
-    c.classList.toggle('pa-hit',hit&&!off);c.classList.toggle('pa-dim',q.length>0&&!hit);if(hit&&!off)n++;
-  });
-  gl.querySelectorAll('text').forEach(function(t){t.style.display=hidden[t.getAttribute('data-theme')]?'none':'';});
-  count.textContent=q.length?n+' matching':'';
+  var q=search.value.toLowerCase().split(/\\s+/).filter(Boolean),m=0;
+  hits=null;
+  if(q.length){hits=new Uint8Array(n);for(var i=0;i<n;i++){var t=d.titles[i].toLowerCase();if(q.every(function(w){return t.indexOf(w)>=0;})){hits[i]=1;if(visible(i))m++;}}}
+  count.textContent=q.length?m+' matching':'';draw();
 }
 search.addEventListener('input',refresh);
-function select(id){
-  circles.forEach(function(c){c.classList.remove('pa-sel');});
-  var e=byId[id];if(!e)return;e.c.classList.add('pa-sel');
-  detail.textContent='';
-  var h=document.createElement('p');var b=document.createElement('b');b.textContent=e.p.t;h.appendChild(b);detail.appendChild(h);
-  var th=document.createElement('p');th.textContent='Theme: '+(themeById[e.p.th]||{label:''}).label;detail.appendChild(th);
-  if(e.p.u&&/^https?:/i.test(e.p.u)){var a=document.createElement('a');a.href=e.p.u;a.textContent='Open paper';a.target='_blank';a.rel='noopener';detail.appendChild(a);}
+function select(i){
+  selected=i;draw();detail.textContent='';if(i<0)return;
+  var h=document.createElement('p');var b=document.createElement('b');b.textContent=d.titles[i];h.appendChild(b);detail.appendChild(h);
+  var th=document.createElement('p');th.textContent='Theme: '+(labelOf[d.theme[i]]||'');detail.appendChild(th);
+  var url=d.urls[i];if(url){var a=document.createElement('a');a.href=url;a.textContent='Open paper';a.target='_blank';a.rel='noopener';detail.appendChild(a);}
   var st=document.createElement('p');st.textContent='Related papers:';detail.appendChild(st);
-  var ul=document.createElement('ol');ul.className='pa-related';
-  e.p.r.forEach(function(rid){var o=byId[rid];if(!o)return;var li=document.createElement('li');li.textContent=o.p.t;li.setAttribute('data-id',rid);
-    li.addEventListener('click',function(){select(rid);});ul.appendChild(li);});
-  detail.appendChild(ul);
+  var ol=document.createElement('ol');ol.className='pa-related';
+  d.related[i].forEach(function(r,ri){var li=document.createElement('li');li.textContent=d.titles[r];li.setAttribute('data-id',d.ids[r]);
+    var why=d.why&&d.why[i][ri];if(why&&why.length){var sm=document.createElement('small');sm.className='pa-why';sm.textContent='shared: '+why.join(', ');li.appendChild(document.createElement('br'));li.appendChild(sm);}
+    li.addEventListener('click',function(){select(r);});ol.appendChild(li);});
+  detail.appendChild(ol);
 }
-var tx=0,ty=0,k=1;
-function apply(){view.setAttribute('transform','translate('+tx+','+ty+') scale('+k+')');}
-function pt(e){var b=svg.getBoundingClientRect();return [(e.clientX-b.left)*${VIEW_W}/b.width,(e.clientY-b.top)*${VIEW_H}/b.height];}
-svg.addEventListener('wheel',function(e){e.preventDefault();var p=pt(e),f=Math.exp(-e.deltaY*0.0015),nk=Math.min(40,Math.max(0.5,k*f));
-  tx=p[0]-(p[0]-tx)*nk/k;ty=p[1]-(p[1]-ty)*nk/k;k=nk;apply();},{passive:false});
-var drag=null;
-svg.addEventListener('pointerdown',function(e){if(e.target.tagName==='circle')return;drag=pt(e).concat([tx,ty]);});
-window.addEventListener('pointermove',function(e){if(!drag)return;var p=pt(e);tx=drag[2]+p[0]-drag[0];ty=drag[3]+p[1]-drag[1];apply();});
-window.addEventListener('pointerup',function(){drag=null;});
-root.querySelector('.pa-reset').addEventListener('click',function(){tx=0;ty=0;k=1;apply();});
-refresh();
+stage.addEventListener('mousemove',function(e){if(drag)return;var v=toView(e),i=pointAt(v[0],v[1]);
+  if(i<0){tip.style.display='none';return;}
+  tip.textContent='';var b=document.createElement('b');b.textContent=d.titles[i];tip.appendChild(b);tip.appendChild(document.createElement('br'));
+  tip.appendChild(document.createTextNode(labelOf[d.theme[i]]||''));tip.style.display='block';tip.style.left=(e.clientX+12)+'px';tip.style.top=(e.clientY+12)+'px';});
+stage.addEventListener('mouseleave',function(){tip.style.display='none';});
+stage.addEventListener('wheel',function(e){e.preventDefault();var p=toView(e),f=Math.exp(-e.deltaY*0.0015),nk=Math.min(60,Math.max(0.5,k*f));
+  tx=p[0]-(p[0]-tx)*nk/k;ty=p[1]-(p[1]-ty)*nk/k;k=nk;draw();},{passive:false});
+var drag=null,moved=false;
+stage.addEventListener('pointerdown',function(e){drag=toView(e).concat([tx,ty]);moved=false;});
+window.addEventListener('pointermove',function(e){if(!drag)return;var p=toView(e);if(Math.abs(p[0]-drag[0])+Math.abs(p[1]-drag[1])>3)moved=true;if(moved){tx=drag[2]+p[0]-drag[0];ty=drag[3]+p[1]-drag[1];draw();}});
+window.addEventListener('pointerup',function(e){if(drag&&!moved){var v=toView(e),i=pointAt(v[0],v[1]);if(i>=0)select(i);}drag=null;});
+root.querySelector('.pa-reset').addEventListener('click',function(){tx=0;ty=0;k=1;draw();});
+if(window.ResizeObserver)new ResizeObserver(resize).observe(stage);else window.addEventListener('resize',resize);
+resize();refresh();
+root.paperAtlas={
+  select:function(id){select(rowById[id]===undefined?-1:rowById[id]);},
+  hits:function(){var out=[];if(hits)for(var i=0;i<n;i++)if(hits[i]&&visible(i))out.push(d.ids[i]);return out;},
+  visibleCount:function(){var m=0;for(var i=0;i<n;i++)if(visible(i))m++;return m;},
+  positionOf:function(id){var i=rowById[id],b=stage.getBoundingClientRect();if(i===undefined)return null;return {x:b.left+sx(d.x[i])*b.width/W,y:b.top+sy(d.y[i])*b.height/H};},
+  zoom:function(nk,cx,cy){cx=cx===undefined?W/2:cx;cy=cy===undefined?H/2:cy;tx=cx-(cx-tx)*nk/k;ty=cy-(cy-ty)*nk/k;k=nk;draw();},
+  draw:draw
+};
 })();`;

@@ -5,15 +5,24 @@ import type { Paper, Theme } from '../types.js';
 import { renderHTML, type HtmlOptions } from './html.js';
 import { displayInNotebook } from './notebook.js';
 import { themeColor } from './palette.js';
+import { svgToPng, type PngOptions } from './png.js';
 import { renderSVG, type SvgOptions } from './svg.js';
-import type { MapData, MapLabel, MapPoint, MimeBundle, VegaLiteSpec } from './types.js';
+import { bestKMeans } from '../cluster/kmeans.js';
+import { Corpus } from '../corpus/corpus.js';
+import { classTfidf } from '../label/ctfidf.js';
+import type { MapData, MapLabel, MapPoint, MapSubLabel, MimeBundle, VegaLiteSpec } from './types.js';
 import { renderVegaLite } from './vega.js';
 
-export type { MapData, MapLabel, MapPoint, MimeBundle, VegaLiteSpec } from './types.js';
+export type { MapData, MapLabel, MapPoint, MapSubLabel, MimeBundle, VegaLiteSpec } from './types.js';
 
 export interface MapOptions {
   /** Related papers listed per paper in the HTML map (default 5). */
   relatedPerPaper?: number;
+  /**
+   * Show the phrases each related paper shares with the selected one (default: up to 20,000
+   * papers; computing them costs about a millisecond per paper).
+   */
+  why?: boolean;
   /** Title shown above the map. */
   title?: string;
 }
@@ -23,19 +32,24 @@ export interface TopicMap extends MapData {
   toSVG(opts?: SvgOptions): string;
   toHTML(opts?: HtmlOptions): string;
   toVegaLite(): VegaLiteSpec;
+  /**
+   * The static map as PNG bytes, drawn from `toSVG()` by resvg with the bundled Inter font: the
+   * same image whatever fonts the machine has (needs the optional dependencies @resvg/resvg-js and @expo-google-fonts/inter).
+   */
+  toPNG(opts?: PngOptions & SvgOptions): Promise<Uint8Array>;
   /** The MIME bundle notebook front ends render (SVG, HTML, Vega-Lite, plain text). */
   mimeBundle(): MimeBundle;
   /** Shows the map in a Deno or tslab Jupyter kernel (the whole MIME bundle, one output); outside a notebook it does nothing. */
   display(): Promise<void>;
   /**
    * Writes the map to a file, atomically; the format comes from the extension (`.html`, `.svg`,
-   * `.json` for Vega-Lite) unless given.
+   * `.png`, `.json` for Vega-Lite) unless given.
    */
   write(file: string, opts?: { format?: MapFormat }): Promise<void>;
 }
 
-export type MapFormat = 'html' | 'svg' | 'vega';
-export const MAP_FORMATS: readonly MapFormat[] = ['html', 'svg', 'vega'];
+export type MapFormat = 'html' | 'svg' | 'png' | 'vega';
+export const MAP_FORMATS: readonly MapFormat[] = ['html', 'svg', 'png', 'vega'];
 
 function formatOf(file: string, given?: MapFormat): MapFormat {
   if (given !== undefined) {
@@ -45,8 +59,9 @@ function formatOf(file: string, given?: MapFormat): MapFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.html' || ext === '.htm') return 'html';
   if (ext === '.svg') return 'svg';
+  if (ext === '.png') return 'png';
   if (ext === '.json') return 'vega';
-  throw new OptionError('format', `cannot tell the map format from "${file}": use .html, .svg or .json (Vega-Lite), or pass format`);
+  throw new OptionError('format', `cannot tell the map format from "${file}": use .html, .svg, .png or .json (Vega-Lite), or pass format`);
 }
 
 function median(xs: number[]): number {
@@ -62,16 +77,19 @@ export interface MapInput {
   y: number;
   theme: number;
   related: string[];
+  /** Phrases each related paper shares with this one (parallel to `related`). */
+  why?: string[][];
 }
 
 export function buildMap(input: readonly MapInput[], themes: readonly Theme[], opts: MapOptions = {}): TopicMap {
-  const points: MapPoint[] = input.map(({ paper, x, y, theme, related }) => ({
+  const points: MapPoint[] = input.map(({ paper, x, y, theme, related, why }) => ({
     id: paper.id,
     title: paper.title,
     x,
     y,
     theme,
     related,
+    ...(why ? { why } : {}),
     ...(paper.year !== undefined ? { year: paper.year } : {}),
     ...(paper.url !== undefined ? { url: paper.url } : {}),
   }));
@@ -84,12 +102,13 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     })
     .filter((l): l is MapLabel => l !== undefined);
   const title = opts.title ?? 'paper-atlas topic map';
-  const data: MapData = { points, labels, title };
+  const data: MapData = { points, labels, sublabels: subthemeLabels(input, labels), title };
   const map: TopicMap = {
     ...data,
     toSVG: (o) => renderSVG(data, o),
     toHTML: (o) => renderHTML(data, o),
     toVegaLite: () => renderVegaLite(data),
+    toPNG: (o = {}) => svgToPng(renderSVG(data, o), o),
     mimeBundle: () => ({
       'image/svg+xml': renderSVG(data),
       'text/html': renderHTML(data, { fragment: true }),
@@ -99,11 +118,37 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     display: async () => displayInNotebook(map.mimeBundle()),
     write: async (file, o = {}) => {
       const format = formatOf(file, o.format);
-      const content = format === 'svg' ? renderSVG(data) : format === 'html' ? renderHTML(data) : `${JSON.stringify(renderVegaLite(data), null, 1)}\n`;
+      const content =
+        format === 'svg' ? renderSVG(data) : format === 'html' ? renderHTML(data) : format === 'png' ? await svgToPng(renderSVG(data)) : `${JSON.stringify(renderVegaLite(data), null, 1)}\n`;
       await writeFileAtomic(file, content);
     },
   };
   // Deno's Jupyter kernel renders any value that has this method when it ends a cell.
   Object.defineProperty(map, Symbol.for('Jupyter.display'), { value: () => map.mimeBundle(), enumerable: false });
   return map;
+}
+
+/**
+ * Labels for the parts of each large theme, shown when the HTML map is zoomed in: a theme of 30 or
+ * more papers is split by k-means on its map positions (one part per ~25 papers, 2 to 5), and each
+ * part is named by its top c-TF-IDF phrase among the theme's parts (a phrase of the theme's own
+ * label is skipped). Deterministic.
+ */
+function subthemeLabels(input: readonly MapInput[], labels: readonly MapLabel[]): MapSubLabel[] {
+  const out: MapSubLabel[] = [];
+  for (const l of labels) {
+    const members = input.filter((p) => p.theme === l.theme);
+    if (members.length < 30) continue;
+    const k = Math.max(2, Math.min(5, Math.round(members.length / 25)));
+    const { assignments } = bestKMeans(members.map((p) => [p.x, p.y]), k, 0, { restarts: 3, maxIterations: 100, tolerance: 1e-6 });
+    const words = new Set(l.text.toLowerCase().split(/\W+/u));
+    const phrases = classTfidf(members.map((p) => Corpus.textOf(p.paper)), assignments, k, 3, 10);
+    for (let part = 0; part < k; part++) {
+      const rows = members.filter((_, i) => assignments[i] === part);
+      const name = phrases[part]!.map(([p]) => p).find((p) => !p.split(' ').every((w) => words.has(w)));
+      if (!rows.length || !name) continue;
+      out.push({ theme: l.theme, text: name, x: median(rows.map((p) => p.x)), y: median(rows.map((p) => p.y)), size: rows.length });
+    }
+  }
+  return out;
 }

@@ -30,7 +30,7 @@ function tslabWriter(): DisplayWriter | undefined {
  * tslab's (global or local install). Outside a notebook it does nothing. Returns nothing, so a cell
  * ending in `await map.display()` prints nothing else.
  */
-export async function displayInNotebook(bundle: MimeBundle): Promise<void> {
+export async function displayInNotebook(bundle: MimeBundle | Readonly<Record<string, unknown>>): Promise<void> {
   const deno = (globalThis as { Deno?: { jupyter?: { display?: (b: unknown, o?: unknown) => Promise<void> } } }).Deno;
   if (deno?.jupyter?.display) {
     await deno.jupyter.display(bundle, { raw: true });

@@ -1,12 +1,12 @@
 import { escapeXml } from './escape.js';
-import { placeLabels, scaler, type Box } from './labels.js';
+import { leaderStart, placeLabels, scaler, wrapText, type Box, type PlacedLabel } from './labels.js';
 import { themeColor } from './palette.js';
-import type { MapData, MapLabel } from './types.js';
+import type { MapData } from './types.js';
 
 export interface SvgOptions {
   width?: number;
   height?: number;
-  /** Point radius in pixels (default: 4 for small maps, shrinking to 1.5 at 10k points). */
+  /** Point radius in pixels (default: 4 for small maps, shrinking to 1 at 100k points). */
   radius?: number;
   /** Draw the legend on the right (default true). */
   legend?: boolean;
@@ -14,58 +14,85 @@ export interface SvgOptions {
 
 const r1 = (n: number): string => (Math.round(n * 10) / 10).toString();
 
+export const FONT_FAMILY = 'Inter, Helvetica, Arial, sans-serif';
+
+/** Point radius for a map of n points: 4 px up to a few hundred, then shrinking with log n. */
+export const defaultRadius = (n: number): number => Math.max(1, Math.min(4, 4 - 1.1 * Math.log10(Math.max(n, 1) / 200)));
+
+/** A label's lines as SVG text, centred on its box. */
+export function labelText(l: PlacedLabel, attrs: string): string {
+  const top = l.y - ((l.lines.length - 1) * l.lineHeight) / 2 + l.fontSize * 0.35;
+  return `<text x="${r1(l.x)}" y="${r1(top)}" font-size="${l.fontSize}" ${attrs}>${l.lines
+    .map((line, i) => `<tspan x="${r1(l.x)}" dy="${i ? r1(l.lineHeight) : 0}">${escapeXml(line)}</tspan>`)
+    .join('')}</text>`;
+}
+
+/**
+ * A static map for papers and slides: points coloured by theme, theme labels in free space (sized
+ * by theme, wrapped, leader lines where they had to move), and a legend that wraps long names and
+ * grows the figure rather than cut them.
+ */
 export function renderSVG(map: MapData, opts: SvgOptions = {}): string {
   const width = opts.width ?? 1100;
-  const height = opts.height ?? 760;
   const legend = opts.legend ?? true;
-  const legendW = legend ? 260 : 0;
+  const legendW = legend ? 280 : 0;
   const n = map.points.length;
-  const radius = opts.radius ?? Math.max(1.5, Math.min(4, 4 - Math.log10(Math.max(n, 1) / 200)));
-  const plot: Box = { x: 20, y: 50, w: width - legendW - 40, h: height - 70 };
-  const toPx = scaler(map.points.length ? map.points : [{ x: 0, y: 0 }], plot);
-  const fontSize = 13;
-  const anchors = map.labels.map((l: MapLabel) => {
-    const [x, y] = toPx(l.x, l.y);
-    return { text: l.text, x, y, size: l.size };
+  const radius = opts.radius ?? defaultRadius(n);
+  const legendFont = 12;
+  const legendChars = Math.floor((legendW - 36) / (legendFont * 0.58));
+  const rows = [...map.labels].sort((a, b) => a.theme - b.theme).map((l) => ({ l, lines: wrapText(`${l.text} (${l.size})`, legendChars) }));
+  const legendH = 70 + rows.reduce((s, r) => s + r.lines.length * legendFont * 1.25 + 5, 0);
+  const height = Math.max(opts.height ?? 760, legend ? legendH : 0);
+  const frame: Box = { x: 20, y: 50, w: width - legendW - 40, h: height - 70 };
+  // Points keep a margin free around them, where labels of themes on the edge can go.
+  const inner: Box = { x: frame.x + 0.08 * frame.w, y: frame.y + 0.06 * frame.h, w: 0.84 * frame.w, h: 0.88 * frame.h };
+  const toPx = scaler(n ? map.points : [{ x: 0, y: 0 }], inner);
+  const px = map.points.map((p) => {
+    const [x, y] = toPx(p.x, p.y);
+    return { x, y, theme: p.theme };
   });
-  const placed = placeLabels(anchors, fontSize, plot);
+  const placed = placeLabels(
+    map.labels.map((l) => {
+      const [x, y] = toPx(l.x, l.y);
+      return { text: l.text, x, y, size: l.size, theme: l.theme };
+    }),
+    px,
+    frame,
+    { pointRadius: radius },
+  );
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" role="img">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" font-family="${FONT_FAMILY}" role="img">`,
     `<title>${escapeXml(map.title)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="20" y="30" font-size="18" font-weight="600" fill="#222">${escapeXml(map.title)}</text>`,
-    `<g class="points" fill-opacity="${n > 2000 ? 0.55 : 0.85}">`,
+    `<g class="points" fill-opacity="${n > 2000 ? 0.6 : 0.85}">`,
   );
-  for (const p of map.points) {
-    const [x, y] = toPx(p.x, p.y);
-    out.push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${r1(radius)}" fill="${themeColor(p.theme)}"><title>${escapeXml(p.title)}</title></circle>`);
-  }
+  map.points.forEach((p, i) => {
+    out.push(`<circle cx="${r1(px[i]!.x)}" cy="${r1(px[i]!.y)}" r="${r1(radius)}" fill="${themeColor(p.theme)}"><title>${escapeXml(p.title)}</title></circle>`);
+  });
   out.push('</g>', '<g class="labels">');
   map.labels.forEach((l, i) => {
-    const { x, y, box } = placed[i]!;
+    const pl = placed[i]!;
+    if (pl.leader) {
+      const from = leaderStart(pl);
+      out.push(`<line class="leader" x1="${r1(from.x)}" y1="${r1(from.y)}" x2="${r1(pl.anchor.x)}" y2="${r1(pl.anchor.y)}" stroke="#555" stroke-width="0.8"/>`);
+    }
     out.push(
-      `<rect x="${r1(box.x)}" y="${r1(box.y)}" width="${r1(box.w)}" height="${r1(box.h)}" rx="3" fill="#ffffff" fill-opacity="0.8" stroke="${l.color}"/>`,
-      `<text x="${r1(x)}" y="${r1(y + fontSize * 0.35)}" font-size="${fontSize}" text-anchor="middle" fill="#222">${escapeXml(l.text)}</text>`,
+      `<rect class="label-box" data-theme="${l.theme}" x="${r1(pl.box.x)}" y="${r1(pl.box.y)}" width="${r1(pl.box.w)}" height="${r1(pl.box.h)}" rx="3" fill="#ffffff" fill-opacity="0.85" stroke="${l.color}"/>`,
+      labelText(pl, 'text-anchor="middle" font-weight="600" fill="#222"'),
     );
   });
   out.push('</g>');
   if (legend) {
     const lx = width - legendW + 10;
-    const rowH = Math.min(22, (height - 80) / Math.max(map.labels.length, 1));
-    const legendFont = Math.max(8, Math.min(12, rowH - 4));
-    out.push(`<g class="legend" font-size="${r1(legendFont)}">`, `<text x="${lx}" y="42" font-size="13" font-weight="600" fill="#222">Themes</text>`);
-    [...map.labels]
-      .sort((a, b) => a.theme - b.theme)
-      .forEach((l, i) => {
-        const y = 60 + i * rowH;
-        const text = `${l.text} (${l.size})`;
-        const maxChars = Math.floor((legendW - 40) / (legendFont * 0.58));
-        out.push(
-          `<circle cx="${lx + 6}" cy="${r1(y)}" r="5" fill="${l.color}"/>`,
-          `<text x="${lx + 18}" y="${r1(y + legendFont * 0.35)}" fill="#333">${escapeXml(text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text)}</text>`,
-        );
-      });
+    out.push(`<g class="legend" font-size="${legendFont}">`, `<text x="${lx}" y="42" font-size="13" font-weight="600" fill="#222">Themes</text>`);
+    let y = 62;
+    for (const { l, lines } of rows) {
+      out.push(`<circle cx="${lx + 6}" cy="${r1(y - legendFont * 0.35)}" r="5" fill="${l.color}"/>`);
+      lines.forEach((line, i) => out.push(`<text x="${lx + 18}" y="${r1(y + i * legendFont * 1.25)}" fill="#333">${escapeXml(line)}</text>`));
+      y += lines.length * legendFont * 1.25 + 5;
+    }
     out.push('</g>');
   }
   out.push('</svg>');

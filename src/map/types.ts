@@ -7,6 +7,8 @@ export interface MapPoint {
   theme: number;
   /** Ids of the most related papers, best first (precomputed from the store for the HTML map). */
   related: string[];
+  /** Phrases each related paper shares with this one, parallel to `related` (when computed). */
+  why?: string[][];
   year?: number;
   url?: string;
 }
@@ -21,10 +23,21 @@ export interface MapLabel {
   color: string;
 }
 
+/** A part of a large theme, named for the zoomed-in HTML map. */
+export interface MapSubLabel {
+  theme: number;
+  text: string;
+  x: number;
+  y: number;
+  size: number;
+}
+
 /** What the renderers draw. */
 export interface MapData {
   points: MapPoint[];
   labels: MapLabel[];
+  /** Names of the parts of large themes (shown when zoomed in). */
+  sublabels: MapSubLabel[];
   title: string;
 }
 

@@ -25,7 +25,7 @@ export function renderVegaLite(map: MapData): VegaLiteSpec {
             field: 'theme',
             type: 'nominal',
             scale: { domain: ordered.map((l) => l.text), range: ordered.map((l) => themeColor(l.theme)) },
-            legend: { title: 'Themes' },
+            legend: { title: 'Themes', labelLimit: 0 },
           },
           tooltip: [
             { field: 'title', type: 'nominal', title: 'Paper' },

@@ -4,10 +4,12 @@ import type { Embedder } from '../embed/embedder.js';
 import { StageError } from '../errors.js';
 import type { ThemeLabel } from '../label/labeller.js';
 import type { Reduction } from '../reduce/reducer.js';
-import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext, Theme } from '../types.js';
-import { dot, groupCentroids } from '../vector.js';
+import { UmapReducer } from '../reduce/umap.js';
+import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext } from '../types.js';
+import { groupCentroids } from '../vector.js';
 import type { SamplePlan } from './knn.js';
 import type { ThemeFit } from './state.js';
+import { describeThemes, orderBySize } from './themes.js';
 import type { Stages } from './stages.js';
 
 export interface FitInput {
@@ -64,17 +66,8 @@ function checkClustering(stage: string, c: Clustering, n: number): void {
 
 /** Largest theme first, ties by first member, so theme ids do not depend on a clusterer's internal order. */
 function renumberBySize(c: Clustering): Clustering {
-  const sizes = new Array<number>(c.k).fill(0);
-  const first = new Array<number>(c.k).fill(Infinity);
-  c.assignments.forEach((a, i) => {
-    sizes[a]!++;
-    first[a] = Math.min(first[a]!, i);
-  });
-  const order = sizes
-    .map((_, i) => i)
-    .filter((i) => sizes[i]! > 0)
-    .sort((a, b) => sizes[b]! - sizes[a]! || first[a]! - first[b]!);
-  const map = new Map(order.map((old, i) => [old, i]));
+  const map = orderBySize(c.assignments, c.k);
+  const order = [...map.keys()];
   return {
     ...c,
     k: order.length,
@@ -102,7 +95,11 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(input.signal?.reason);
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  const layoutRun = input.layout ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal }) : Promise.resolve(undefined);
+  // A layout pulled together by theme waits for the themes; otherwise it starts at once.
+  const byTheme = stages.layout instanceof UmapReducer && (stages.layout.options.themeWeight ?? 0) > 0;
+  const startLayout = (themes?: Int32Array): Promise<Reduction | undefined> =>
+    input.layout ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal, ...(themes ? { themes } : {}) }) : Promise.resolve(undefined);
+  let layoutRun = byTheme ? Promise.resolve(undefined) : startLayout();
   try {
     input.signal?.throwIfAborted();
     const space = await stages.reducer.fit(fitVectors, context(input, 'reduce', neighbors));
@@ -110,6 +107,7 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     input.signal?.throwIfAborted();
     const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster', neighbors), ids: fitPapers.map((p) => p.id) });
     checkClustering(`clusterer ${stages.clusterer.id}`, raw, m);
+    if (byTheme) layoutRun = startLayout(Int32Array.from(raw.assignments));
     const votes = sample ? followSample(raw.assignments, raw.k, sample, input.vectors.length) : undefined;
     const clustering = renumberBySize(votes ? { ...raw, assignments: votes } : raw);
     input.signal?.throwIfAborted();
@@ -184,23 +182,12 @@ async function labelThemes(input: FitInput, clustering: Clustering): Promise<Omi
     context(input, 'label'),
   );
   checkLabels(`labeller ${stages.labeller.id}`, labels, clustering.k);
-  const members: number[][] = Array.from({ length: clustering.k }, () => []);
-  clustering.assignments.forEach((a, i) => members[a]!.push(i));
-  const themes = centroids.map((centroid, t): Theme => {
-    const rows = members[t]!;
-    const central = rows
-      .map((r) => ({ r, s: dot(vectors[r]!, centroid) }))
-      .sort((a, b) => b.s - a.s || a.r - b.r)
-      .slice(0, 3);
-    return {
-      id: t,
-      label: clustering.names?.[t] ?? labels[t]!.label,
-      keywords: labels[t]!.keywords,
-      size: rows.length,
-      paperIds: rows.map((r) => papers[r]!.id),
-      representative: central.map(({ r }) => papers[r]!.id),
-    };
-  });
+  const { themes } = describeThemes(
+    papers,
+    vectors,
+    clustering.assignments,
+    labels.map((l, t) => ({ label: clustering.names?.[t] ?? l.label, keywords: l.keywords })),
+  );
   return {
     themes,
     assignments: clustering.assignments,

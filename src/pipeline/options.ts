@@ -1,7 +1,7 @@
 import type { EmbedderOption } from '../embed/create.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { TransformersEmbedderOptions } from '../embed/transformers.js';
-import { OptionError } from '../errors.js';
+import { OptionError, rejectUnknownKeys } from '../errors.js';
 import type { BuildProgress } from '../types.js';
 import type { StageOptions, Stages } from './stages.js';
 
@@ -52,8 +52,21 @@ export interface RefitOptions extends StageOptions {
 export interface RelatedOptions {
   /** Number of results (default 10). */
   k?: number;
-  /** Drop results scoring below this cosine (default: none). */
+  /** Drop results whose cosine similarity is below this (default: none). */
   minScore?: number;
+  /**
+   * How results are ordered: `'hybrid'` (default for `related` and `relatedTo`) re-ranks the
+   * store's nearest papers with centred embeddings, one round of feedback and shared words
+   * (`HYBRID_RANKING`, measured in bench/quality.ts); `'cosine'` (default for `search`) is the plain
+   * embedding cosine.
+   */
+  rank?: RankMode;
+  /** Only papers published in this range (inclusive; either end may be left open). Papers without a year are left out. */
+  years?: { from?: number; to?: number };
+  /** Only papers in these themes (theme ids). */
+  themes?: readonly number[];
+  /** Papers never to return (ids or titles), besides the query papers themselves. */
+  exclude?: readonly string[];
 }
 
 /** The default seed. */
@@ -75,12 +88,50 @@ export function checkSeed(seed: unknown): number {
   return seed as number;
 }
 
-export function checkRelated(opts: RelatedOptions): { k: number; minScore: number | undefined } {
+export type RankMode = 'hybrid' | 'cosine';
+
+export interface CheckedRelated {
+  k: number;
+  rank: RankMode;
+  minScore: number | undefined;
+  years: { from: number; to: number } | undefined;
+  themes: ReadonlySet<number> | undefined;
+  exclude: readonly string[];
+}
+
+/** Validates related/search options; `themeCount` bounds the theme ids. */
+export function checkRelated(opts: RelatedOptions, themeCount = Infinity, defaultRank: RankMode = 'hybrid'): CheckedRelated {
+  if (opts === null || typeof opts !== 'object') throw new OptionError('options', 'must be an object ({ k, minScore, rank, years, themes, exclude })');
+  rejectUnknownKeys('options', opts, ['k', 'minScore', 'rank', 'years', 'themes', 'exclude']);
+  const rank = opts.rank ?? defaultRank;
+  if (rank !== 'hybrid' && rank !== 'cosine') throw new OptionError('rank', `must be "hybrid" or "cosine", got ${JSON.stringify(rank)}`);
   const k = opts.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new OptionError('k', `must be a positive integer, got ${JSON.stringify(k)}`);
   const { minScore } = opts;
   if (minScore !== undefined && !(typeof minScore === 'number' && minScore >= -1 && minScore <= 1)) {
     throw new OptionError('minScore', `must be a number in [-1, 1], got ${JSON.stringify(minScore)}`);
   }
-  return { k, minScore };
+  let years: CheckedRelated['years'];
+  if (opts.years !== undefined) {
+    if (opts.years === null || typeof opts.years !== 'object') throw new OptionError('years', 'must be { from?, to? }');
+    rejectUnknownKeys('years', opts.years, ['from', 'to']);
+    const from = opts.years.from ?? -Infinity;
+    const to = opts.years.to ?? Infinity;
+    for (const [name, y] of [['years.from', opts.years.from], ['years.to', opts.years.to]] as const) {
+      if (y !== undefined && !Number.isInteger(y)) throw new OptionError(name, `must be an integer year, got ${JSON.stringify(y)}`);
+    }
+    if (from > to) throw new OptionError('years', `from (${from}) is after to (${to})`);
+    years = { from, to };
+  }
+  let themes: Set<number> | undefined;
+  if (opts.themes !== undefined) {
+    if (!Array.isArray(opts.themes) || !opts.themes.length) throw new OptionError('themes', 'must be a non-empty list of theme ids');
+    for (const t of opts.themes) {
+      if (!Number.isInteger(t) || t < 0 || t >= themeCount) throw new OptionError('themes', `has ${JSON.stringify(t)}; themes are 0..${themeCount - 1}`);
+    }
+    themes = new Set(opts.themes);
+  }
+  const exclude = opts.exclude ?? [];
+  if (!Array.isArray(exclude) || exclude.some((e) => typeof e !== 'string')) throw new OptionError('exclude', 'must be a list of paper ids or titles');
+  return { k, rank, minScore, years, themes, exclude };
 }

@@ -11,6 +11,7 @@ import type { Reduction } from '../reduce/reducer.js';
 import type { VectorStore } from '../store/store.js';
 import type { BuildProgress, Paper, Theme } from '../types.js';
 import { UmapReducer } from '../reduce/umap.js';
+import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample } from './knn.js';
 import { fitThemes } from './fit.js';
 import { checkFitSample, checkSeed, DEFAULT_FIT_SAMPLE, DEFAULT_SEED, type AtlasOptions, type RefitOptions } from './options.js';
@@ -92,6 +93,7 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
   const seed = checkSeed(opts.seed ?? DEFAULT_SEED);
   const fitSample = checkFitSample(opts.fitSample ?? DEFAULT_FIT_SAMPLE);
   const stages = resolveStages(opts);
+  checkK(stages, corpus.size);
   const warnings: string[] = [];
   const say = (m: string): void => {
     warnings.push(m);
@@ -126,6 +128,12 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
   return { state, store, embedder, labelEmbedder: cached, layoutModel, warn: opts.onWarning ?? warnDefault };
 }
 
+/** A fixed k larger than the corpus is refused before any work is done (embedding can take hours). */
+function checkK(stages: Stages, papers: number): void {
+  const k = stages.clusterer instanceof KMeansClusterer ? stages.clusterer.options.k : 'auto';
+  if (k !== 'auto' && k > papers) throw new OptionError('k', `is ${k}, but there are only ${papers} papers to group`);
+}
+
 /**
  * Store, themes, labels and layout recomputed over the live papers, with the session's stages
  * updated by `opts`. Returns a new session; the given one is untouched (its store still open).
@@ -141,6 +149,7 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
   const removed = new Set(s.state.removed);
   const keep = s.state.papers.map((_, i) => i).filter((i) => !removed.has(i));
   const papers = keep.map((i) => s.state.papers[i]!);
+  checkK(stages, papers.length);
   const vectors = keep.map((i) => s.state.vectors[i]!);
   const { store, fit } = await storeAndThemes(papers, vectors, stages, { seed, dims: s.state.embedder.dims, fitSample, embedder, signal: opts.signal, onProgress: opts.onProgress });
   const { layoutModel, ...themes } = fit;
@@ -148,7 +157,12 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
 }
 
 /** One theme split further with the session's reducer, k-means and labeller; ids are local to the split. */
-export async function subthemesOf(s: Session, rows: readonly number[], k: number | 'auto', embedder: Embedder): Promise<Theme[]> {
+export async function subthemesOf(s: Session, themeId: number, k: number | 'auto', embedder: Embedder): Promise<Theme[]> {
+  const theme = s.state.themes[themeId];
+  if (!theme) throw new OptionError('themeId', `no theme ${themeId}; themes are 0..${s.state.themes.length - 1}`);
+  const rowOf = new Map(s.state.papers.map((p, i) => [p.id, i]));
+  const rows = theme.paperIds.map((id) => rowOf.get(id)!);
+  if (rows.length < 4) throw new OptionError('themeId', `theme ${themeId} has ${rows.length} papers, too few to split`);
   const base = s.state.stages;
   const kmeans = base.clusterer.id === 'kmeans' ? base.clusterer : resolveStages().clusterer;
   const stages = resolveStages({ clusterer: { k, kRange: [2, Math.min(8, rows.length - 1)] } }, { ...base, clusterer: kmeans });

@@ -5,7 +5,7 @@ import { OptionError, StageError } from '../errors.js';
 import { CTfidfStep } from '../label/ctfidf.js';
 import { DefaultLabeller, type LabelOptions } from '../label/default.js';
 import { ChainLabeller, type Labeller, type LabelStep } from '../label/labeller.js';
-import { AcronymStep, GenericPhraseFilter, MmrStep, UniqueLabelStep } from '../label/steps.js';
+import { AcronymStep, GenericPhraseFilter, MmrStep, PhraseLabelStep, UniqueLabelStep } from '../label/steps.js';
 import { IdentityReducer } from '../reduce/identity.js';
 import type { Reducer } from '../reduce/reducer.js';
 import { DEFAULT_LAYOUT_OPTIONS, DEFAULT_REDUCER_OPTIONS, UmapReducer, type UmapOptions } from '../reduce/umap.js';
@@ -121,8 +121,9 @@ const STEP_CLASSES: Record<string, (o: JsonObject) => LabelStep> = {
   mmr: (o) => new MmrStep(o as unknown as ConstructorParameters<typeof MmrStep>[0]),
   acronyms: () => new AcronymStep(),
   'unique-labels': () => new UniqueLabelStep(),
+  'phrase-labels': (o) => new PhraseLabelStep(o as unknown as ConstructorParameters<typeof PhraseLabelStep>[0]),
 };
-const STEP_TYPES = [CTfidfStep, GenericPhraseFilter, MmrStep, AcronymStep, UniqueLabelStep];
+const STEP_TYPES = [CTfidfStep, GenericPhraseFilter, MmrStep, AcronymStep, UniqueLabelStep, PhraseLabelStep];
 
 /** Whether a stage is one paper-atlas can recreate from its id and options. */
 export function isBuiltin(name: StageName, stage: Stage): boolean {

@@ -17,10 +17,16 @@ export interface UmapOptions {
   minDist: number;
   /** Optimisation epochs; `'auto'` lets umap-js choose (500 for small inputs, 200 for large). */
   nEpochs: number | 'auto';
+  /**
+   * For the map layout: how strongly papers of one theme are pulled together (supervised UMAP on
+   * the theme assignment; 0 = not at all, up to 0.99). With a weight the layout runs after the
+   * themes are known instead of alongside them. Measured in bench/layout.ts. Layout only.
+   */
+  themeWeight?: number;
 }
 
 /** The 2-D map: `{ dims: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 'auto' }`. */
-export const DEFAULT_LAYOUT_OPTIONS: Readonly<UmapOptions> = Object.freeze({ dims: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 'auto' });
+export const DEFAULT_LAYOUT_OPTIONS: Readonly<UmapOptions> = Object.freeze({ dims: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 'auto', themeWeight: 0 });
 
 /**
  * The space themes are clustered in: `{ dims: 5, nNeighbors: 15, minDist: 0, nEpochs: 'auto' }`.
@@ -32,7 +38,7 @@ export const DEFAULT_REDUCER_OPTIONS: Readonly<UmapOptions> = Object.freeze({ di
 
 function checkOptions(given: unknown, defaults: Readonly<UmapOptions>, option: string): UmapOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
-    throw new OptionError(option, 'must be UMAP options ({ dims, nNeighbors, minDist, nEpochs }) or a Reducer');
+    throw new OptionError(option, 'must be UMAP options ({ dims, nNeighbors, minDist, nEpochs, themeWeight }) or a Reducer');
   }
   rejectUnknownKeys(option, given as object | undefined, Object.keys(defaults));
   const o = { ...defaults, ...(given as Partial<UmapOptions>) };
@@ -41,6 +47,7 @@ function checkOptions(given: unknown, defaults: Readonly<UmapOptions>, option: s
     nNeighbors: integerOption(`${option}.nNeighbors`, o.nNeighbors, 2, 200),
     minDist: numberOption(`${option}.minDist`, o.minDist, 0, 1),
     nEpochs: o.nEpochs === 'auto' ? 'auto' : integerOption(`${option}.nEpochs`, o.nEpochs, 1, 10_000),
+    ...(defaults.themeWeight !== undefined ? { themeWeight: numberOption(`${option}.themeWeight`, o.themeWeight, 0, 0.99) } : {}),
   };
 }
 
@@ -81,6 +88,7 @@ export class UmapReducer implements Reducer {
       nEpochs: this.options.nEpochs,
       seed: ctx.seed,
       graph: ctx.neighbors,
+      themes: (this.options.themeWeight ?? 0) > 0 && ctx.themes ? { labels: ctx.themes, weight: this.options.themeWeight! } : undefined,
     };
     const rows = (flat: Float64Array): Float64Array[] => Array.from({ length: n }, (_, i) => flat.slice(i * dims, (i + 1) * dims));
     // With a neighbour graph the run needs nothing but the job: it goes to a worker thread, so the
@@ -148,12 +156,44 @@ function startWorker(): Worker | undefined {
   return new Worker(boot, { eval: true });
 }
 
+/**
+ * Workers that finished a run wait here for the next one (a build runs two at once), so refits,
+ * sub-themes and repeated builds do not pay a worker's start-up again. Idle workers are unref'd:
+ * they never keep the process alive.
+ */
+const idle: Worker[] = [];
+const IDLE_WORKERS = 2;
+
+function acquireWorker(): Worker | undefined {
+  const w = idle.pop();
+  if (w) {
+    w.ref();
+    return w;
+  }
+  const fresh = startWorker();
+  // An idle worker that dies (it should not) leaves the pool.
+  fresh?.on('exit', () => {
+    const at = idle.indexOf(fresh);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return fresh;
+}
+
+function releaseWorker(w: Worker, healthy: boolean): void {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  if (healthy && idle.length < IDLE_WORKERS) {
+    w.unref();
+    idle.push(w);
+  } else void w.terminate();
+}
+
 /** Runs a job in a worker thread; undefined when no worker could run it (the caller then runs it itself). */
 async function inWorker(job: UmapJob, ctx: ReduceContext): Promise<Float64Array | undefined> {
   const release = await setupTurn(ctx.signal);
   let worker: Worker | undefined;
   try {
-    worker = startWorker();
+    worker = acquireWorker();
   } catch {
     worker = undefined;
   }
@@ -164,40 +204,32 @@ async function inWorker(job: UmapJob, ctx: ReduceContext): Promise<Float64Array 
   const w = worker;
   return new Promise<Float64Array | undefined>((resolve, reject) => {
     let started = false;
-    const onAbort = (): void => {
-      release();
-      void w.terminate();
-      reject(ctx.signal!.reason);
-    };
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (): void => {
+    let settled = false;
+    // Settles once. A worker that answered goes back to the pool; any other is stopped (Deno's
+    // terminate() emits 'exit' at once, before it returns, which `settled` absorbs).
+    const settle = (fn: () => void, healthy: boolean): void => {
+      if (settled) return;
+      settled = true;
       release();
       ctx.signal?.removeEventListener('abort', onAbort);
+      w.off('exit', onExit);
+      fn();
+      releaseWorker(w, healthy);
     };
+    const onAbort = (): void => settle(() => reject(ctx.signal!.reason), false);
+    // One that dies without a word (out of memory, say) must not leave the build waiting forever.
+    const onExit = (code: number): void => settle(() => reject(new Error(`UMAP worker stopped (exit code ${code}) before returning coordinates`)), false);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    w.on('exit', onExit);
     w.on('message', (m: { initialized?: boolean; epoch?: number; total?: number; coords?: Float64Array; error?: string }) => {
       started = true;
       if (m.initialized) release();
-      else if (m.coords) {
-        done();
-        void w.terminate();
-        resolve(m.coords);
-      } else if (m.error) {
-        done();
-        void w.terminate();
-        reject(new Error(`UMAP worker: ${m.error}`));
-      } else if (m.epoch !== undefined) ctx.onProgress?.(m.epoch, m.total!);
+      else if (m.coords) settle(() => resolve(m.coords), true);
+      else if (m.error) settle(() => reject(new Error(`UMAP worker: ${m.error}`)), false);
+      else if (m.epoch !== undefined) ctx.onProgress?.(m.epoch, m.total!);
     });
     // A worker that cannot even load (no loader for its source, say) is not a failure of the run.
-    w.on('error', (err) => {
-      done();
-      if (started) reject(err);
-      else resolve(undefined);
-    });
-    // One that dies without a word (out of memory, say) must not leave the build waiting forever.
-    w.on('exit', (code) => {
-      done();
-      reject(new Error(`UMAP worker stopped (exit code ${code}) before returning coordinates`));
-    });
+    w.on('error', (err) => settle(() => (started ? reject(err) : resolve(undefined)), false));
     w.postMessage(job);
   });
 }

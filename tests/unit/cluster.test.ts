@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agreement, GivenThemes, KMeansClusterer, OptionError, StageError } from '../../src/index.js';
-import { silhouette } from '../../src/cluster/kmeans.js';
+import { candidateKs, chooseK, elbow, silhouette } from '../../src/cluster/kmeans.js';
 import { blobs } from './synthetic.js';
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
@@ -12,7 +12,8 @@ describe('k-means clusterer', () => {
     const c = await new KMeansClusterer().cluster(points, { seed: 1, ids: ids(points.length), onProgress: (d) => seen.push(d) });
     expect(c.k).toBe(6);
     expect(c.selection!.method).toBe('silhouette');
-    expect(c.selection!.scores.map((s) => s.k)).toEqual(Array.from({ length: c.selection!.scores.length }, (_, i) => i + 4));
+    // Coarse to fine over 4 … 22: every 3rd k, then every k within 2 of the best of those (7).
+    expect(c.selection!.scores.map((s) => s.k)).toEqual([4, 5, 6, 7, 8, 9, 10, 13, 16, 19, 22]);
     expect(agreement(truth, c.assignments).nmi).toBeGreaterThan(0.99);
     expect(seen.length).toBe(c.selection!.scores.length);
   });
@@ -27,7 +28,7 @@ describe('k-means clusterer', () => {
   });
 
   it('resolves every option and refuses bad ones with an OptionError', () => {
-    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 4000 });
+    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000 });
     expect(() => new KMeansClusterer({ k: 0 })).toThrow(OptionError);
     expect(() => new KMeansClusterer({ kRange: [5, 2] })).toThrow(/kRange/u);
     expect(() => new KMeansClusterer({ restarts: 1.5 })).toThrow(/restarts/u);
@@ -58,3 +59,38 @@ describe('given themes', () => {
     expect(() => new GivenThemes({ a: '' })).toThrow(OptionError);
   });
 });
+
+describe('k at the edge of the range', () => {
+  it('falls back to the elbow of inertia when the silhouette peaks at an end of the range', async () => {
+    // 16 separate blobs searched over k = 4 … 10: the silhouette only rises, up to the edge.
+    const { points } = blobs(16, 20, 8, 'edge');
+    const c = await new KMeansClusterer({ kRange: [4, 10], restarts: 2, searchRestarts: 1 }).cluster(points, { seed: 1, ids: points.map((_, i) => String(i)) });
+    const sil = c.selection!.scores.map((s) => s.silhouette);
+    expect(sil.indexOf(Math.max(...sil))).toBe(sil.length - 1);
+    expect(c.selection!.method).toMatch(/^elbow/u);
+    expect(c.k).toBeGreaterThan(4);
+    expect(c.k).toBeLessThan(10);
+  });
+
+  it('takes the largest k whose silhouette is within 5% of the best, never an end of the range', () => {
+    const s = (k: number, silhouette: number) => ({ k, silhouette, inertia: 100 / k });
+    // Flat near the peak: 12 is best, 19 within 5% of it, 20 (the end of the range) ignored.
+    expect(chooseK([s(4, 0.31), s(8, 0.39), s(12, 0.4), s(16, 0.37), s(19, 0.396), s(20, 0.399)], 4, 20)).toEqual({ k: 19, method: 'silhouette' });
+    // A sharp peak stays where it is.
+    expect(chooseK([s(4, 0.5), s(6, 0.9), s(8, 0.6), s(10, 0.55)], 4, 10).k).toBe(6);
+    // Only an end is near the best: the elbow of inertia decides.
+    expect(chooseK([s(4, 0.8), s(6, 0.5), s(8, 0.45), s(10, 0.4)], 4, 10).method).toMatch(/^elbow/u);
+  });
+
+  it('plans about eight coarse candidates, ends included', () => {
+    expect(candidateKs(4, 30)).toEqual({ coarse: [4, 8, 12, 16, 20, 24, 28, 30], step: 4 });
+    expect(candidateKs(2, 5)).toEqual({ coarse: [2, 3, 4, 5], step: 1 });
+  });
+
+  it('finds the knee of a curve, never an end', () => {
+    const curve = [4, 5, 6, 7, 8, 9, 10].map((k) => ({ k, inertia: k <= 6 ? 100 - 30 * (k - 4) : 40 - 2 * (k - 6) }));
+    expect(elbow(curve)).toBe(6);
+    expect(elbow([{ k: 2, inertia: 3 }, { k: 3, inertia: 2 }, { k: 4, inertia: 1 }])).toBe(3);
+  });
+});
+

@@ -1,9 +1,11 @@
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import type { Theme } from '../../src/index.js';
-import { placeLabels } from '../../src/map/labels.js';
+import { differenceCiede2000, wcagContrast } from 'culori';
+import { OptionError, type Theme } from '../../src/index.js';
+import { overlaps, placeLabels } from '../../src/map/labels.js';
 import { buildMap, type MapInput } from '../../src/map/map.js';
-import { themeColor } from '../../src/map/palette.js';
+import { PALETTE_BACKGROUNDS, themeColor, themePalette } from '../../src/map/palette.js';
+import { countOverTime, timeline } from '../../src/map/timeline.js';
 
 const themes: Theme[] = [0, 1, 2].map((id) => ({ id, label: ['optimal transport', 'bilevel <optimization>', 'federated & learning'][id]!, keywords: [], size: 10, paperIds: [], representative: [] }));
 const input: MapInput[] = Array.from({ length: 30 }, (_, i) => ({
@@ -38,7 +40,7 @@ describe('map data and renderers', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     const data = html.slice(html.indexOf('class="pa-data">') + 16, html.indexOf('</script>', html.indexOf('class="pa-data">')));
     expect(data).not.toMatch(/<|>/u);
-    expect(JSON.parse(data).points[0].t).toBe('<script>alert(1)</script> & "quotes"');
+    expect(JSON.parse(data).titles[0]).toBe('<script>alert(1)</script> & "quotes"');
     expect(map.toHTML({ fragment: true }).startsWith('<div class="paper-atlas"')).toBe(true);
     const spec = map.toVegaLite() as { $schema: string; layer: { data: { values: unknown[] } }[] };
     expect(spec.$schema).toMatch(/v5\.json$/u);
@@ -59,15 +61,90 @@ describe('map data and renderers', () => {
     expect(bad.toSVG()).toContain('A B C D E');
   });
 
-  it('spreads 40 labels anchored at one spot without overlaps', () => {
-    const labels = Array.from({ length: 40 }, (_, i) => ({ text: `theme label number ${i}`, x: 400 + (i % 3), y: 300, size: 250 - i }));
-    const placed = placeLabels(labels, 13, { x: 0, y: 0, w: 1000, h: 700 });
+  it('spreads 40 labels anchored at one spot without overlaps, inside the plot', () => {
+    const labels = Array.from({ length: 40 }, (_, i) => ({ text: `theme label number ${i}`, x: 400 + (i % 3), y: 300, size: 250 - i, theme: i }));
+    const bounds = { x: 0, y: 0, w: 1000, h: 700 };
+    const placed = placeLabels(labels, [], bounds);
     for (let i = 0; i < placed.length; i++) {
-      for (let j = i + 1; j < placed.length; j++) {
-        const a = placed[i]!.box;
-        const b = placed[j]!.box;
-        expect(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h).toBe(false);
-      }
+      const a = placed[i]!.box;
+      expect(a.x >= 0 && a.y >= 0 && a.x + a.w <= 1000 && a.y + a.h <= 700).toBe(true);
+      for (let j = i + 1; j < placed.length; j++) expect(overlaps(a, placed[j]!.box)).toBe(false);
     }
+    // Larger themes get larger type; labels that moved away from their anchor get a leader line.
+    expect(placed[0]!.fontSize).toBeGreaterThan(placed[39]!.fontSize);
+    expect(placed.filter((p) => p.leader).length).toBeGreaterThan(20);
+  });
+
+  it('keeps a label off the points of other themes, and wraps long names instead of cutting them', () => {
+    // Theme 0 is a dense square block; theme 1's anchor sits in its middle.
+    const points = [];
+    for (let x = 300; x <= 500; x += 4) for (let y = 200; y <= 400; y += 4) points.push({ x, y, theme: 0 });
+    const long = 'a very long theme name that would never fit on one line of a label';
+    const [l0, l1] = placeLabels(
+      [
+        { text: 'block', x: 400, y: 300, size: points.length, theme: 0 },
+        { text: long, x: 400, y: 300, size: 10, theme: 1 },
+      ],
+      points,
+      { x: 0, y: 0, w: 1000, h: 700 },
+      { pointRadius: 2 },
+    );
+    expect(l1!.lines.length).toBeGreaterThan(2);
+    expect(l1!.lines.join(' ')).toBe(long);
+    const inside = points.filter((p) => p.x >= l1!.box.x - 3 && p.x <= l1!.box.x + l1!.box.w + 3 && p.y >= l1!.box.y - 3 && p.y <= l1!.box.y + l1!.box.h + 3);
+    expect(inside).toEqual([]);
+    expect(l1!.leader).toBe(true);
+    // A label may sit on its own theme's points.
+    expect(Math.hypot(l0!.x - 400, l0!.y - 300)).toBeLessThan(20);
   });
 });
+
+describe('palette', () => {
+  it('keeps 40 theme colours apart (CIEDE2000 ≥ 7.5) and each at 3:1 contrast on light and dark backgrounds', () => {
+    const palette = themePalette();
+    const deltaE = differenceCiede2000();
+    let closest = Infinity;
+    for (let i = 0; i < 40; i++) for (let j = 0; j < i; j++) closest = Math.min(closest, deltaE(palette[i]!, palette[j]!));
+    expect(closest).toBeGreaterThanOrEqual(7.5);
+    for (const c of palette) {
+      expect(wcagContrast(c, PALETTE_BACKGROUNDS.light)).toBeGreaterThanOrEqual(3);
+      expect(wcagContrast(c, PALETTE_BACKGROUNDS.dark)).toBeGreaterThanOrEqual(3);
+    }
+    expect(themeColor(3)).toBe(palette[3]);
+  });
+});
+
+describe('themes over time', () => {
+  const papers = [2018, 2018, 2019, 2021, undefined, 2021, 2021].map((year, i) => ({ year, theme: i % 2 }));
+  const themes = [{ id: 0, label: 'zero' }, { id: 1, label: 'one' }];
+
+  it('counts papers per theme per year or per bin, undated apart', () => {
+    const t = countOverTime(papers, themes);
+    expect(t.periods).toEqual(['2018', '2019', '2020', '2021']);
+    expect(t.themes).toEqual([
+      { id: 0, label: 'zero', counts: [1, 1, 0, 1] },
+      { id: 1, label: 'one', counts: [1, 0, 0, 2] },
+    ]);
+    expect(t.undated).toBe(1);
+    const two = countOverTime(papers, themes, { bin: 2 });
+    expect(two.periods).toEqual(['2018–2019', '2020–2021']);
+    expect(two.themes.map((r) => r.counts)).toEqual([[2, 1], [1, 2]]);
+    expect(() => countOverTime(papers, themes, { bin: 0 })).toThrow(OptionError);
+  });
+
+  it('renders a centred stacked-area Vega-Lite spec and an SVG streamgraph with a full legend', () => {
+    const t = timeline(countOverTime(papers, themes));
+    const spec = t.toVegaLite() as { encoding: { y: { stack: string } }; data: { values: unknown[] } };
+    expect(spec.encoding.y.stack).toBe('center');
+    expect(spec.data.values).toHaveLength(8);
+    const svg = t.toSVG();
+    expect(svg.match(/<path /gu)).toHaveLength(2);
+    expect(svg).toContain('1 papers without a year');
+    const parser = new SaxesParser();
+    let failure: Error | undefined;
+    parser.on('error', (e) => void (failure ??= e));
+    parser.write(svg).close();
+    expect(failure).toBeUndefined();
+  });
+});
+
