@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [names...]`: runs the benchmarks one after another, each in its own
  * process, then writes bench/results/summary(.quick).md from their JSON results.
+ * `--summary`: runs nothing, only rewrites the summary from the results on disk.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { QUICK, RESULTS, ROOT, type BenchResult } from './lib.js';
 
 const ALL = ['embed', 'index', 'kmeans', 'umap', 'layout', 'themes', 'quality', 'e2e', 'scaling'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const names = chosen.length ? chosen : ALL;
+const names = process.argv.includes('--summary') ? [] : chosen.length ? chosen : ALL;
 const unknown = names.filter((n) => !ALL.includes(n));
 if (unknown.length) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${ALL.join(', ')}`);

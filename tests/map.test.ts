@@ -321,5 +321,10 @@ describe('PNG and themes over time', () => {
     expect(t.themes.reduce((s, th) => s + th.counts.reduce((a, b) => a + b, 0), 0) + t.undated).toBe(dated.papers.length);
     await t.write(join(ROOT, 'tests/.out/themes-over-time.svg'));
     expect(Buffer.from((await t.toPNG()).subarray(1, 4)).toString()).toBe('PNG');
+    // The HTML map shows the same streamgraph below the map when papers carry years (and none without).
+    const html = (await dated.map()).toHTML();
+    expect(html).toMatch(/<details class="pa-time" open><summary>Themes over time<\/summary><svg style="width:100%;height:auto" xmlns/u);
+    for (const th of t.themes) expect(html).toContain(`>${th.label.split(' ')[0]}`);
+    expect((await atlas.map()).toHTML()).not.toContain('Themes over time');
   });
 });

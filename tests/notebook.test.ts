@@ -49,16 +49,22 @@ function checkOutputs(nb: Notebook): void {
   expect(text).toMatch(/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@/mu);
   expect(text).toMatch(/^0\.\d{3} .*Optimal Transport/mu);
   expect(text).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
+  // Two rich outputs: the map (SVG, HTML and Vega-Lite in one) and the themes-over-time streamgraph (SVG and Vega-Lite).
   const rich = outputs.filter((o) => o.data && 'image/svg+xml' in o.data);
-  expect(rich).toHaveLength(1);
-  expect(Object.keys(rich[0]!.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'text/html', 'application/vnd.vegalite.v5+json']));
-  expect(String(rich[0]!.data!['image/svg+xml'])).toMatch(/^<svg /u);
-  const vega = rich[0]!.data!['application/vnd.vegalite.v5+json'] as { $schema?: string };
+  expect(rich).toHaveLength(2);
+  const [map, time] = rich as [Output, Output];
+  expect(Object.keys(map.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'text/html', 'application/vnd.vegalite.v5+json']));
+  expect(String(map.data!['image/svg+xml'])).toMatch(/^<svg /u);
+  const vega = map.data!['application/vnd.vegalite.v5+json'] as { $schema?: string };
   expect(vega.$schema).toMatch(/vega-lite\/v5/u);
-  // No dump of the bundle as text: besides the rich output the display cell shows no value (Deno's
+  expect(Object.keys(time.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'application/vnd.vegalite.v5+json']));
+  expect((time.data!['application/vnd.vegalite.v5+json'] as { mark?: { type?: string } }).mark?.type).toBe('area');
+  // No dump of a bundle as text: besides its rich output each display cell shows no value (Deno's
   // kernel may deliver an earlier cell's late stdout here, as a stream).
-  const display = nb.cells.filter((c) => c.cell_type === 'code').at(-1)!;
-  expect(display.outputs!.filter((o) => o !== rich[0] && o.output_type !== 'stream').map((o) => o.output_type)).toEqual([]);
+  const code = nb.cells.filter((c) => c.cell_type === 'code');
+  for (const [cell, output] of [[code.at(-2)!, map], [code.at(-1)!, time]] as const) {
+    expect(cell.outputs!.filter((o) => o !== output && o.output_type !== 'stream').map((o) => o.output_type)).toEqual([]);
+  }
   for (const o of outputs) {
     const plain = o.data?.['text/plain'] ?? o.text;
     expect(String(Array.isArray(plain) ? plain.join('') : (plain ?? '')).length).toBeLessThan(2000);

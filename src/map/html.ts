@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { escapeXml, jsonForScript, xmlSafe } from './escape.js';
+import { countOverTime, timeline } from './timeline.js';
 import { leaderStart, placeLabels, scaler, type Box } from './labels.js';
 import { themeColor } from './palette.js';
 import { defaultRadius, FONT_FAMILY } from './svg.js';
@@ -89,6 +90,7 @@ function pageData(map: MapData) {
  */
 export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
   const json = jsonForScript(pageData(map));
+  const overTime = timelineSection(map);
   // Derived from the content, so the same map renders to the same bytes and two maps on one notebook page do not clash.
   const uid = `pa-${createHash('sha256').update(json).digest('hex').slice(0, 10)}`;
   const body = `<div class="paper-atlas" id="${uid}">
@@ -114,7 +116,7 @@ export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
 <h2 class="pa-title"></h2>
 <div class="pa-bar"><input type="search" class="pa-search" placeholder="Search titles (e.g. optimal transport)" aria-label="Search papers"><span class="pa-count"></span><button type="button" class="pa-reset">Reset view</button></div>
 <div class="pa-stage"><canvas></canvas><svg viewBox="0 0 ${VIEW_W} ${VIEW_H}" xmlns="http://www.w3.org/2000/svg"><g class="pa-leaders"></g><g class="pa-subs"></g><g class="pa-labels"></g></svg></div>
-</div>
+${overTime}</div>
 <div class="pa-side"><h3>Themes</h3><div class="pa-themes"></div><h3>Paper</h3><div class="pa-detail"><p>Click a point to see its related papers.</p></div></div>
 <div class="pa-tip"></div>
 <script type="application/json" class="pa-data">${json}</script>
@@ -128,6 +130,17 @@ export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
 ${body}
 </body></html>
 `;
+}
+
+/**
+ * Themes over time below the map, when the papers span at least two years: the same streamgraph
+ * as `atlas.themesOverTime().toSVG()`, drawn here (its text escaped like every other label).
+ */
+function timelineSection(map: MapData): string {
+  const dated = map.points.filter((p) => p.year !== undefined);
+  if (new Set(dated.map((p) => p.year)).size < 2) return '';
+  const t = countOverTime(map.points, map.labels.map((l) => ({ id: l.theme, label: l.text })));
+  return `<details class="pa-time" open><summary>Themes over time</summary>${timeline(t).toSVG({ width: VIEW_W, height: 360 }).replace(/^<svg /u, '<svg style="width:100%;height:auto" ')}</details>\n`;
 }
 
 // Plain browser JS (no build step, no dependencies) so the file works offline and in notebooks.

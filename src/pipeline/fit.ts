@@ -6,7 +6,7 @@ import type { ThemeLabel } from '../label/labeller.js';
 import type { Reduction } from '../reduce/reducer.js';
 import { UmapReducer } from '../reduce/umap.js';
 import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext } from '../types.js';
-import { groupCentroids } from '../vector.js';
+import { groupCentroids, nearest } from '../vector.js';
 import type { SamplePlan } from './knn.js';
 import type { ThemeFit } from './state.js';
 import { describeThemes, orderBySize } from './themes.js';
@@ -76,6 +76,55 @@ function renumberBySize(c: Clustering): Clustering {
   };
 }
 
+/** Map positions shrunk about each theme's centre, and those centres (one per theme, by theme number). */
+export interface Pulled {
+  coords: [number, number][];
+  centres: Map<number, [number, number]>;
+}
+
+/**
+ * Each paper moved `weight` of the way towards its theme's median point: every theme keeps its
+ * shape, shrunk about its centre, so that themes read as regions of the map (`themeWeight`).
+ * The centres are fixed points of the pull: the pulled map has the same theme medians.
+ */
+export function pullTogether(coords: readonly [number, number][], assignments: readonly number[], weight: number): Pulled {
+  const members = new Map<number, number[]>();
+  assignments.forEach((t, i) => (members.get(t) ?? members.set(t, []).get(t)!).push(i));
+  const centres = new Map<number, [number, number]>();
+  for (const [t, rows] of members) centres.set(t, [median(rows.map((r) => coords[r]![0])), median(rows.map((r) => coords[r]![1]))]);
+  return { coords: coords.map((c, i) => towards(c, centres.get(assignments[i]!)!, weight)), centres };
+}
+
+function towards([x, y]: readonly [number, number], [cx, cy]: readonly [number, number], weight: number): [number, number] {
+  return [x + weight * (cx - x), y + weight * (cy - y)];
+}
+
+/**
+ * The layout model with its `transform` pulled the same way as the fitted map: a new paper goes
+ * where the layout puts it, then `weight` of the way towards the centre of its theme (the nearest
+ * centroid, the theme `add()` gives it), so added papers land among their theme on the pulled map.
+ */
+function pulledModel(model: Reduction, pulled: Pulled, centroids: readonly Float32Array[], weight: number): Reduction {
+  const { transform } = model;
+  if (!transform) return model;
+  return {
+    coords: model.coords,
+    async transform(vectors) {
+      const placed = await transform.call(model, vectors);
+      return placed.map((c, i) => {
+        const centre = pulled.centres.get(Math.max(0, nearest(vectors[i]!, centroids)));
+        return centre ? Float64Array.from(towards([c[0]!, c[1]!], centre, weight)) : c;
+      });
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /**
  * The one theme-fitting path shared by build, refit and sub-themes: 2-D layout (optional) →
  * reducer → clusterer → themes renumbered by size → labeller. Every stage's output is checked, so a
@@ -95,11 +144,7 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(input.signal?.reason);
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  // A layout pulled together by theme waits for the themes; otherwise it starts at once.
-  const byTheme = stages.layout instanceof UmapReducer && (stages.layout.options.themeWeight ?? 0) > 0;
-  const startLayout = (themes?: Int32Array): Promise<Reduction | undefined> =>
-    input.layout ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal, ...(themes ? { themes } : {}) }) : Promise.resolve(undefined);
-  let layoutRun = byTheme ? Promise.resolve(undefined) : startLayout();
+  const layoutRun: Promise<Reduction | undefined> = input.layout ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal }) : Promise.resolve(undefined);
   try {
     input.signal?.throwIfAborted();
     const space = await stages.reducer.fit(fitVectors, context(input, 'reduce', neighbors));
@@ -107,17 +152,22 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     input.signal?.throwIfAborted();
     const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster', neighbors), ids: fitPapers.map((p) => p.id) });
     checkClustering(`clusterer ${stages.clusterer.id}`, raw, m);
-    if (byTheme) layoutRun = startLayout(Int32Array.from(raw.assignments));
     const votes = sample ? followSample(raw.assignments, raw.k, sample, input.vectors.length) : undefined;
     const clustering = renumberBySize(votes ? { ...raw, assignments: votes } : raw);
     input.signal?.throwIfAborted();
     const themes = await labelThemes(input, clustering);
-    const layoutModel = await layoutRun;
+    let layoutModel = await layoutRun;
     let coords: [number, number][] = [];
     if (layoutModel) {
       checkCoords(`layout ${stages.layout.id}`, layoutModel.coords, m, 2);
       const fitted = layoutModel.coords.map((c): [number, number] => [c[0]!, c[1]!]);
       coords = sample ? placeBySample(fitted, clustering.assignments, sample) : fitted;
+      const weight = stages.layout instanceof UmapReducer ? (stages.layout.options.themeWeight ?? 0) : 0;
+      if (weight > 0) {
+        const pulled = pullTogether(coords, clustering.assignments, weight);
+        coords = pulled.coords;
+        layoutModel = pulledModel(layoutModel, pulled, themes.centroids, weight);
+      }
     }
     // A layout fitted on a sample cannot place papers outside it: added papers follow their neighbours.
     return { ...themes, coords, layoutModel: sample ? undefined : layoutModel };

@@ -4,8 +4,6 @@ import type { KnnGraph, Stage, StageContext } from '../types.js';
 export interface ReduceContext extends StageContext {
   /** The vectors' nearest-neighbour graph from the store, when the pipeline has one (reducers may ignore it). */
   neighbors?: KnnGraph;
-  /** Each row's theme, when the pipeline runs this reducer after clustering (a layout that asked for it). */
-  themes?: Int32Array;
 }
 
 /** Coordinates of every input vector in the reduced space. */

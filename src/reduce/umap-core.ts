@@ -1,7 +1,6 @@
 import seedrandom from 'seedrandom';
 import { UMAP } from 'umap-js';
 
-type UMAPSupervisedParams = NonNullable<Parameters<UMAP['setSupervisedProjection']>[1]>;
 import type { KnnGraph } from '../types.js';
 
 /** One UMAP run's inputs, as plain data: what a worker thread receives. */
@@ -15,8 +14,6 @@ export interface UmapJob {
   nEpochs: number | 'auto';
   seed: number;
   graph?: KnnGraph | undefined;
-  /** A theme per row, to pull each theme's rows together (supervised UMAP), with its weight in (0, 1). */
-  themes?: { labels: Int32Array; weight: number } | undefined;
 }
 
 /**
@@ -43,10 +40,6 @@ export async function runUmap(
   if (graph) {
     const slice = (values: Int32Array | Float32Array): number[][] => Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * graph.k, i * graph.k + job.nNeighbors)));
     umap.setPrecomputedKNN(slice(graph.indices), slice(graph.distances));
-  }
-  if (job.themes && job.themes.labels.length === n) {
-    // umap-js treats a weight of 0 as unset (its default is 0.5), hence the floor.
-    umap.setSupervisedProjection(Array.from(job.themes.labels), { targetMetric: 'categorical' as unknown as UMAPSupervisedParams['targetMetric'], targetWeight: Math.max(job.themes.weight, 1e-6) });
   }
   const total = umap.initializeFit(graph ? (rows as unknown as number[][]) : rows.map((r) => Array.from(r)));
   onInitialized?.();

@@ -13,10 +13,20 @@ export interface Run {
   stderr: string;
 }
 
+/**
+ * The environment a consumer's command runs in: this one's, without a colour switch that CI
+ * runners or a developer's shell may set (FORCE_COLOR makes Node colour console.log's numbers and
+ * strings, which would reach the output the tests read).
+ */
+export function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _force, ...rest } = process.env;
+  return { ...rest, NO_COLOR: '1', ...extra };
+}
+
 /** Runs a command, never throwing: the test asserts on the exit code and output. */
 export function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 << 20, timeout: opts.timeout ?? 600_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd: opts.cwd, env: plainEnv(opts.env), maxBuffer: 64 << 20, timeout: opts.timeout ?? 600_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -31,9 +41,12 @@ export async function must(cmd: string, args: string[], opts: { cwd: string; env
 /** Packs the repository as `npm publish` would (prepack builds dist/); returns the tarball path. */
 export async function packTarball(): Promise<string> {
   const dest = await mkdtemp(join(tmpdir(), 'paper-atlas-pack-'));
-  const { stdout } = await exec('npm', ['pack', '--pack-destination', dest, '--json', '--silent'], { cwd: ROOT, maxBuffer: 64 << 20 });
-  const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string }[];
-  return join(dest, info!.filename);
+  // The prepack build shares stdout with npm's own output (coloured when FORCE_COLOR is set), so the
+  // tarball is found in its fresh, otherwise empty destination rather than parsed from that stream.
+  await exec('npm', ['pack', '--pack-destination', dest, '--silent'], { cwd: ROOT, maxBuffer: 64 << 20 });
+  const tarballs = (await readdir(dest)).filter((f) => f.endsWith('.tgz'));
+  if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${dest}`);
+  return join(dest, tarballs[0]!);
 }
 
 /** npm's node-gyp (pnpm 12 ships none) and npm's configured header directory, for pnpm installs here. */

@@ -13,6 +13,7 @@ import {
   type BuildProgress,
   type Clusterer,
 } from '../../src/index.js';
+import { pullTogether } from '../../src/pipeline/fit.js';
 import { FakeEmbedder, syntheticCorpus, tempDir, TOPICS } from './synthetic.js';
 
 const { corpus, truth } = syntheticCorpus(24);
@@ -46,7 +47,7 @@ describe('the default pipeline on synthetic topics', () => {
     expect((await other.map()).points).not.toEqual((await atlas.map()).points);
   });
 
-  it('reports every stage, the layout alongside the themes, and stops on abort', async () => {
+  it('reports every stage, the layout in a worker beside the others, and stops on abort', async () => {
     const stages: string[] = [];
     await build({ onProgress: (p: BuildProgress) => void (stages.includes(p.stage) || stages.push(p.stage)) });
     // The map layout runs in a worker thread next to reduce → cluster → label, so it may come first or interleave.
@@ -169,5 +170,22 @@ describe('save, load and refit', () => {
       expect(target.papers.some((q) => q.id === added!.id)).toBe(false);
       expect((await target.related(corpus.papers[0]!.id, { k: 200 })).some((n) => n.paper.id === added!.id)).toBe(false);
     }
+  });
+});
+
+describe('the layout pulled together by theme', () => {
+  it('shrinks each theme about its median point and keeps that point where it was', () => {
+    const coords: [number, number][] = [[0, 0], [2, 0], [10, 4], [0, 6], [9, 9], [11, 9], [10, 20]];
+    const assignments = [0, 0, 0, 0, 1, 1, 1];
+    const { coords: pulled, centres } = pullTogether(coords, assignments, 0.5);
+    expect(centres.get(0)).toEqual([1, 2]);
+    expect(centres.get(1)).toEqual([10, 9]);
+    pulled.forEach(([x, y], i) => {
+      const [cx, cy] = centres.get(assignments[i]!)!;
+      expect(Math.hypot(x - cx, y - cy)).toBeCloseTo(Math.hypot(coords[i]![0] - cx, coords[i]![1] - cy) / 2, 12);
+    });
+    // The centre of the pulled map is the same point: a second pull goes on shrinking about it.
+    expect(pullTogether(pulled, assignments, 0.5).centres).toEqual(centres);
+    expect(pullTogether(coords, assignments, 0).coords).toEqual(coords);
   });
 });
