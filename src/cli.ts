@@ -164,7 +164,7 @@ function readReport(corpus: Corpus): { papers: number; skipped: Record<string, n
 
 const SKIP_WORDS: Record<string, string> = { 'missing-abstract': 'without an abstract', 'missing-title': 'without a title', malformed: 'malformed', duplicate: 'duplicates' };
 
-async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number }): Promise<Atlas> {
+async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string }): Promise<Atlas> {
   const corpus = input ? await readInput(input, o) : await loadBundledCorpus();
   if (input) {
     const r = readReport(corpus);
@@ -179,6 +179,7 @@ async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptio
     embedder: embedderOptions(o),
     clusterer: { k: o.k ?? 'auto' },
     ...(o.fitSample !== undefined ? { fitSample: o.fitSample } : {}),
+    ...(o.lance ? { store: { kind: 'lance' as const, uri: o.lance } } : {}),
     ...(o.cache === false ? { cache: false as const } : {}),
     onProgress: progress.onProgress,
     onWarning: warn,
@@ -280,9 +281,10 @@ export function makeProgram(): Command {
       .option('--seed <n>', 'random seed', integer('--seed', 0), 42)
       .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
       .option('--fit-sample <n>', 'above this many papers, fit layout and themes on a sample this size (default 25000)', integer('--fit-sample', 1000))
-      .option('--recall', 'also measure HNSW recall@10 against exact search')
+      .option('--recall', 'also measure the store\'s recall@10 against exact search')
+      .option('--lance <uri>', 'keep the vectors in a LanceDB table at this directory or s3:// / gs:// / az:// URI (needs @lancedb/lancedb; credentials from the environment)')
       .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
-  ).action(async (input: string | undefined, o: CommonOptions & ReadOptions & { out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean; fitSample?: number }) => {
+  ).action(async (input: string | undefined, o: CommonOptions & ReadOptions & { out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean; fitSample?: number; lance?: string }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const recall = o.recall ? await atlas.recall(10) : undefined;

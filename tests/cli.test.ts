@@ -58,6 +58,17 @@ describe('paper-atlas CLI', () => {
     expect(search.stdout.split('\n').filter((l) => /bilevel/iu.test(l)).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('keeps the vectors in a LanceDB table with --lance, and answers from it after a reload', async () => {
+    const out = join(dir, 'lance-atlas');
+    const table = join(dir, 'lance-table');
+    const built = await cli(['build', join(ROOT, 'fixtures/regularized-optimization.page.txt'), '--lance', table, '--out', out, '--json'], ROOT, { LANCE_LOG: 'error' });
+    expect(built.code, built.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(out, 'atlas.json'), 'utf8')).stages.store).toMatchObject({ id: 'lance', options: { uri: table, table: 'papers' } });
+    const lance = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', out, '--k', '3', '--json'], ROOT, { LANCE_LOG: 'error' })).stdout);
+    const hnsw = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--k', '3', '--json'])).stdout);
+    expect(lance.related.map((r: { id: string }) => r.id)).toEqual(hnsw.related.map((r: { id: string }) => r.id));
+  });
+
   it('accepts seed 0 like the API, and refuses more themes than papers', async () => {
     const small = join(dir, 'small.jsonl');
     const page = await readFile(join(ROOT, 'fixtures/corpus/regularized-optimization.json'), 'utf8');

@@ -1,4 +1,5 @@
 import type { EmbedderOption } from '../embed/create.js';
+import type { PrecomputedVectors } from '../embed/precomputed.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { TransformersEmbedderOptions } from '../embed/transformers.js';
 import { OptionError, rejectUnknownKeys } from '../errors.js';
@@ -24,6 +25,12 @@ export interface AtlasOptions extends StageOptions {
   embedder?: EmbedderOption;
   /** Embedding cache directory, or false to disable (default `<cache dir>/embeddings`). */
   cache?: string | false;
+  /**
+   * Vectors computed elsewhere (a distributed job; `readVectorTable`), one per paper: the build
+   * embeds nothing. Their embedder id must equal this atlas's embedder's, which still embeds
+   * queries, added papers and label phrases.
+   */
+  precomputed?: PrecomputedVectors;
   onProgress?: (p: BuildProgress) => void;
   /** Called for every warning (default: `process.emitWarning`, which prints to stderr). */
   onWarning?: (message: string) => void;

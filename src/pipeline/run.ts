@@ -2,14 +2,15 @@ import { join } from 'node:path';
 import { Corpus, CorpusBuilder } from '../corpus/corpus.js';
 import { CachedEmbedder, EmbeddingCache } from '../embed/cache.js';
 import { createEmbedder } from '../embed/create.js';
+import { checkPrecomputed } from '../embed/precomputed.js';
 import type { Embedder } from '../embed/embedder.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { defaultCacheDir } from '../embed/model-store.js';
 import { engineId } from '../engine.js';
 import { OptionError } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
-import type { VectorStore } from '../store/store.js';
-import type { BuildProgress, Paper, Theme } from '../types.js';
+import type { VectorStore, VectorStoreProvider } from '../store/store.js';
+import type { BuildProgress, KnnGraph, Paper, Theme } from '../types.js';
 import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample } from './knn.js';
@@ -44,7 +45,8 @@ function graphSize(stages: Stages): number {
 /**
  * A new store over `vectors`, and themes and layout; the store is released if fitting fails. Up to
  * `fitSample` papers, the store comes first and its neighbour graph feeds both UMAP runs. Above,
- * the fit needs only the sample's own store, so the full store is built alongside it.
+ * the fit needs only the sample's own store, so the full store is built alongside it; so it is
+ * when the store names a `scratch` store for the graph (a Lance table: slow queries, one per paper).
  */
 async function storeAndThemes(
   papers: readonly Paper[],
@@ -56,7 +58,8 @@ async function storeAndThemes(
   const indexing = (done: number, total: number): void => onProgress?.({ stage: 'index', done, total });
   const k = graphSize(stages);
   const fit = { papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress };
-  if (vectors.length <= run.fitSample) {
+  const { scratch } = stages.store;
+  if (vectors.length <= run.fitSample && !scratch) {
     const store = await stages.store.build(vectors, { seed, dims, ...(signal ? { signal } : {}), onProgress: indexing });
     try {
       const neighbors = await knnGraph(store, vectors, k, { signal, onProgress: indexing });
@@ -66,7 +69,12 @@ async function storeAndThemes(
       throw err;
     }
   }
-  const sample = await planSample(stages.store, vectors, run.fitSample, k, { seed, dims, signal, onProgress: indexing });
+  // The neighbour graph (or the sample's) comes from an in-memory scratch store when the store names one.
+  const graphs = scratch ?? stages.store;
+  const prepared =
+    vectors.length <= run.fitSample
+      ? { neighbors: await scratchGraph(graphs, vectors, k, { seed, dims, signal, onProgress: indexing }) }
+      : { sample: await planSample(graphs, vectors, run.fitSample, k, { seed, dims, signal, onProgress: indexing }) };
   // Either side failing stops the other; a store that was built is released.
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(signal?.reason);
@@ -74,7 +82,7 @@ async function storeAndThemes(
   try {
     const [built, fitted] = await Promise.allSettled([
       stages.store.build(vectors, { seed, dims, signal: stop.signal, onProgress: indexing }).catch((err: unknown) => (stop.abort(err), Promise.reject(err))),
-      fitThemes({ ...fit, signal: stop.signal, sample }).catch((err: unknown) => (stop.abort(err), Promise.reject(err))),
+      fitThemes({ ...fit, signal: stop.signal, ...prepared }).catch((err: unknown) => (stop.abort(err), Promise.reject(err))),
     ]);
     if (fitted.status === 'rejected') {
       if (built.status === 'fulfilled') built.value.dispose?.();
@@ -84,6 +92,21 @@ async function storeAndThemes(
     return { store: built.value, fit: fitted.value };
   } finally {
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Every paper's neighbours from a temporary store over them, released afterwards. */
+async function scratchGraph(
+  provider: VectorStoreProvider,
+  vectors: readonly Float32Array[],
+  k: number,
+  run: { seed: number; dims: number; signal?: AbortSignal | undefined; onProgress: (done: number, total: number) => void },
+): Promise<KnnGraph> {
+  const store = await provider.build(vectors, { seed: run.seed, dims: run.dims, ...(run.signal ? { signal: run.signal } : {}), onProgress: run.onProgress });
+  try {
+    return await knnGraph(store, vectors, k, run);
+  } finally {
+    store.dispose?.();
   }
 }
 
@@ -102,10 +125,12 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
   const texts = corpus.papers.map(Corpus.textOf);
   const { embedder, info } = await createEmbedder(opts.embedder, texts, say);
   const cached = opts.cache === false || info.kind === 'lexical' ? embedder : new CachedEmbedder(embedder, new EmbeddingCache(opts.cache ?? join(defaultCacheDir(), 'embeddings')));
-  const vectors = await cached.embed(texts, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    onProgress: (p) => opts.onProgress?.({ stage: 'embed', done: p.done, total: p.total, rate: p.papersPerSecond }),
-  });
+  const vectors = opts.precomputed
+    ? checkPrecomputed(opts.precomputed, corpus, info)
+    : await cached.embed(texts, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (p) => opts.onProgress?.({ stage: 'embed', done: p.done, total: p.total, rate: p.papersPerSecond }),
+      });
   if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
   opts.signal?.throwIfAborted();
   const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, { seed, dims: info.dims, fitSample, embedder: cached, signal: opts.signal, onProgress: opts.onProgress });

@@ -10,6 +10,7 @@ import { IdentityReducer } from '../reduce/identity.js';
 import type { Reducer } from '../reduce/reducer.js';
 import { DEFAULT_LAYOUT_OPTIONS, DEFAULT_REDUCER_OPTIONS, UmapReducer, type UmapOptions } from '../reduce/umap.js';
 import { HnswStoreProvider, type HnswOptions } from '../store/hnsw.js';
+import { LanceStoreProvider, type LanceOptions, type StorageOptions } from '../store/lance.js';
 import type { VectorStoreProvider } from '../store/store.js';
 import type { Json, JsonObject, Stage } from '../types.js';
 
@@ -31,8 +32,13 @@ export type StageName = keyof Stages;
 export const STAGE_NAMES: readonly StageName[] = ['store', 'reducer', 'layout', 'clusterer', 'labeller'];
 
 /** Each stage as an instance, or the options of the built-in one. */
+/** The in-memory HNSW store (the default), by its parameters. */
+export type HnswStoreOptions = Partial<HnswOptions> & { kind?: 'hnsw' };
+/** The LanceDB store: a table at `uri`; `storageOptions` (credentials) are passed through, never saved. */
+export type LanceStoreOptions = Partial<LanceOptions> & { kind: 'lance'; uri: string; storageOptions?: StorageOptions };
+
 export interface StageOptions {
-  store?: VectorStoreProvider | Partial<HnswOptions>;
+  store?: VectorStoreProvider | HnswStoreOptions | LanceStoreOptions;
   reducer?: Reducer | Partial<UmapOptions>;
   layout?: Reducer | Partial<UmapOptions>;
   clusterer?: Clusterer | Partial<KMeansOptions>;
@@ -75,8 +81,12 @@ function checkInstance<T>(name: StageName, x: Stage): T {
 
 function builtin(name: StageName, options: JsonObject): Stages[StageName] {
   switch (name) {
-    case 'store':
-      return new HnswStoreProvider(options as Partial<HnswOptions>);
+    case 'store': {
+      const { kind, ...rest } = options as { kind?: unknown };
+      if (kind === 'lance') return new LanceStoreProvider(rest as LanceStoreOptions);
+      if (kind !== undefined && kind !== 'hnsw') throw new OptionError('store.kind', `must be 'hnsw' or 'lance', got ${JSON.stringify(kind)}`);
+      return new HnswStoreProvider(rest as Partial<HnswOptions>);
+    }
     case 'reducer':
       return new UmapReducer(options as Partial<UmapOptions>, DEFAULT_REDUCER_OPTIONS, 'reducer');
     case 'layout':
@@ -106,7 +116,8 @@ export function resolveStages(given: StageOptions = {}, base?: Stages): Stages {
       out[name] = checkInstance(name, value);
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const prior = base?.[name];
-      const inherited = prior && isBuiltin(name, prior) && prior.id === PLAIN_ID[name] ? prior.options : {};
+      const plainId = name === 'store' && (value as { kind?: unknown }).kind === 'lance' ? 'lance' : PLAIN_ID[name];
+      const inherited = prior && isBuiltin(name, prior) && prior.id === plainId ? (plainId === 'lance' ? { kind: 'lance', ...prior.options } : prior.options) : {};
       out[name] = builtin(name, { ...inherited, ...(value as JsonObject) });
     } else {
       throw new OptionError(name, `must be a stage object or an options object, got ${JSON.stringify(value)}`);
@@ -129,7 +140,7 @@ const STEP_TYPES = [CTfidfStep, GenericPhraseFilter, MmrStep, AcronymStep, Uniqu
 export function isBuiltin(name: StageName, stage: Stage): boolean {
   switch (name) {
     case 'store':
-      return stage instanceof HnswStoreProvider;
+      return stage instanceof HnswStoreProvider || stage instanceof LanceStoreProvider;
     case 'reducer':
     case 'layout':
       return stage instanceof UmapReducer || stage instanceof IdentityReducer;
@@ -158,6 +169,7 @@ export function describeStages(stages: Stages): Record<StageName, StageSpec> {
 function fromSpec(name: StageName, spec: StageSpec): Stages[StageName] {
   const o = spec.options;
   if (name === 'store' && spec.id === 'hnsw') return new HnswStoreProvider(o as Partial<HnswOptions>);
+  if (name === 'store' && spec.id === 'lance') return new LanceStoreProvider(o as LanceStoreOptions);
   if ((name === 'reducer' || name === 'layout') && spec.id === 'umap') return builtin(name, o);
   if ((name === 'reducer' || name === 'layout') && spec.id === 'identity') return new IdentityReducer();
   if (name === 'clusterer' && spec.id === 'kmeans') return new KMeansClusterer(o as Partial<KMeansOptions>);
@@ -195,6 +207,9 @@ export function restoreStages(specs: Record<StageName, StageSpec>, passed: Parti
       } else {
         out[name] = missingStage(name, spec);
       }
+    } else if (name === 'store' && spec.id === 'lance' && given instanceof LanceStoreProvider) {
+      // The table's credentials (never saved), or its new place: the store checks it holds this atlas's vectors.
+      out[name] = given;
     } else {
       if (given) throw new StageError(name, `the atlas was built with the built-in stage "${spec.id}"; pass options to refit() to change it`);
       out[name] = fromSpec(name, spec);

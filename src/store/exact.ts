@@ -5,7 +5,10 @@ export function clampScore(s: number): number {
   return Math.max(-1, Math.min(1, s));
 }
 
-/** Exact top-k by cosine over unit vectors: the ground truth recall is measured against. */
+/**
+ * Exact top-k by cosine over unit vectors: the ground truth recall is measured against. One pass
+ * keeps the best k seen so far (sorted, best first; ties by row), so memory is O(k), not O(n).
+ */
 export function exactSearch(
   vectors: readonly Float32Array[],
   query: Float32Array,
@@ -13,12 +16,19 @@ export function exactSearch(
   exclude?: ReadonlySet<number>,
   removed?: ReadonlySet<number>,
 ): Hit[] {
-  const hits: Hit[] = [];
-  vectors.forEach((v, row) => {
-    if (exclude?.has(row) || removed?.has(row)) return;
-    hits.push({ row, score: clampScore(dot(v, query)) });
-  });
-  return hits.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, k);
+  const best: Hit[] = [];
+  if (k <= 0) return best;
+  for (let row = 0; row < vectors.length; row++) {
+    if (exclude?.has(row) || removed?.has(row)) continue;
+    const score = clampScore(dot(vectors[row]!, query));
+    // Rows come in ascending order, so a tie with the current k-th never displaces it.
+    if (best.length === k && score <= best[k - 1]!.score) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    while (at > 0 && best[at - 1]!.score < score) at--;
+    best.splice(at, 0, { row, score });
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 /** recall@k of a store against exact search, averaged over the query rows. */

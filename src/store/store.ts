@@ -57,6 +57,12 @@ export interface StoreContext extends StageContext {
  * custom and its provider must be passed again to `Atlas.load`.
  */
 export interface VectorStoreProvider extends Stage {
+  /**
+   * An in-memory store for the pipeline's own work: the neighbour graph of every paper and the
+   * fitting sample's store, queried once per paper. A store whose queries are slow (on disk, over a
+   * network) names a fast one here; without it, this provider's stores are used.
+   */
+  readonly scratch?: VectorStoreProvider;
   build(vectors: readonly Float32Array[], ctx: StoreContext): Promise<VectorStore>;
   load(
     state: JsonObject,
