@@ -29,6 +29,13 @@ export function normalizeInPlace(v: Float32Array): Float32Array {
   return v;
 }
 
+/** The median of a non-empty list (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** Rows copied into one contiguous buffer (row-major). */
 export function packRows(rows: readonly ArrayLike<number>[], dims: number): Float32Array {
   const out = new Float32Array(rows.length * dims);

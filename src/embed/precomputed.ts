@@ -1,7 +1,6 @@
 import { Corpus, type CorpusOptions } from '../corpus/corpus.js';
 import { CorpusError, OptionError } from '../errors.js';
-import { isRemoteUri, lanceModules } from '../io/lance.js';
-import { resolve } from 'node:path';
+import { lanceMessage, lanceModules, tableUri, vectorColumn } from '../io/lance.js';
 import type { EmbedderInfo, Paper } from '../types.js';
 
 /** Schema metadata naming the embedder that made a table's vectors (an `Embedder.id`). */
@@ -42,14 +41,14 @@ const UNIT_TOLERANCE = 1e-3;
 export async function readVectorTable(uri: string, opts: ReadVectorTableOptions = {}): Promise<VectorTable> {
   const { lance } = await lanceModules();
   const name = opts.table ?? 'papers';
-  const where = isRemoteUri(uri) ? uri : resolve(uri);
+  const where = tableUri(uri);
   const source = `${where} (table ${name})`;
   let table: import('@lancedb/lancedb').Table;
   try {
     const db = await lance.connect(where, { storageOptions: opts.storageOptions ?? {} });
     table = await db.openTable(name);
   } catch (err) {
-    throw new CorpusError({ source }, `cannot be opened: ${String((err as Error).message ?? err).split('\n')[0]}`, { cause: err });
+    throw new CorpusError({ source }, `cannot be opened: ${lanceMessage(err)}`, { cause: err });
   }
   try {
     const schema = await table.schema();
@@ -147,7 +146,7 @@ export async function writeVectorTable(
   const dims = vectors.vectors[0]?.length ?? 0;
   if (!dims || vectors.vectors.some((v) => v.length !== dims)) throw new OptionError('vectors', 'must all have the same, non-zero length');
   const { lance, arrow } = await lanceModules();
-  const where = isRemoteUri(uri) ? uri : resolve(uri);
+  const where = tableUri(uri);
   const text = (): import('apache-arrow').Utf8 => new arrow.Utf8();
   const schema = new arrow.Schema(
     [
@@ -168,11 +167,6 @@ export async function writeVectorTable(
     for (let first = 0; first < papers.length; first += WRITE_BATCH) {
       const slice = papers.slice(first, first + WRITE_BATCH);
       const column = <T>(pick: (p: Paper) => T | undefined): (T | null)[] => slice.map((p) => pick(p) ?? null);
-      const vector = arrow.makeData({
-        type: schema.fields[7]!.type as import('apache-arrow').FixedSizeList,
-        length: slice.length,
-        child: arrow.makeData({ type: new arrow.Float32(), length: slice.length * dims, data: flatten(vectors.vectors.slice(first, first + slice.length), dims) }),
-      });
       const children = [
         arrow.vectorFromArray(column((p) => p.id), text()),
         arrow.vectorFromArray(column((p) => p.title), text()),
@@ -182,6 +176,7 @@ export async function writeVectorTable(
         arrow.vectorFromArray(column((p) => p.url), text()),
         arrow.vectorFromArray(column((p) => p.doi), text()),
       ].map((v) => v.data[0]!);
+      const vector = vectorColumn(arrow, schema.fields[7]!.type as import('apache-arrow').FixedSizeList, vectors.vectors.slice(first, first + slice.length));
       const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: slice.length, children: [...children, vector] });
       await table.add(new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]));
     }
@@ -190,8 +185,3 @@ export async function writeVectorTable(
   }
 }
 
-function flatten(vectors: readonly Float32Array[], dims: number): Float32Array {
-  const flat = new Float32Array(vectors.length * dims);
-  vectors.forEach((v, i) => flat.set(v, i * dims));
-  return flat;
-}

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { loadNative } from '../native.js';
+import { packRows } from '../vector.js';
 
 export type Lance = typeof import('@lancedb/lancedb');
 export type Arrow = typeof import('apache-arrow');
@@ -24,7 +26,23 @@ export function lanceModules(): Promise<LanceModules> {
   });
 }
 
-/** A table URI as LanceDB takes it: object-store URIs as given, local paths made absolute. */
+/** Whether a table URI names object storage (`s3://`, `gs://`, …) rather than a local path. */
 export function isRemoteUri(uri: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//iu.test(uri);
+}
+
+/** A table URI as LanceDB takes it: object-store URIs as given, local paths made absolute. */
+export function tableUri(uri: string): string {
+  return isRemoteUri(uri) ? uri : resolve(uri);
+}
+
+/** A LanceDB error's first line, without the Rust source location it ends in (", /…/builder.rs:179:24 Caused by: …"). */
+export function lanceMessage(err: unknown): string {
+  return String((err as Error).message ?? err).split('\n')[0]!.replace(/,\s*\/\S+\.rs:\d+:\d+.*$/u, '');
+}
+
+/** A fixed-size-list column of `type` holding `vectors` (one contiguous float32 buffer). */
+export function vectorColumn(arrow: Arrow, type: import('apache-arrow').FixedSizeList, vectors: readonly Float32Array[]): import('apache-arrow').Data<import('apache-arrow').FixedSizeList> {
+  const values = arrow.makeData({ type: new arrow.Float32(), length: vectors.length * type.listSize, data: packRows(vectors, type.listSize) });
+  return arrow.makeData({ type, length: vectors.length, child: values });
 }

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { OptionError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Paper, Theme } from '../types.js';
+import { median } from '../vector.js';
 import { renderHTML, type HtmlOptions } from './html.js';
 import { displayInNotebook } from './notebook.js';
 import { themeColor } from './palette.js';
@@ -64,11 +65,6 @@ function formatOf(file: string, given?: MapFormat): MapFormat {
   throw new OptionError('format', `cannot tell the map format from "${file}": use .html, .svg, .png or .json (Vega-Lite), or pass format`);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** One paper's place on the map, as the atlas hands it over. */
 export interface MapInput {

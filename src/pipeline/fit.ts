@@ -6,7 +6,7 @@ import type { ThemeLabel } from '../label/labeller.js';
 import type { Reduction } from '../reduce/reducer.js';
 import { UmapReducer } from '../reduce/umap.js';
 import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext } from '../types.js';
-import { groupCentroids, nearest } from '../vector.js';
+import { groupCentroids, median, nearest } from '../vector.js';
 import type { SamplePlan } from './knn.js';
 import type { ThemeFit } from './state.js';
 import { describeThemes, orderBySize } from './themes.js';
@@ -119,11 +119,6 @@ function pulledModel(model: Reduction, pulled: Pulled, centroids: readonly Float
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /**
  * The one theme-fitting path shared by build, refit and sub-themes: 2-D layout (optional) →

@@ -77,6 +77,27 @@ export function sampleRows(n: number, size: number, seed: number): Int32Array {
   return all.subarray(0, size).sort();
 }
 
+/** A temporary store over `vectors`, built by `provider`, used and then released. */
+async function withStore<T>(
+  provider: VectorStoreProvider,
+  vectors: readonly Float32Array[],
+  ctx: { seed: number; dims: number } & GraphRun,
+  use: (store: VectorStore) => Promise<T>,
+): Promise<T> {
+  const { signal, onProgress } = ctx;
+  const store = await provider.build(vectors, { seed: ctx.seed, dims: ctx.dims, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+  try {
+    return await use(store);
+  } finally {
+    store.dispose?.();
+  }
+}
+
+/** Every row's `k` nearest neighbours from a temporary store over the vectors (a store's `scratch`). */
+export function scratchGraph(provider: VectorStoreProvider, vectors: readonly Float32Array[], k: number, ctx: { seed: number; dims: number } & GraphRun): Promise<KnnGraph> {
+  return withStore(provider, vectors, ctx, (store) => knnGraph(store, vectors, k, ctx));
+}
+
 /**
  * The sample, a temporary store over it (built by the pipeline's own store stage, released
  * here), the sample's neighbour graph and every row's nearest sampled papers.
@@ -90,13 +111,9 @@ export async function planSample(
 ): Promise<SamplePlan> {
   const rows = sampleRows(vectors.length, size, ctx.seed);
   const sampled = Array.from(rows, (r) => vectors[r]!);
-  const { signal, onProgress } = ctx;
-  const store = await provider.build(sampled, { seed: ctx.seed, dims: ctx.dims, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
-  try {
-    const graph = await knnGraph(store, sampled, k, ctx);
-    const nearby = await searchAll(store, vectors, k, false, ctx);
-    return { rows, graph, nearby };
-  } finally {
-    store.dispose?.();
-  }
+  return withStore(provider, sampled, ctx, async (store) => ({
+    rows,
+    graph: await knnGraph(store, sampled, k, ctx),
+    nearby: await searchAll(store, vectors, k, false, ctx),
+  }));
 }

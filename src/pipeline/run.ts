@@ -9,11 +9,11 @@ import { defaultCacheDir } from '../embed/model-store.js';
 import { engineId } from '../engine.js';
 import { OptionError } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
-import type { VectorStore, VectorStoreProvider } from '../store/store.js';
-import type { BuildProgress, KnnGraph, Paper, Theme } from '../types.js';
+import type { VectorStore } from '../store/store.js';
+import type { BuildProgress, Paper, Theme } from '../types.js';
 import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
-import { knnGraph, planSample } from './knn.js';
+import { knnGraph, planSample, scratchGraph } from './knn.js';
 import { fitThemes } from './fit.js';
 import { checkFitSample, checkSeed, DEFAULT_FIT_SAMPLE, DEFAULT_SEED, type AtlasOptions, type RefitOptions } from './options.js';
 import { placePapers } from './place.js';
@@ -92,21 +92,6 @@ async function storeAndThemes(
     return { store: built.value, fit: fitted.value };
   } finally {
     signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-/** Every paper's neighbours from a temporary store over them, released afterwards. */
-async function scratchGraph(
-  provider: VectorStoreProvider,
-  vectors: readonly Float32Array[],
-  k: number,
-  run: { seed: number; dims: number; signal?: AbortSignal | undefined; onProgress: (done: number, total: number) => void },
-): Promise<KnnGraph> {
-  const store = await provider.build(vectors, { seed: run.seed, dims: run.dims, ...(run.signal ? { signal: run.signal } : {}), onProgress: run.onProgress });
-  try {
-    return await knnGraph(store, vectors, k, run);
-  } finally {
-    store.dispose?.();
   }
 }
 

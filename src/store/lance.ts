@@ -1,6 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
 import { AtlasFileError, integerOption, OptionError, rejectUnknownKeys, StageError } from '../errors.js';
-import { isRemoteUri, lanceModules, type Arrow, type LanceModules } from '../io/lance.js';
+import { lanceMessage, lanceModules, tableUri, vectorColumn, type Arrow, type LanceModules } from '../io/lance.js';
 import type { JsonObject } from '../types.js';
 import { clampScore } from './exact.js';
 import { HnswStoreProvider } from './hnsw.js';
@@ -68,8 +67,6 @@ const VERIFY_ALL_ROWS = 200_000;
 const VERIFY_SAMPLE = 20_000;
 
 type Table = import('@lancedb/lancedb').Table;
-type Modules = LanceModules;
-const modules = lanceModules;
 
 function checkOptions(given: unknown): LanceOptions & { storageOptions: StorageOptions } {
   if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new OptionError('store', 'the Lance store needs an options object with a uri');
@@ -77,8 +74,7 @@ function checkOptions(given: unknown): LanceOptions & { storageOptions: StorageO
   rejectUnknownKeys('store', rest, ['uri', ...Object.keys(DEFAULT_LANCE_OPTIONS)]);
   const o = { ...DEFAULT_LANCE_OPTIONS, ...rest };
   if (typeof o.uri !== 'string' || !o.uri.trim()) throw new OptionError('store.uri', 'must name a directory or an object-store URI (s3://…, gs://…, az://…)');
-  const remote = isRemoteUri(o.uri);
-  if (remote && o.uri.startsWith('file://')) throw new OptionError('store.uri', 'give a local directory as a path, not a file:// URI');
+  if (o.uri.startsWith('file://')) throw new OptionError('store.uri', 'give a local directory as a path, not a file:// URI');
   if (typeof o.table !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u.test(o.table)) {
     throw new OptionError('store.table', 'must be 1-128 letters, digits, "_", "-" or "." and not start with "." or "-"');
   }
@@ -87,7 +83,7 @@ function checkOptions(given: unknown): LanceOptions & { storageOptions: StorageO
     throw new OptionError('store.storageOptions', 'must be an object of strings (passed to LanceDB as they are)');
   }
   return {
-    uri: remote || isAbsolute(o.uri) ? o.uri : resolve(o.uri),
+    uri: tableUri(o.uri),
     table: o.table,
     index: o.index,
     nprobes: integerOption('store.nprobes', o.nprobes, 1, 65_536),
@@ -98,15 +94,16 @@ function checkOptions(given: unknown): LanceOptions & { storageOptions: StorageO
   };
 }
 
+/** How errors name a table: its URI and name. */
+const describeTable = (o: Pick<LanceOptions, 'uri' | 'table'>): string => `${o.uri} (table ${o.table})`;
+
 /** LanceDB's own failures (I/O, object storage, a corrupt table) as a StageError naming the table. */
 async function lanceCall<T>(where: string, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof OptionError || err instanceof StageError || err instanceof AtlasFileError) throw err;
-    // LanceDB's messages end in the Rust source location (", /…/builder.rs:179:24 Caused by: …").
-    const message = String((err as Error).message ?? err).split('\n')[0]!.replace(/,\s*\/\S+\.rs:\d+:\d+.*$/u, '');
-    throw new StageError('store lance', `${what} failed at ${where}: ${message}`, { cause: err });
+    throw new StageError('store lance', `${what} failed at ${where}: ${lanceMessage(err)}`, { cause: err });
   }
 }
 
@@ -127,7 +124,7 @@ class LanceStore implements VectorStore {
   private version: number;
 
   constructor(
-    private readonly m: Modules,
+    private readonly m: LanceModules,
     private readonly table: Table,
     readonly dims: number,
     private readonly options: LanceOptions,
@@ -140,7 +137,7 @@ class LanceStore implements VectorStore {
   }
 
   private get where(): string {
-    return `${this.options.uri} (table ${this.options.table})`;
+    return describeTable(this.options);
   }
 
   get size(): number {
@@ -247,14 +244,10 @@ class LanceStore implements VectorStore {
 /** Rows `firstRow…` of `vectors` as an Arrow table of the store's schema. */
 function arrowTable(arrow: Arrow, vectors: readonly Float32Array[], firstRow: number, dims: number): import('apache-arrow').Table {
   const n = vectors.length;
-  const flat = new Float32Array(n * dims);
-  vectors.forEach((v, i) => flat.set(v, i * dims));
   const schema = storeSchema(arrow, dims);
   const [rowField, vectorField] = schema.fields as [import('apache-arrow').Field, import('apache-arrow').Field<import('apache-arrow').FixedSizeList>];
   const rows = arrow.makeData({ type: rowField.type, length: n, data: Int32Array.from({ length: n }, (_, i) => firstRow + i) });
-  const values = arrow.makeData({ type: new arrow.Float32(), length: n * dims, data: flat });
-  const vecs = arrow.makeData({ type: vectorField.type, length: n, child: values });
-  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, children: [rows, vecs] });
+  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, children: [rows, vectorColumn(arrow, vectorField.type, vectors)] });
   return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
 }
 
@@ -265,9 +258,12 @@ function storeSchema(arrow: Arrow, dims: number): import('apache-arrow').Schema 
   );
 }
 
+/** Whether paper-atlas wrote the table (its schema carries the store's mark): only such tables are replaced. */
+const isStoreTable = (schema: import('apache-arrow').Schema): boolean => schema.metadata.get(MARK_KEY) === MARK;
+
 /** What is wrong with a table's schema as a store of `dims`-d vectors, or undefined. */
 function schemaProblem(arrow: Arrow, schema: import('apache-arrow').Schema, dims: number): string | undefined {
-  if (schema.metadata.get(MARK_KEY) !== MARK) return 'it was not written by paper-atlas';
+  if (!isStoreTable(schema)) return 'it was not written by paper-atlas';
   const row = schema.fields.find((f) => f.name === 'row');
   const vector = schema.fields.find((f) => f.name === 'vector');
   if (!row || !arrow.DataType.isInt(row.type) || row.type.bitWidth !== 32) return 'its "row" column is not int32';
@@ -300,23 +296,23 @@ export class LanceStoreProvider implements VectorStoreProvider {
   }
 
   private get where(): string {
-    return `${this.options.uri} (table ${this.options.table})`;
+    return describeTable(this.options);
   }
 
-  private async open(m: Modules): Promise<import('@lancedb/lancedb').Connection> {
+  private async open(m: LanceModules): Promise<import('@lancedb/lancedb').Connection> {
     return lanceCall(this.where, 'connecting', () => m.lance.connect(this.options.uri, { storageOptions: this.storageOptions }));
   }
 
   async build(vectors: readonly Float32Array[], ctx: StoreContext): Promise<VectorStore> {
-    const m = await modules();
+    const m = await lanceModules();
     const db = await this.open(m);
     const { table: name } = this.options;
     if ((await lanceCall(this.where, 'listing tables', () => db.tableNames())).includes(name)) {
       const existing = await lanceCall(this.where, 'opening the table', () => db.openTable(name));
-      const problem = schemaProblem(m.arrow, (await existing.schema()) as unknown as import('apache-arrow').Schema, ctx.dims);
+      const ours = isStoreTable((await existing.schema()) as unknown as import('apache-arrow').Schema);
       existing.close();
       // Only a table paper-atlas wrote is replaced (its older versions stay in the table's history).
-      if (problem?.startsWith('it was not written')) throw new OptionError('store.table', `a table "${name}" already exists at ${this.options.uri} and ${problem}; choose another table or uri`);
+      if (!ours) throw new OptionError('store.table', `a table "${name}" already exists at ${this.options.uri} and it was not written by paper-atlas; choose another table or uri`);
     }
     ctx.onProgress?.(0, vectors.length);
     const table = await lanceCall(this.where, 'creating the table', () => db.createEmptyTable(name, storeSchema(m.arrow, ctx.dims), { mode: 'overwrite' }));
@@ -344,7 +340,7 @@ export class LanceStoreProvider implements VectorStoreProvider {
     if (!Number.isInteger(version) || (version as number) < 1 || rows !== n || typeof indexed !== 'boolean') {
       throw new AtlasFileError(this.where, 'the saved store state is not { version, rows, indexed } for this atlas');
     }
-    const m = await modules();
+    const m = await lanceModules();
     const db = await this.open(m);
     const names = await lanceCall(this.where, 'listing tables', () => db.tableNames());
     if (!names.includes(this.options.table)) throw new AtlasFileError(this.where, 'the Lance table this atlas points at does not exist');
@@ -360,8 +356,7 @@ export class LanceStoreProvider implements VectorStoreProvider {
       }
       const problem = schemaProblem(m.arrow, (await table.schema()) as unknown as import('apache-arrow').Schema, ctx.dims);
       if (problem) throw new AtlasFileError(this.where, `is not this atlas's store: ${problem}`);
-      await verifyRows(table, this.where, n, ctx.removed);
-      await verifyVectors(table, this.where, ctx.vectors, ctx.removed, ctx.seed);
+      await verifyTable(table, this.where, ctx.vectors, ctx.removed, ctx.seed);
       return new LanceStore(m, table, ctx.dims, this.options, { rows: n, removed: ctx.removed, indexed, version: version as number });
     } catch (err) {
       table.close();
@@ -370,42 +365,33 @@ export class LanceStoreProvider implements VectorStoreProvider {
   }
 }
 
-/** Every live row number exactly once, and nothing else. */
-async function verifyRows(table: Table, where: string, n: number, removed: readonly number[]): Promise<void> {
+/**
+ * One pass over the table: every live row number exactly once and nothing else, and the vectors
+ * equal to the atlas's bit for bit (all of them, or every stride-th row of a large table, from an
+ * offset the seed picks: spread evenly, reproducible).
+ */
+async function verifyTable(table: Table, where: string, vectors: readonly Float32Array[], removed: readonly number[], seed: number): Promise<void> {
+  const n = vectors.length;
   const seen = new Uint8Array(n);
   for (const r of removed) seen[r] = 2;
+  const stride = n > VERIFY_ALL_ROWS ? Math.ceil(n / VERIFY_SAMPLE) : 1;
+  const offset = seed % stride;
   let live = 0;
-  for await (const batch of table.query().select(['row'])) {
-    const col = batch.getChild('row')!;
+  for await (const batch of table.query().select(['row', 'vector'])) {
+    const rowCol = batch.getChild('row')!;
+    const vecCol = batch.getChild('vector')!;
     for (let i = 0; i < batch.numRows; i++) {
-      const r = col.get(i) as number | null;
+      const r = rowCol.get(i) as number | null;
       if (r === null || !Number.isInteger(r) || r < 0 || r >= n) throw new AtlasFileError(where, `holds row ${String(r)}, outside this atlas's ${n} rows`);
       if (seen[r] === 2) throw new AtlasFileError(where, `holds row ${r}, which this atlas removed`);
       if (seen[r] === 1) throw new AtlasFileError(where, `holds row ${r} twice`);
       seen[r] = 1;
       live++;
-    }
-  }
-  if (live !== n - removed.length) throw new AtlasFileError(where, `holds ${live} rows, this atlas has ${n - removed.length}`);
-}
-
-/** The table's vectors equal the atlas's, bit for bit (all, or a seeded sample of a large table). */
-async function verifyVectors(table: Table, where: string, vectors: readonly Float32Array[], removed: readonly number[], seed: number): Promise<void> {
-  const gone = new Set(removed);
-  // A large table: every stride-th row, from an offset the seed picks (spread evenly, reproducible).
-  const stride = Math.max(1, Math.ceil(vectors.length / (vectors.length > VERIFY_ALL_ROWS ? VERIFY_SAMPLE : vectors.length)));
-  const offset = seed % stride;
-  const check = (r: number): boolean => r % stride === offset;
-  for await (const batch of table.query().select(['row', 'vector'])) {
-    const rowCol = batch.getChild('row')!;
-    const vecCol = batch.getChild('vector')!;
-    for (let i = 0; i < batch.numRows; i++) {
-      const r = rowCol.get(i) as number;
-      if (gone.has(r) || !check(r)) continue;
-      const stored = vecCol.get(i) as { toArray(): Float32Array } | null;
+      if (r % stride !== offset) continue;
       const want = vectors[r]!;
-      const got = stored?.toArray();
+      const got = (vecCol.get(i) as { toArray(): Float32Array } | null)?.toArray();
       if (!got || got.length !== want.length || got.some((x, j) => !Object.is(x, want[j]))) throw new AtlasFileError(where, `row ${r}'s vector differs from this atlas's`);
     }
   }
+  if (live !== n - removed.length) throw new AtlasFileError(where, `holds ${live} rows, this atlas has ${n - removed.length}`);
 }
