@@ -7,7 +7,6 @@
  *  - 100k papers with cached embeddings (synthetic 384-d vectors), time and peak RSS (20k with --quick).
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { DEFAULT_KMEANS_OPTIONS, defaultKRange } from '../src/cluster/kmeans.js';
 import { Atlas, Corpus, loadBundledCorpus, type BuildProgress, type Embedder } from '../src/index.js';
-import { peakRssMiB, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
+import { cachedSyntheticCorpus, peakRssMiB, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
 type Row = Record<string, number | string>;
 
@@ -51,30 +50,10 @@ function syntheticCorpus(bundled: Corpus, n: number): Corpus {
   );
 }
 
-/**
- * n papers whose embeddings are "cached": synthetic 384-d vectors (Gaussian blobs) served by an
- * embedder that knows them, so a run measures everything after embedding. Candidate label phrases,
- * which the labeller embeds, get a deterministic vector of their own.
- */
-function cachedVectors(n: number): { corpus: Corpus; embedder: Embedder } {
-  const vectors = syntheticVectors(n, 384, `e2e-${n}`, 50);
-  const words = ['transport', 'sinkhorn', 'bilevel', 'gradient', 'preference', 'reward', 'graph', 'message', 'federated', 'privacy', 'sparse', 'pruning', 'bayesian', 'kernel', 'diffusion', 'score'];
-  const records = vectors.map((_, i) => ({ id: `p${i}`, title: `Paper ${i} on ${words[i % 16]}`, abstract: `${words[i % 16]} ${words[(i * 7) % 16]} ${words[(i * 3) % 16]} and ${words[(i * 5) % 16]}` }));
-  const corpus = Corpus.from(records);
-  const byText = new Map(corpus.papers.map((p, i) => [Corpus.textOf(p), vectors[i]!]));
-  const phrase = (t: string): Float32Array => {
-    const h = createHash('sha256').update(t).digest();
-    const v = Float32Array.from({ length: 384 }, (_, i) => h[i % 32]! - 127.5);
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  };
-  return { corpus, embedder: { id: 'cached-synthetic-384', dims: 384, embed: async (texts) => texts.map((t) => byText.get(t) ?? phrase(t)) } };
-}
-
 const child = process.argv.indexOf('--child');
 if (child !== -1) {
   const n = Number(process.argv[child + 1]);
-  const { corpus, embedder } = cachedVectors(n);
+  const { corpus, embedder } = cachedSyntheticCorpus(n);
   const row = await timedBuild(corpus, { embedder, cache: false });
   console.log(JSON.stringify({ ...row, peak_rss_mib: peakRssMiB() }));
   process.exit(0);

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
+import { Corpus } from '../src/corpus/corpus.js';
+import type { Embedder } from '../src/embed/embedder.js';
 import { normalizeInPlace } from '../src/vector.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 
@@ -101,4 +104,24 @@ export async function peer<T>(command: string, args: (string | number)[]): Promi
   // Threads are pinned alike on both sides for a fair ratio; see bench/README.md.
   const { stdout } = await run(python, [join(ROOT, 'bench/peers.py'), command, ...args.map(String)], { maxBuffer: 256 << 20, env });
   return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+/**
+ * n papers whose embeddings are "cached": synthetic 384-d vectors (Gaussian blobs) served by an
+ * embedder that knows them, so a run measures everything after embedding. Candidate label phrases,
+ * which the labeller embeds, get a deterministic vector of their own.
+ */
+export function cachedSyntheticCorpus(n: number): { corpus: Corpus; embedder: Embedder; vectors: Float32Array[] } {
+  const vectors = syntheticVectors(n, 384, `e2e-${n}`, 50);
+  const words = ['transport', 'sinkhorn', 'bilevel', 'gradient', 'preference', 'reward', 'graph', 'message', 'federated', 'privacy', 'sparse', 'pruning', 'bayesian', 'kernel', 'diffusion', 'score'];
+  const records = vectors.map((_, i) => ({ id: `p${i}`, title: `Paper ${i} on ${words[i % 16]}`, abstract: `${words[i % 16]} ${words[(i * 7) % 16]} ${words[(i * 3) % 16]} and ${words[(i * 5) % 16]}` }));
+  const corpus = Corpus.from(records);
+  const byText = new Map(corpus.papers.map((p, i) => [Corpus.textOf(p), vectors[i]!]));
+  const phrase = (t: string): Float32Array => {
+    const h = createHash('sha256').update(t).digest();
+    const v = Float32Array.from({ length: 384 }, (_, i) => h[i % 32]! - 127.5);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  return { corpus, vectors, embedder: { id: 'cached-synthetic-384', dims: 384, embed: async (texts) => texts.map((t) => byText.get(t) ?? phrase(t)) } };
 }

@@ -405,10 +405,11 @@ export function makeProgram(): Command {
       .addOption(new Option('--format <format>', 'output format (default: from --out, else html)').choices(MAP_FORMATS))
       .option('--out <file>', 'output file (default: map.html, map.svg, map.png or map.vl.json in the current directory)')
       .option('--title <title>', 'title shown on the map')
+      .option('--related <n>', 'related papers listed per paper, 0-50 (default 5; 0 skips one store query per paper on very large atlases)', integer('--related', 0))
       .option(...ATLAS_OPTION),
-  ).action(async (o: CommonOptions & { format?: MapFormat; out?: string; title?: string; atlas?: string }) => {
+  ).action(async (o: CommonOptions & { format?: MapFormat; out?: string; title?: string; related?: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
-    const map = await atlas.map(o.title ? { title: o.title } : {});
+    const map = await atlas.map({ ...(o.title ? { title: o.title } : {}), ...(o.related !== undefined ? { relatedPerPaper: o.related } : {}) });
     const format = o.format ?? (o.out ? undefined : 'html');
     const out = resolve(o.out ?? `map.${format === 'vega' ? 'vl.json' : format}`);
     await map.write(out, format ? { format } : {});

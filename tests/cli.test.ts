@@ -93,6 +93,17 @@ describe('paper-atlas CLI', () => {
       const text = await readFile(out, 'utf8');
       expect(text.length).toBeGreaterThan(1000);
     }
+    // --related sets how many related papers each point carries in the page's data.
+    const related = async (n: string): Promise<number[][]> => {
+      const out = join(dir, `r${n}.html`);
+      const r = await cli(['map', '--atlas', atlasDir, '--related', n, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse((await readFile(out, 'utf8')).match(/<script type="application\/json" class="pa-data">([\s\S]*?)<\/script>/u)![1]!).related;
+    };
+    expect((await related('0')).every((r) => r.length === 0)).toBe(true);
+    expect((await related('2')).every((r) => r.length === 2)).toBe(true);
+    const bad = await cli(['map', '--atlas', atlasDir, '--related', '-1']);
+    expect(bad.code).not.toBe(0);
   });
 
   it('prints text from a saved atlas without terminal escape sequences', async () => {

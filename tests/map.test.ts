@@ -5,7 +5,9 @@ import type { Page } from 'playwright-core';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Atlas, Corpus, loadBundledCorpus, readCorpus, type Embedder } from '../src/index.js';
+import { renderHTML } from '../src/map/html.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { syntheticMap } from './support/maps.js';
 import { buildBundled, ROOT } from './support/helpers.js';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
@@ -30,6 +32,13 @@ describe('map data', () => {
       expect(p.related).toHaveLength(5);
       expect(p.related).not.toContain(p.id);
     }
+  });
+
+  it('skips related papers with relatedPerPaper 0 and refuses counts outside 0-50', async () => {
+    const none = await atlas.map({ relatedPerPaper: 0 });
+    expect(none.points.every((p) => p.related.length === 0 && p.why === undefined)).toBe(true);
+    expect((await atlas.map({ relatedPerPaper: 2 })).points.every((p) => p.related.length === 2)).toBe(true);
+    for (const bad of [-1, 1.5, 51]) await expect(atlas.map({ relatedPerPaper: bad })).rejects.toThrow(/relatedPerPaper.*must be an integer in \[0, 50\]/u);
   });
 
   it('places new papers near their nearest neighbours', async () => {
@@ -285,6 +294,44 @@ describe('HTML map in a real browser', () => {
     await page.close();
     await big.dispose();
   }, 600_000);
+
+  it('draws a 40k-point map as pixels: theme colours where the points are, hidden themes gone, hover and search still exact', async () => {
+    const data = syntheticMap(40_000, 8, 'pixels');
+    // A word only a known handful of titles carry.
+    const marked = [5, 1234, 20_001, 39_999];
+    for (const i of marked) data.points[i]!.title = `zebrafish ${data.points[i]!.title}`;
+    const page = await browser.open(renderHTML(data));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const api = (fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+    expect(await api('visibleCount')).toBe(40_000);
+    // The point nearest theme 0's centre sits inside its blob: the canvas there is theme 0's colour.
+    const [cx, cy] = data.centres[0]!;
+    const probe = data.points.filter((p) => p.theme === 0).sort((a, b) => Math.hypot(a.x - cx, a.y - cy) - Math.hypot(b.x - cx, b.y - cy))[0]!;
+    const pos = (await api('positionOf', probe.id)) as { x: number; y: number };
+    const pixel = () => page.evaluate(({ x, y }) => {
+      const c = document.querySelector('.paper-atlas canvas') as HTMLCanvasElement;
+      const b = c.getBoundingClientRect();
+      const d = c.getContext('2d')!.getImageData(Math.floor(((x - b.left) * c.width) / b.width), Math.floor(((y - b.top) * c.height) / b.height), 1, 1).data;
+      return `#${[d[0]!, d[1]!, d[2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+    }, pos);
+    const colour = data.labels[0]!.color;
+    expect(differenceCiede2000()(await pixel(), colour)).toBeLessThan(8);
+    await page.locator('.pa-themes input[data-theme="0"]').uncheck();
+    expect(await api('visibleCount')).toBe(35_000);
+    expect(differenceCiede2000()(await pixel(), colour)).toBeGreaterThan(20);
+    await page.locator('.pa-themes input[data-theme="0"]').check();
+    expect(differenceCiede2000()(await pixel(), colour)).toBeLessThan(8);
+    // Hover finds the nearest point through the grid: some paper of theme 0, named in the tooltip.
+    await page.mouse.move(pos.x, pos.y);
+    await expect.poll(() => page.locator('.pa-tip').textContent()).toContain(data.labels[0]!.text);
+    await page.fill('.pa-search', 'zebrafish');
+    expect(((await api('hits')) as string[]).sort()).toEqual(marked.map((i) => `p${i}`).sort());
+    expect(await page.locator('.pa-count').textContent()).toBe('4 matching');
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map-40k.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 
   it('shows a hostile title as text and never runs it', async () => {
     const page = await browser.open((await hostile.map()).toHTML());

@@ -37,7 +37,10 @@ async function execute(kernelName: string): Promise<Notebook> {
   const out = `out-${kernelName}.ipynb`;
   await must(
     join(VENV, 'bin/jupyter'),
-    ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${kernelName}`, '--ExecutePreprocessor.timeout=600', '--output', out, 'topic-map.ipynb'],
+    ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${kernelName}`, '--ExecutePreprocessor.timeout=600',
+      // nbclient waits 4 s for a cell's output messages after its reply, then drops the rest without a
+      // word; a loaded machine (the whole suite runs alongside) can take longer. Wait, and fail loudly.
+      '--ExecutePreprocessor.iopub_timeout=120', '--ExecutePreprocessor.raise_on_iopub_timeout=True', '--output', out, 'topic-map.ipynb'],
     { cwd: project, env: { JUPYTER_PATH: jupyterPath, JUPYTER_CONFIG_DIR: join(jupyterPath, 'config'), JUPYTER_DATA_DIR: join(jupyterPath, 'data'), JUPYTER_RUNTIME_DIR: join(jupyterPath, 'runtime') } },
   );
   return JSON.parse(await readFile(join(project, out), 'utf8')) as Notebook;

@@ -143,21 +143,34 @@ function timelineSection(map: MapData): string {
   return `<details class="pa-time" open><summary>Themes over time</summary>${timeline(t).toSVG({ width: VIEW_W, height: 360 }).replace(/^<svg /u, '<svg style="width:100%;height:auto" ')}</details>\n`;
 }
 
+/** Above this many points the page blends points into pixels itself instead of drawing a path each. */
+const SPLAT_ABOVE = 20_000;
+/** Search matches get a ring while there are at most this many. */
+const RINGS_MAX = 5_000;
+
 // Plain browser JS (no build step, no dependencies) so the file works offline and in notebooks.
 const SCRIPT = `(function(){
-var W=${VIEW_W},H=${VIEW_H},NS='http://www.w3.org/2000/svg';
+var W=${VIEW_W},H=${VIEW_H},NS='http://www.w3.org/2000/svg',SPLAT=${SPLAT_ABOVE},RINGS=${RINGS_MAX};
 var root=document.getElementById('__ROOT__');
 var d=JSON.parse(root.querySelector('.pa-data').textContent);
-var n=d.ids.length,stage=root.querySelector('.pa-stage'),canvas=stage.querySelector('canvas'),ctx=canvas.getContext('2d');
+var n=d.ids.length,X=Float64Array.from(d.x),Y=Float64Array.from(d.y),stage=root.querySelector('.pa-stage'),canvas=stage.querySelector('canvas'),ctx=canvas.getContext('2d');
 var gLead=root.querySelector('.pa-leaders'),gSub=root.querySelector('.pa-subs'),gLab=root.querySelector('.pa-labels');
 var tip=root.querySelector('.pa-tip'),detail=root.querySelector('.pa-detail'),count=root.querySelector('.pa-count'),search=root.querySelector('.pa-search');
-root.querySelector('.pa-title').textContent=d.title;
-var colorOf={},labelOf={},hidden={},hits=null,selected=-1,tx=0,ty=0,k=1,rowById={};
+root.querySelector('.pa-title').textContent=d.title;d.x=d.y=null;
+var colorOf={},labelOf={},hidden={},hits=null,nhits=0,selected=-1,tx=0,ty=0,k=1,rowMap=null,lower=null;
 d.themes.forEach(function(t){colorOf[t.id]=t.color;labelOf[t.id]=t.label;});
-d.ids.forEach(function(id,i){rowById[id]=i;});
-// A grid over view coordinates for hover and click hit-tests.
-var CELL=8,grid={};
-for(var i=0;i<n;i++){var key=Math.floor(d.x[i]/CELL)+':'+Math.floor(d.y[i]/CELL);(grid[key]||(grid[key]=[])).push(i);}
+function rowOf(id){if(!rowMap){rowMap=new Map();for(var i=0;i<n;i++)rowMap.set(d.ids[i],i);}return rowMap.get(id);}
+// Themes as small slots: per-point slot, colour channels and the hidden flag per slot.
+var slotOf={},rgb=[],slot=new Uint16Array(n);
+function slotFor(id){if(slotOf[id]===undefined){var v=parseInt((colorOf[id]||'#888888').slice(1),16);slotOf[id]=rgb.length/3;rgb.push(v>>16&255,v>>8&255,v&255);}return slotOf[id];}
+d.themes.forEach(function(t){slotFor(t.id);});
+for(var i=0;i<n;i++)slot[i]=slotFor(d.theme[i]);
+var off=new Uint8Array(rgb.length/3);
+// A grid over view coordinates for hover and click hit-tests: rows sorted by cell (start offsets per cell).
+var CELL=8,GW=Math.ceil(W/CELL)+1,GH=Math.ceil(H/CELL)+1,cellStart=new Int32Array(GW*GH+1),cellRows=new Int32Array(n);
+function cellOf(x,y){var c=Math.floor(x/CELL),r=Math.floor(y/CELL);return (r<0?0:r>=GH?GH-1:r)*GW+(c<0?0:c>=GW?GW-1:c);}
+(function(){var cells=new Int32Array(n),i;for(i=0;i<n;i++){cells[i]=cellOf(X[i],Y[i]);cellStart[cells[i]+1]++;}
+for(i=0;i<GW*GH;i++)cellStart[i+1]+=cellStart[i];var at=cellStart.slice(0,GW*GH);for(i=0;i<n;i++)cellRows[at[cells[i]]++]=i;})();
 function el(name,attrs){var e=document.createElementNS(NS,name);for(var a in attrs)e.setAttribute(a,attrs[a]);return e;}
 var labels=d.themes.map(function(t){
   var g=el('g',{'class':'pa-label','data-theme':t.id});
@@ -170,25 +183,28 @@ var labels=d.themes.map(function(t){
 });
 var subs=d.sub.map(function(s){var e=el('text',{'class':'pa-sub','data-theme':s.theme});e.textContent=s.text;gSub.appendChild(e);return {s:s,e:e};});
 function sx(x){return tx+k*x;}function sy(y){return ty+k*y;}
-function visible(i){return !hidden[d.theme[i]];}
+function visible(i){return !off[slot[i]];}
 function resize(){var b=stage.getBoundingClientRect(),r=window.devicePixelRatio||1;canvas.width=Math.max(1,Math.round(b.width*r));canvas.height=Math.max(1,Math.round(b.height*r));draw();}
 function draw(){
-  var s=canvas.width/W;ctx.setTransform(s,0,0,s,0,0);ctx.clearRect(0,0,W,H);
-  var rad=d.radius*Math.min(3,Math.sqrt(k)),big=n>20000;
-  ctx.globalAlpha=n>2000?0.6:0.85;
+  var s=canvas.width/W;ctx.setTransform(1,0,0,1,0,0);ctx.clearRect(0,0,canvas.width,canvas.height);
+  var rad=d.radius*Math.min(3,Math.sqrt(k)),alpha=n>2000?0.6:0.85;
+  if(n>SPLAT)splat(s,rad,alpha);
+  ctx.setTransform(s,0,0,s,0,0);
+  if(n<=SPLAT){ctx.globalAlpha=alpha;
   for(var i=0;i<n;i++){
-    if(!visible(i))continue;var x=sx(d.x[i]),y=sy(d.y[i]);if(x<-5||y<-5||x>W+5||y>H+5)continue;
+    if(!visible(i))continue;var x=sx(X[i]),y=sy(Y[i]);if(x<-5||y<-5||x>W+5||y>H+5)continue;
     ctx.fillStyle=colorOf[d.theme[i]]||'#888';
     if(hits&&!hits[i]){ctx.globalAlpha=0.1;}
-    if(big){ctx.fillRect(x-rad/2,y-rad/2,rad,rad);}else{ctx.beginPath();ctx.arc(x,y,rad,0,6.2832);ctx.fill();}
-    if(hits&&!hits[i]){ctx.globalAlpha=n>2000?0.6:0.85;}
-  }
+    ctx.beginPath();ctx.arc(x,y,rad,0,6.2832);ctx.fill();
+    if(hits&&!hits[i]){ctx.globalAlpha=alpha;}
+  }}
   ctx.globalAlpha=1;ctx.lineWidth=1.5;ctx.strokeStyle='#000';
-  if(hits){for(var j=0;j<n;j++){if(hits[j]&&visible(j)){ctx.beginPath();ctx.arc(sx(d.x[j]),sy(d.y[j]),rad+1.5,0,6.2832);ctx.stroke();}}}
-  if(selected>=0){ctx.lineWidth=3;ctx.beginPath();ctx.arc(sx(d.x[selected]),sy(d.y[selected]),rad+3,0,6.2832);ctx.stroke();}
-  labels.forEach(function(L){var t=L.t,off=hidden[t.id];L.g.style.display=off?'none':'';
+  // Rings around matches while they are few enough to read; beyond that the dimming shows them.
+  if(hits&&nhits<=RINGS){for(var j=0;j<n;j++){if(hits[j]&&visible(j)){ctx.beginPath();ctx.arc(sx(X[j]),sy(Y[j]),rad+1.5,0,6.2832);ctx.stroke();}}}
+  if(selected>=0){ctx.lineWidth=3;ctx.beginPath();ctx.arc(sx(X[selected]),sy(Y[selected]),rad+3,0,6.2832);ctx.stroke();}
+  labels.forEach(function(L){var t=L.t,gone=hidden[t.id];L.g.style.display=gone?'none':'';
     L.g.setAttribute('transform','translate('+sx(t.cx)+','+sy(t.cy)+')');
-    if(L.line){L.line.style.display=off?'none':'';L.line.setAttribute('x1',sx(t.leader[0]));L.line.setAttribute('y1',sy(t.leader[1]));L.line.setAttribute('x2',sx(t.leader[2]));L.line.setAttribute('y2',sy(t.leader[3]));}});
+    if(L.line){L.line.style.display=gone?'none':'';L.line.setAttribute('x1',sx(t.leader[0]));L.line.setAttribute('y1',sy(t.leader[1]));L.line.setAttribute('x2',sx(t.leader[2]));L.line.setAttribute('y2',sy(t.leader[3]));}});
   // Sub-theme names once zoomed in, largest first, skipping any that would collide.
   var taken=[];
   subs.forEach(function(S){var s=S.s,show=k>=1.8&&!hidden[s.theme];S.e.style.display='none';if(!show)return;
@@ -196,24 +212,41 @@ function draw(){
     var b=S.e.getBBox(),clash=taken.some(function(o){return b.x<o.x+o.width&&o.x<b.x+b.width&&b.y<o.y+o.height&&o.y<b.y+b.height;});
     if(clash)S.e.style.display='none';else taken.push(b);});
 }
+// Large maps: each point is a small square blended straight into the canvas's pixels (one
+// putImageData per frame instead of a path per point).
+var img=null;
+function splat(s,rad,alpha){
+  var cw=canvas.width,ch=canvas.height;if(!img||img.width!==cw||img.height!==ch)img=ctx.createImageData(cw,ch);
+  var px=img.data,side=Math.max(1,Math.round(rad*s)),half=side/2,dim=hits?0.1:alpha,ks=k*s,ox=tx*s-half+0.5,oy=ty*s-half+0.5;px.fill(255);
+  for(var i=0;i<n;i++){
+    var x=Math.floor(ox+ks*X[i]),y=Math.floor(oy+ks*Y[i]);
+    if(x<=-side||y<=-side||x>=cw||y>=ch)continue;var t=slot[i];if(off[t])continue;
+    var a=hits&&hits[i]?alpha:dim,r=rgb[3*t]*a,g=rgb[3*t+1]*a,b=rgb[3*t+2]*a,keep=1-a;
+    var x0=x<0?0:x,x1=x+side>cw?cw:x+side,y1=y+side>ch?ch:y+side;
+    for(var yy=y<0?0:y;yy<y1;yy++){for(var p=(yy*cw+x0)*4,e=(yy*cw+x1)*4;p<e;p+=4){px[p]=r+px[p]*keep;px[p+1]=g+px[p+1]*keep;px[p+2]=b+px[p+2]*keep;}}
+  }
+  ctx.putImageData(img,0,0);
+}
+var pending=false;function later(){if(pending)return;pending=true;requestAnimationFrame(function(){pending=false;draw();});}
 function toView(e){var b=stage.getBoundingClientRect();return [(e.clientX-b.left)*W/b.width,(e.clientY-b.top)*H/b.height];}
 function pointAt(vx,vy){
   var x=(vx-tx)/k,y=(vy-ty)/k,reach=(d.radius*Math.min(3,Math.sqrt(k))+3)/k,best=-1,bd=reach*reach;
-  var c0=Math.floor((x-reach)/CELL),c1=Math.floor((x+reach)/CELL),r0=Math.floor((y-reach)/CELL),r1=Math.floor((y+reach)/CELL);
-  for(var cx=c0;cx<=c1;cx++)for(var cy=r0;cy<=r1;cy++){(grid[cx+':'+cy]||[]).forEach(function(i){if(!visible(i))return;var dd=(d.x[i]-x)*(d.x[i]-x)+(d.y[i]-y)*(d.y[i]-y);if(dd<=bd){bd=dd;best=i;}});}
+  var c0=Math.max(0,Math.floor((x-reach)/CELL)),c1=Math.min(GW-1,Math.floor((x+reach)/CELL)),r0=Math.max(0,Math.floor((y-reach)/CELL)),r1=Math.min(GH-1,Math.floor((y+reach)/CELL));
+  for(var cx=c0;cx<=c1;cx++)for(var cy=r0;cy<=r1;cy++){var c=cy*GW+cx;for(var q=cellStart[c];q<cellStart[c+1];q++){var i=cellRows[q];if(!visible(i))continue;var dd=(X[i]-x)*(X[i]-x)+(Y[i]-y)*(Y[i]-y);if(dd<=bd){bd=dd;best=i;}}}
   return best;
 }
 d.themes.forEach(function(t){
   var lab=document.createElement('label');var cb=document.createElement('input');cb.type='checkbox';cb.checked=true;cb.setAttribute('data-theme',t.id);
-  cb.addEventListener('change',function(){hidden[t.id]=!cb.checked;refresh();});
+  cb.addEventListener('change',function(){hidden[t.id]=!cb.checked;off[slotOf[t.id]]=hidden[t.id]?1:0;refresh();});
   var sw=document.createElement('span');sw.className='pa-sw';sw.style.background=t.color;
   var name=document.createElement('span');name.textContent=t.label+' ('+t.size+')';
   lab.appendChild(cb);lab.appendChild(sw);lab.appendChild(name);root.querySelector('.pa-themes').appendChild(lab);
 });
 function refresh(){
   var q=search.value.toLowerCase().split(/\\s+/).filter(Boolean),m=0;
-  hits=null;
-  if(q.length){hits=new Uint8Array(n);for(var i=0;i<n;i++){var t=d.titles[i].toLowerCase();if(q.every(function(w){return t.indexOf(w)>=0;})){hits[i]=1;if(visible(i))m++;}}}
+  hits=null;nhits=0;
+  if(q.length){if(!lower)lower=d.titles.map(function(t){return t.toLowerCase();});hits=new Uint8Array(n);
+    for(var i=0;i<n;i++){var t=lower[i],all=true;for(var w=0;w<q.length;w++)if(t.indexOf(q[w])<0){all=false;break;}if(all){hits[i]=1;nhits++;if(visible(i))m++;}}}
   count.textContent=q.length?m+' matching':'';draw();
 }
 search.addEventListener('input',refresh);
@@ -222,7 +255,7 @@ function select(i){
   var h=document.createElement('p');var b=document.createElement('b');b.textContent=d.titles[i];h.appendChild(b);detail.appendChild(h);
   var th=document.createElement('p');th.textContent='Theme: '+(labelOf[d.theme[i]]||'');detail.appendChild(th);
   var url=d.urls[i];if(url){var a=document.createElement('a');a.href=url;a.textContent='Open paper';a.target='_blank';a.rel='noopener';detail.appendChild(a);}
-  var st=document.createElement('p');st.textContent='Related papers:';detail.appendChild(st);
+  var st=document.createElement('p');st.textContent=d.related[i].length?'Related papers:':'No related papers listed in this map.';detail.appendChild(st);
   var ol=document.createElement('ol');ol.className='pa-related';
   d.related[i].forEach(function(r,ri){var li=document.createElement('li');li.textContent=d.titles[r];li.setAttribute('data-id',d.ids[r]);
     var why=d.why&&d.why[i][ri];if(why&&why.length){var sm=document.createElement('small');sm.className='pa-why';sm.textContent='shared: '+why.join(', ');li.appendChild(document.createElement('br'));li.appendChild(sm);}
@@ -235,19 +268,19 @@ stage.addEventListener('mousemove',function(e){if(drag)return;var v=toView(e),i=
   tip.appendChild(document.createTextNode(labelOf[d.theme[i]]||''));tip.style.display='block';tip.style.left=(e.clientX+12)+'px';tip.style.top=(e.clientY+12)+'px';});
 stage.addEventListener('mouseleave',function(){tip.style.display='none';});
 stage.addEventListener('wheel',function(e){e.preventDefault();var p=toView(e),f=Math.exp(-e.deltaY*0.0015),nk=Math.min(60,Math.max(0.5,k*f));
-  tx=p[0]-(p[0]-tx)*nk/k;ty=p[1]-(p[1]-ty)*nk/k;k=nk;draw();},{passive:false});
+  tx=p[0]-(p[0]-tx)*nk/k;ty=p[1]-(p[1]-ty)*nk/k;k=nk;later();},{passive:false});
 var drag=null,moved=false;
 stage.addEventListener('pointerdown',function(e){drag=toView(e).concat([tx,ty]);moved=false;});
-window.addEventListener('pointermove',function(e){if(!drag)return;var p=toView(e);if(Math.abs(p[0]-drag[0])+Math.abs(p[1]-drag[1])>3)moved=true;if(moved){tx=drag[2]+p[0]-drag[0];ty=drag[3]+p[1]-drag[1];draw();}});
+window.addEventListener('pointermove',function(e){if(!drag)return;var p=toView(e);if(Math.abs(p[0]-drag[0])+Math.abs(p[1]-drag[1])>3)moved=true;if(moved){tx=drag[2]+p[0]-drag[0];ty=drag[3]+p[1]-drag[1];later();}});
 window.addEventListener('pointerup',function(e){if(drag&&!moved){var v=toView(e),i=pointAt(v[0],v[1]);if(i>=0)select(i);}drag=null;});
 root.querySelector('.pa-reset').addEventListener('click',function(){tx=0;ty=0;k=1;draw();});
 if(window.ResizeObserver)new ResizeObserver(resize).observe(stage);else window.addEventListener('resize',resize);
 resize();refresh();
 root.paperAtlas={
-  select:function(id){select(rowById[id]===undefined?-1:rowById[id]);},
+  select:function(id){var i=rowOf(id);select(i===undefined?-1:i);},
   hits:function(){var out=[];if(hits)for(var i=0;i<n;i++)if(hits[i]&&visible(i))out.push(d.ids[i]);return out;},
   visibleCount:function(){var m=0;for(var i=0;i<n;i++)if(visible(i))m++;return m;},
-  positionOf:function(id){var i=rowById[id],b=stage.getBoundingClientRect();if(i===undefined)return null;return {x:b.left+sx(d.x[i])*b.width/W,y:b.top+sy(d.y[i])*b.height/H};},
+  positionOf:function(id){var i=rowOf(id),b=stage.getBoundingClientRect();if(i===undefined)return null;return {x:b.left+sx(X[i])*b.width/W,y:b.top+sy(Y[i])*b.height/H};},
   zoom:function(nk,cx,cy){cx=cx===undefined?W/2:cx;cy=cy===undefined?H/2:cy;tx=cx-(cx-tx)*nk/k;ty=cy-(cy-ty)*nk/k;k=nk;draw();},
   draw:draw
 };

@@ -112,6 +112,60 @@ class PointGrid {
 }
 
 /**
+ * Point counts per cell of a grid over the plot, as a summed-area table: how many points fall in
+ * the cells a box touches, in constant time whatever the density. Cells the box only grazes count
+ * whole, so a count of 0 means no point is anywhere near the box.
+ */
+class CountTable {
+  private readonly cols: number;
+  private readonly rows: number;
+  private readonly sums: Int32Array;
+
+  constructor(
+    private readonly bounds: Box,
+    private readonly cell: number,
+  ) {
+    this.cols = Math.max(1, Math.ceil(bounds.w / cell));
+    this.rows = Math.max(1, Math.ceil(bounds.h / cell));
+    this.sums = new Int32Array((this.cols + 1) * (this.rows + 1));
+  }
+
+  private col(x: number): number {
+    return Math.min(this.cols - 1, Math.max(0, Math.floor((x - this.bounds.x) / this.cell)));
+  }
+
+  private row(y: number): number {
+    return Math.min(this.rows - 1, Math.max(0, Math.floor((y - this.bounds.y) / this.cell)));
+  }
+
+  /** Counts these points (replacing what the table held). */
+  fill(points: readonly { x: number; y: number }[], rows: Iterable<number>): this {
+    const s = this.sums;
+    const stride = this.cols + 1;
+    s.fill(0);
+    for (const i of rows) s[(this.row(points[i]!.y) + 1) * stride + this.col(points[i]!.x) + 1]!++;
+    for (let r = 1; r <= this.rows; r++) {
+      for (let c = 1; c <= this.cols; c++) s[r * stride + c]! += s[(r - 1) * stride + c]! + s[r * stride + c - 1]! - s[(r - 1) * stride + c - 1]!;
+    }
+    return this;
+  }
+
+  /** Points in the cells that the box, grown by `pad`, touches. */
+  count(box: Box, pad: number): number {
+    const stride = this.cols + 1;
+    const c0 = this.col(box.x - pad);
+    const c1 = this.col(box.x + box.w + pad) + 1;
+    const r0 = this.row(box.y - pad);
+    const r1 = this.row(box.y + box.h + pad) + 1;
+    const s = this.sums;
+    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]!;
+  }
+}
+
+/** Up to this many nearby points of other themes, a spot's cost is counted point by point. */
+const EXACT_COST_MAX = 64;
+
+/**
  * Places theme labels like a published figure (after DataMapPlot's manner): type sized by theme
  * size, long names wrapped, largest theme first. Each label takes the free spot nearest its theme's
  * anchor on a widening spiral: inside the plot, clear of every label already placed and of every
@@ -130,6 +184,18 @@ export function placeLabels(
   const wrap = opts.wrap ?? 24;
   const pad = (opts.pointRadius ?? 3) + 1;
   const grid = new PointGrid(points);
+  // Dense maps (100k+ points) cover every spot with someone's points, so the spiral runs to its end:
+  // counts come from summed-area tables there (all points, and the label's own theme), and only
+  // sparse spots are counted exactly.
+  const cell = 2;
+  const all = new CountTable(bounds, cell).fill(points, points.keys());
+  const own = new CountTable(bounds, cell);
+  const byTheme = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    let list = byTheme.get(p.theme);
+    if (!list) byTheme.set(p.theme, (list = []));
+    list.push(i);
+  });
   const biggest = Math.max(1, ...labels.map((l) => l.size));
   const placed: Box[] = [];
   const out = new Array<PlacedLabel>(labels.length);
@@ -144,6 +210,7 @@ export function placeLabels(
     const lineHeight = fontSize * 1.2;
     const w = Math.min(Math.max(...lines.map((t) => textWidth(t, fontSize))) + 8, bounds.w);
     const h = Math.min(lines.length * lineHeight + 6, bounds.h);
+    own.fill(points, byTheme.get(l.theme) ?? []);
     let best: { box: Box; cost: number } | undefined;
     for (let s = 0; s < samples; s++) {
       const angle = s * 2.39996; // the golden angle: even coverage at every radius
@@ -155,7 +222,8 @@ export function placeLabels(
         h,
       };
       if (placed.some((p) => overlaps(p, box))) continue;
-      const cost = grid.othersIn(box, l.theme, pad);
+      const near = all.count(box, pad) - own.count(box, pad);
+      const cost = near > EXACT_COST_MAX ? near : near && grid.othersIn(box, l.theme, pad);
       if (!best || cost < best.cost) best = { box, cost };
       if (cost === 0) break;
     }

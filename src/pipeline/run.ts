@@ -37,7 +37,7 @@ export interface Session {
 export const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
 
 /** Neighbours per paper in the shared graph: enough for every UMAP stage (15 unless told otherwise). */
-function graphSize(stages: Stages): number {
+export function graphSize(stages: Stages): number {
   const umapK = [stages.reducer, stages.layout].map((s) => (s instanceof UmapReducer ? s.options.nNeighbors : 0));
   return Math.max(15, ...umapK);
 }

@@ -116,10 +116,12 @@ export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
   const input: MapInput[] = [];
   // Up to 20,000 papers the map shows what `related` would (hybrid order) and why; beyond, the cosine order alone.
   const small = state.papers.length - v.removed.size <= 20_000;
-  const why = opts.why ?? small;
+  const per = opts.relatedPerPaper ?? 5;
+  if (!Number.isInteger(per) || per < 0 || per > 50) throw new OptionError('relatedPerPaper', `must be an integer in [0, 50], got ${JSON.stringify(per)}`);
+  const why = per > 0 && (opts.why ?? small);
   for (let i = 0; i < state.papers.length; i++) {
     if (v.removed.has(i)) continue;
-    const related = await neighbors(v, state.vectors[i]!, { k: opts.relatedPerPaper ?? 5, rank: small ? 'hybrid' : 'cosine' }, { rows: [i] });
+    const related = per ? await neighbors(v, state.vectors[i]!, { k: per, rank: small ? 'hybrid' : 'cosine' }, { rows: [i] }) : [];
     input.push({
       paper: state.papers[i]!,
       x: state.coords[i]![0],
