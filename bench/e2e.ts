@@ -13,27 +13,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { DEFAULT_KMEANS_OPTIONS, defaultKRange } from '../src/cluster/kmeans.js';
-import { Atlas, Corpus, loadBundledCorpus, type BuildProgress, type Embedder } from '../src/index.js';
-import { cachedSyntheticCorpus, peakRssMiB, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
+import { Atlas, Corpus, loadBundledCorpus, type Embedder } from '../src/index.js';
+import { cachedSyntheticCorpus, peakRssMiB, stageTimer, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
 type Row = Record<string, number | string>;
 
-/** Seconds per build stage from the progress callback (stages overlap where they run side by side). */
+/** Total and per-stage seconds of one build. */
 async function timedBuild(corpus: Corpus, opts: { cache?: string | false; embedder?: Embedder }): Promise<Row> {
-  const stages: Record<string, number> = {};
-  let stage = '';
-  let last = performance.now();
-  const start = last;
-  const onProgress = (p: BuildProgress): void => {
-    const now = performance.now();
-    if (p.stage === stage) return;
-    if (stage) stages[stage] = (stages[stage] ?? 0) + (now - last) / 1000;
-    last = now;
-    stage = p.stage;
-  };
-  const atlas = await Atlas.build(corpus, { seed: 42, onProgress, onWarning: () => undefined, ...(opts.cache !== undefined ? { cache: opts.cache } : {}), ...(opts.embedder ? { embedder: opts.embedder } : {}) });
-  if (stage) stages[stage] = (stages[stage] ?? 0) + (performance.now() - last) / 1000;
-  return { total_s: +seconds(start).toFixed(2), k: atlas.kSelection.k, ...Object.fromEntries(Object.entries(stages).map(([k, v]) => [`${k}_s`, +v.toFixed(2)])) };
+  const timer = stageTimer();
+  const start = performance.now();
+  const atlas = await Atlas.build(corpus, { seed: 42, onProgress: timer.onProgress, onWarning: () => undefined, ...(opts.cache !== undefined ? { cache: opts.cache } : {}), ...(opts.embedder ? { embedder: opts.embedder } : {}) });
+  const stages = timer.done();
+  return { total_s: +seconds(start).toFixed(2), k: atlas.kSelection.k, ...stages };
 }
 
 /** A corpus of n abstracts recombined from the bundled corpus's sentences: realistic vocabulary and lengths. */

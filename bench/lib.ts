@@ -46,6 +46,33 @@ export async function saveResult(name: string, rows: Record<string, unknown>[], 
   return result;
 }
 
+/**
+ * Seconds per build stage from a progress callback (stages overlap where they run side by side):
+ * pass `onProgress` to the run, call `done()` after it.
+ */
+export function stageTimer(): { onProgress: (p: { stage: string }) => void; done: () => Record<string, number> } {
+  const times: Record<string, number> = {};
+  let stage = '';
+  let last = performance.now();
+  const close = (): void => {
+    const now = performance.now();
+    if (stage) times[`${stage}_s`] = (times[`${stage}_s`] ?? 0) + (now - last) / 1000;
+    last = now;
+  };
+  return {
+    onProgress: (p) => {
+      if (p.stage === stage) return;
+      close();
+      stage = p.stage;
+    },
+    done: () => {
+      close();
+      stage = '';
+      return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, +v.toFixed(2)]));
+    },
+  };
+}
+
 export function seconds(start: number): number {
   return (performance.now() - start) / 1000;
 }

@@ -101,7 +101,7 @@ try {
     if (table.embedder !== embedder.id) failures.push(`${name}: table says ${table.embedder}, paper-atlas ${embedder.id}`);
     if (min < PARITY) failures.push(`${name}: ${rows.at(-1)!.below} papers below cosine ${PARITY} (worst ${worst}: ${min})`);
     if (!sameOrder || report.rows !== corpus.size) failures.push(`${name}: rows out of order or missing`);
-    await atlas.dispose?.();
+    await atlas.dispose();
     await embedder.dispose();
   }
 } finally {

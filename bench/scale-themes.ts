@@ -16,8 +16,7 @@ import { fitThemes } from '../src/pipeline/fit.js';
 import { DEFAULT_FIT_SAMPLE, MIN_FIT_SAMPLE } from '../src/pipeline/options.js';
 import { graphSize } from '../src/pipeline/run.js';
 import { resolveStages } from '../src/pipeline/stages.js';
-import type { BuildProgress } from '../src/types.js';
-import { cachedSyntheticCorpus, peakRssMiB, QUICK, ROOT, saveResult, seconds } from './lib.js';
+import { cachedSyntheticCorpus, peakRssMiB, QUICK, ROOT, saveResult, seconds, stageTimer } from './lib.js';
 
 const child = process.argv.indexOf('--child');
 if (child !== -1) {
@@ -29,26 +28,18 @@ if (child !== -1) {
   let t = performance.now();
   const sample = await planSample(stages.store, vectors, fitSample, graphSize(stages), { seed: 42, dims: 384 });
   const sampleS = seconds(t);
-  const times: Record<string, number> = {};
-  let stage = '';
-  let last = performance.now();
-  const onProgress = (p: BuildProgress): void => {
-    if (p.stage === stage) return;
-    const now = performance.now();
-    if (stage) times[`${stage}_s`] = (times[`${stage}_s`] ?? 0) + (now - last) / 1000;
-    [stage, last] = [p.stage, now];
-  };
+  const timer = stageTimer();
   t = performance.now();
-  const fit = await fitThemes({ papers: corpus.papers, vectors, stages, seed: 42, embedder, layout: true, sample, onProgress });
+  const fit = await fitThemes({ papers: corpus.papers, vectors, stages, seed: 42, embedder, layout: true, sample, onProgress: timer.onProgress });
   const fitS = seconds(t);
-  if (stage) times[`${stage}_s`] = (times[`${stage}_s`] ?? 0) + (performance.now() - last) / 1000;
+  const times = timer.done();
   const sizes = fit.themes.map((th) => th.size);
   console.log(JSON.stringify({
     n,
     sample: sample.rows.length,
     sample_graph_s: +sampleS.toFixed(1),
     fit_s: +fitS.toFixed(1),
-    ...Object.fromEntries(Object.entries(times).map(([k, v]) => [k, +v.toFixed(1)])),
+    ...times,
     k: fit.themes.length,
     smallest: Math.min(...sizes),
     largest: Math.max(...sizes),

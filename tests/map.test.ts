@@ -11,6 +11,10 @@ import { syntheticMap } from './support/maps.js';
 import { buildBundled, ROOT } from './support/helpers.js';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
+/** Calls the map element's script API (`element.paperAtlas`) in the page. */
+const pageApi = (page: Page) => (fn: string, ...args: unknown[]) =>
+  page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+
 let atlas: Atlas;
 let hostile: Atlas;
 
@@ -225,7 +229,7 @@ describe('HTML map in a real browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.reload();
-    const api = (fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+    const api = pageApi(page);
     expect(await api('visibleCount')).toBe(194);
     expect(await page.locator('.pa-label').count()).toBe(atlas.themes.length);
 
@@ -276,7 +280,7 @@ describe('HTML map in a real browser', () => {
     const page = await browser.open(map.toHTML());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const api = (fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+    const api = pageApi(page);
     expect(await api('visibleCount')).toBe(10_000);
     checkLabels(await htmlGeometry(page));
     checkColours(await page.locator('.pa-label rect').evaluateAll((els) => els.map((e) => e.getAttribute('stroke')!)));
@@ -303,7 +307,7 @@ describe('HTML map in a real browser', () => {
     const page = await browser.open(renderHTML(data));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const api = (fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+    const api = pageApi(page);
     expect(await api('visibleCount')).toBe(40_000);
     // The point nearest theme 0's centre sits inside its blob: the canvas there is theme 0's colour.
     const [cx, cy] = data.centres[0]!;

@@ -162,8 +162,8 @@ def load_input(path):
     p = Path(path)
     if p.is_dir() or p.suffix == ".parquet":
         ds = ray.data.read_parquet(str(p))
-    elif p.suffix == ".json" and p.read_text(encoding="utf-8").lstrip().startswith("["):
-        records = json.loads(p.read_text(encoding="utf-8"))
+    elif p.suffix == ".json" and (text := p.read_text(encoding="utf-8")).lstrip().startswith("["):
+        records = json.loads(text)
         ds = ray.data.from_items([{k: r.get(k) for k in ("id", "title", *OPTIONAL) if r.get(k) is not None} for r in records])
     else:
         ds = ray.data.read_json(str(p), lines=True)

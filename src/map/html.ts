@@ -157,7 +157,7 @@ var n=d.ids.length,X=Float64Array.from(d.x),Y=Float64Array.from(d.y),stage=root.
 var gLead=root.querySelector('.pa-leaders'),gSub=root.querySelector('.pa-subs'),gLab=root.querySelector('.pa-labels');
 var tip=root.querySelector('.pa-tip'),detail=root.querySelector('.pa-detail'),count=root.querySelector('.pa-count'),search=root.querySelector('.pa-search');
 root.querySelector('.pa-title').textContent=d.title;d.x=d.y=null;
-var colorOf={},labelOf={},hidden={},hits=null,nhits=0,selected=-1,tx=0,ty=0,k=1,rowMap=null,lower=null;
+var colorOf={},labelOf={},hits=null,nhits=0,selected=-1,tx=0,ty=0,k=1,rowMap=null,lower=null;
 d.themes.forEach(function(t){colorOf[t.id]=t.color;labelOf[t.id]=t.label;});
 function rowOf(id){if(!rowMap){rowMap=new Map();for(var i=0;i<n;i++)rowMap.set(d.ids[i],i);}return rowMap.get(id);}
 // Themes as small slots: per-point slot, colour channels and the hidden flag per slot.
@@ -166,6 +166,7 @@ function slotFor(id){if(slotOf[id]===undefined){var v=parseInt((colorOf[id]||'#8
 d.themes.forEach(function(t){slotFor(t.id);});
 for(var i=0;i<n;i++)slot[i]=slotFor(d.theme[i]);
 var off=new Uint8Array(rgb.length/3);
+function hidden(id){return off[slotOf[id]]===1;}
 // A grid over view coordinates for hover and click hit-tests: rows sorted by cell (start offsets per cell).
 var CELL=8,GW=Math.ceil(W/CELL)+1,GH=Math.ceil(H/CELL)+1,cellStart=new Int32Array(GW*GH+1),cellRows=new Int32Array(n);
 function cellOf(x,y){var c=Math.floor(x/CELL),r=Math.floor(y/CELL);return (r<0?0:r>=GH?GH-1:r)*GW+(c<0?0:c>=GW?GW-1:c);}
@@ -202,12 +203,12 @@ function draw(){
   // Rings around matches while they are few enough to read; beyond that the dimming shows them.
   if(hits&&nhits<=RINGS){for(var j=0;j<n;j++){if(hits[j]&&visible(j)){ctx.beginPath();ctx.arc(sx(X[j]),sy(Y[j]),rad+1.5,0,6.2832);ctx.stroke();}}}
   if(selected>=0){ctx.lineWidth=3;ctx.beginPath();ctx.arc(sx(X[selected]),sy(Y[selected]),rad+3,0,6.2832);ctx.stroke();}
-  labels.forEach(function(L){var t=L.t,gone=hidden[t.id];L.g.style.display=gone?'none':'';
+  labels.forEach(function(L){var t=L.t,gone=hidden(t.id);L.g.style.display=gone?'none':'';
     L.g.setAttribute('transform','translate('+sx(t.cx)+','+sy(t.cy)+')');
     if(L.line){L.line.style.display=gone?'none':'';L.line.setAttribute('x1',sx(t.leader[0]));L.line.setAttribute('y1',sy(t.leader[1]));L.line.setAttribute('x2',sx(t.leader[2]));L.line.setAttribute('y2',sy(t.leader[3]));}});
   // Sub-theme names once zoomed in, largest first, skipping any that would collide.
   var taken=[];
-  subs.forEach(function(S){var s=S.s,show=k>=1.8&&!hidden[s.theme];S.e.style.display='none';if(!show)return;
+  subs.forEach(function(S){var s=S.s,show=k>=1.8&&!hidden(s.theme);S.e.style.display='none';if(!show)return;
     S.e.setAttribute('x',sx(s.x));S.e.setAttribute('y',sy(s.y));S.e.style.display='';
     var b=S.e.getBBox(),clash=taken.some(function(o){return b.x<o.x+o.width&&o.x<b.x+b.width&&b.y<o.y+o.height&&o.y<b.y+b.height;});
     if(clash)S.e.style.display='none';else taken.push(b);});
@@ -237,7 +238,7 @@ function pointAt(vx,vy){
 }
 d.themes.forEach(function(t){
   var lab=document.createElement('label');var cb=document.createElement('input');cb.type='checkbox';cb.checked=true;cb.setAttribute('data-theme',t.id);
-  cb.addEventListener('change',function(){hidden[t.id]=!cb.checked;off[slotOf[t.id]]=hidden[t.id]?1:0;refresh();});
+  cb.addEventListener('change',function(){off[slotOf[t.id]]=cb.checked?0:1;refresh();});
   var sw=document.createElement('span');sw.className='pa-sw';sw.style.background=t.color;
   var name=document.createElement('span');name.textContent=t.label+' ('+t.size+')';
   lab.appendChild(cb);lab.appendChild(sw);lab.appendChild(name);root.querySelector('.pa-themes').appendChild(lab);
