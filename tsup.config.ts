@@ -11,8 +11,9 @@ export default defineConfig([
     // CJS consumers need import.meta.url (model and fixture paths) to keep working.
     shims: true,
     target: 'node20',
-    // ESM-only helpers, bundled so that require() consumers on Node 20 can load the CJS build.
-    noExternal: ['d3-shape', 'd3-path'],
+    // ESM-only helpers (d3's shapes; hyparquet, its decompressors and theirs, all pure JavaScript),
+    // bundled so that require() consumers on Node 20 can load the CJS build.
+    noExternal: ['d3-shape', 'd3-path', 'hyparquet', 'hyparquet-compressors', 'fzstd', 'hysnappy'],
     // Optional dependencies are loaded at run time when present (tsup bundles only what it must).
     external: ['@resvg/resvg-js', '@expo-google-fonts/inter'],
   },

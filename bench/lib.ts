@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { Corpus } from '../src/corpus/corpus.js';
@@ -108,21 +108,39 @@ export async function writeVectors(file: string, vectors: Float32Array[]): Promi
   await writeFile(file, new Uint8Array(flat.buffer));
 }
 
-const VENV = join(ROOT, '.cache/venv-bench');
-const PY_PACKAGES = ['numpy', 'scikit-learn', 'umap-learn', 'hdbscan', 'hnswlib', 'pandas', 'tqdm', 'plotly', 'pyyaml'];
-
-/** The peers' virtualenv (created on first use, never a system-wide install). Returns its python. */
-export async function benchPython(): Promise<string> {
-  const python = join(VENV, 'bin/python');
-  if (!existsSync(python)) {
-    console.error('creating the Python peers virtualenv in .cache/venv-bench (first run only)...');
-    await run('python3', ['-m', 'venv', VENV]);
-    await run(join(VENV, 'bin/pip'), ['install', '--quiet', ...PY_PACKAGES], { maxBuffer: 64 << 20 });
-    // BERTopic without its sentence-transformers/torch dependency: embeddings are passed in.
-    await run(join(VENV, 'bin/pip'), ['install', '--quiet', '--no-deps', 'bertopic'], { maxBuffer: 64 << 20 });
-  }
+/**
+ * A private virtualenv in `dir` (never a system-wide install) with the pinned `requirements` file,
+ * then `noDeps` installed without their dependencies. Returns its python. A marker written only after
+ * every install succeeded records what was asked for: a venv left half-built by a failed or killed
+ * install, or built from other pins, is removed and built anew instead of being used as it is.
+ */
+export async function ensureVenv(dir: string, requirements: string, noDeps: string[] = []): Promise<string> {
+  const python = join(dir, 'bin/python');
+  const marker = join(dir, '.paper-atlas-complete');
+  const want = createHash('sha256').update(await readFile(requirements)).update(noDeps.join('\n')).digest('hex');
+  if (existsSync(python) && (await readFile(marker, 'utf8').catch(() => '')) === want) return python;
+  const t = performance.now();
+  console.error(`creating the Python virtualenv ${relative(ROOT, dir)} from ${relative(ROOT, requirements)}...`);
+  await rm(dir, { recursive: true, force: true });
+  await run('python3', ['-m', 'venv', dir]);
+  // A registry that fails once (a reset connection, a 503) gets one more try, said on stderr.
+  const pip = async (args: string[]): Promise<void> => {
+    const install = (): Promise<unknown> => run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...args], { maxBuffer: 64 << 20 });
+    await install().catch(async (err: unknown) => {
+      console.error(`pip install failed, retrying once: ${String((err as { stderr?: string }).stderr ?? err).trim().split('\n').slice(-3).join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 10_000));
+      await install();
+    });
+  };
+  await pip(['-r', requirements]);
+  if (noDeps.length) await pip(['--no-deps', ...noDeps]);
+  await writeFile(marker, want);
+  console.error(`installed in ${seconds(t).toFixed(0)} s`);
   return python;
 }
+
+/** The peers' virtualenv. BERTopic without its sentence-transformers/torch dependency: embeddings are passed in. */
+export const benchPython = (): Promise<string> => ensureVenv(join(ROOT, '.cache/venv-bench'), join(ROOT, 'bench/requirements.txt'), ['bertopic==0.17.4']);
 
 /** Runs one command of bench/peers.py and parses its JSON answer. */
 export async function peer<T>(command: string, args: (string | number)[]): Promise<T> {

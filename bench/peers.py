@@ -196,5 +196,25 @@ def cmd_peak(size):
     print(json.dumps({"gflops": 2 * n**3 * reps / elapsed / 1e9}))
 
 
+def cmd_parquet(path, dims, out, row_group_size, embedder):
+    """Writes the vectors as paper-atlas reads them from Parquet, the way pyarrow (under pandas, Ray,
+    most Python jobs) writes: id, title, abstract, a fixed-size float32 vector column, the embedder
+    id in the file metadata, row groups of the given size."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    v = load(path, dims)
+    n = len(v)
+    t = pa.table({
+        "id": pa.array([f"p{i}" for i in range(n)]),
+        "title": pa.array([f"Paper {i}" for i in range(n)]),
+        "abstract": pa.array([f"Synthetic abstract number {i}." for i in range(n)]),
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(v.reshape(-1)), int(dims)),
+    }).replace_schema_metadata({b"paper-atlas.embedder": embedder.encode()})
+    start = time.perf_counter()
+    pq.write_table(t, out, row_group_size=int(row_group_size))
+    print(json.dumps({"write_s": time.perf_counter() - start}))
+
+
 if __name__ == "__main__":
     globals()[f"cmd_{sys.argv[1]}"](*sys.argv[2:])

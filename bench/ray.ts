@@ -1,8 +1,9 @@
 /**
  * The Ray Data embedding recipe (bench/ray/embed.py) against paper-atlas's own embedder, on every
  * paper of the bundled corpus: truncate and chunk at the default 256-token window, and chunk at
- * 128 (where many more abstracts are cut into windows). For each, the recipe runs on a local Ray
- * cluster (2 workers × 1 onnxruntime thread) and writes a Lance table; this script reads it back with
+ * 128 (where many more abstracts are cut into windows), and chunk 256 once more written as Parquet
+ * part files. For each, the recipe runs on a local Ray cluster (2 workers × 1 onnxruntime thread)
+ * and writes a Lance table (or the Parquet files); this script reads it back with
  * `readVectorTable`, checks the embedder id and the row order, and compares every vector with
  * paper-atlas's (cosine ≥ 0.9999 on every paper, else it fails). Then an atlas is built from the
  * table (`precomputed`), which embeds nothing.
@@ -10,22 +11,22 @@
  * `--quick`: skipped (installing Ray does not fit CI's time); the full bench runs it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Atlas, Corpus, loadBundledCorpus, readVectorTable, TransformersEmbedder } from '../src/index.js';
 import { dot } from '../src/vector.js';
-import { QUICK, ROOT, saveResult, seconds } from './lib.js';
+import { ensureVenv, QUICK, ROOT, saveResult, seconds } from './lib.js';
 
 const run = promisify(execFile);
 const PARITY = 0.9999;
-const VENV = join(ROOT, '.cache/venv-ray');
 const SETTINGS = [
-  { long: 'truncate', maxTokens: 256 },
-  { long: 'chunk', maxTokens: 256 },
-  { long: 'chunk', maxTokens: 128 },
+  { long: 'truncate', maxTokens: 256, format: 'lance' },
+  { long: 'chunk', maxTokens: 256, format: 'lance' },
+  { long: 'chunk', maxTokens: 128, format: 'lance' },
+  // The same job writing Parquet part files (Ray's own writer) instead of a Lance table.
+  { long: 'chunk', maxTokens: 256, format: 'parquet' },
 ] as const;
 
 if (QUICK) {
@@ -33,14 +34,7 @@ if (QUICK) {
   process.exit(0);
 }
 
-const python = join(VENV, 'bin/python');
-if (!existsSync(python)) {
-  console.error('creating the Ray virtualenv in .cache/venv-ray (first run only)...');
-  const t = performance.now();
-  await run('python3', ['-m', 'venv', VENV]);
-  await run(join(VENV, 'bin/pip'), ['install', '--quiet', '-r', join(ROOT, 'bench/ray/requirements.txt')], { maxBuffer: 64 << 20 });
-  console.error(`installed in ${seconds(t)} s`);
-}
+const python = await ensureVenv(join(ROOT, '.cache/venv-ray'), join(ROOT, 'bench/ray/requirements.txt'));
 
 const corpus = await loadBundledCorpus();
 const texts = corpus.papers.map(Corpus.textOf);
@@ -51,18 +45,18 @@ const ratios: Record<string, number> = {};
 const failures: string[] = [];
 try {
   for (const s of SETTINGS) {
-    const name = `${s.long}${s.maxTokens}`;
+    const name = `${s.long}${s.maxTokens}${s.format === 'parquet' ? ' parquet' : ''}`;
     const embedder = await TransformersEmbedder.create({ offline: true, long: s.long, maxTokens: s.maxTokens, threads: 2 });
     let t = performance.now();
     const ours = await embedder.embed(texts);
     const nodeTime = seconds(t);
     const cut = texts.filter((x) => embedder.countTokens(x) > s.maxTokens - 2).length;
 
-    const out = join(dir, name);
+    const out = join(dir, name.replace(' ', '-'));
     t = performance.now();
     const { stdout } = await run(
       python,
-      [join(ROOT, 'bench/ray/embed.py'), '--input', input, '--model-dir', embedder.resolution.path, '--out', out, '--long', s.long, '--max-tokens', String(s.maxTokens), '--workers', '2', '--threads', '1'],
+      [join(ROOT, 'bench/ray/embed.py'), '--input', input, '--model-dir', embedder.resolution.path, '--out', out, '--long', s.long, '--max-tokens', String(s.maxTokens), '--format', s.format, '--workers', '2', '--threads', '1'],
       { maxBuffer: 64 << 20, env: { ...process.env, LANCE_LOG: 'error', RAY_DEDUP_LOGS: '0' } },
     );
     const rayTime = seconds(t);
@@ -82,6 +76,7 @@ try {
     const atlasTime = seconds(t);
     rows.push({
       setting: name,
+      format: s.format,
       papers: corpus.size,
       cutIntoWindows: s.long === 'chunk' ? cut : 0,
       truncated: s.long === 'truncate' ? cut : 0,

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { QUICK, RESULTS, ROOT, type BenchResult } from './lib.js';
 
-const ALL = ['embed', 'index', 'kmeans', 'umap', 'layout', 'themes', 'quality', 'e2e', 'scaling', 'scale', 'scale-themes', 'map', 'ray'];
+const ALL = ['embed', 'index', 'kmeans', 'umap', 'layout', 'themes', 'quality', 'e2e', 'scaling', 'scale', 'scale-themes', 'parquet', 'map', 'ray'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const names = process.argv.includes('--summary') ? [] : chosen.length ? chosen : ALL;
 const unknown = names.filter((n) => !ALL.includes(n));
@@ -29,8 +29,13 @@ for (const name of names) {
     });
     process.stdout.write(stdout);
   } catch (err) {
-    failed.push(name);
-    console.error(`bench/${name}.ts failed: ${(err as { stderr?: string }).stderr ?? err}`);
+    const e = err as { stdout?: string; stderr?: string; code?: number | string; signal?: string | null };
+    if (e.stdout) process.stdout.write(e.stdout);
+    const how = e.signal ? `killed by ${e.signal}` : typeof e.code === 'number' ? `exit code ${e.code}` : String(e.code ?? err);
+    // The last lines of its stderr, repeated at the very end, where a log's tail shows them.
+    const tail = (e.stderr ?? String(err)).trimEnd().split('\n').slice(-25).join('\n');
+    failed.push(`bench/${name}.ts failed (${how}):\n${tail}`);
+    console.error(failed.at(-1));
   }
 }
 
@@ -52,4 +57,5 @@ for (const name of ALL) {
 await writeFileAtomic(join(RESULTS, `summary${QUICK ? '.quick' : ''}.md`), `${lines.join('\n')}\n`);
 console.error(`\nwrote ${join(RESULTS, `summary${QUICK ? '.quick' : ''}.md`)}`);
 // Benchmarks report; they never fail on timing. A benchmark that crashed is an error, though.
+if (failed.length) console.error(`\n${failed.length} benchmark(s) failed:\n\n${failed.join('\n\n')}`);
 process.exitCode = failed.length ? 1 : 0;

@@ -17,6 +17,7 @@ import {
   OptionError,
   PaperAtlasError,
   readCorpus,
+  readVectorTable,
   type AtlasOptions,
   type BuildProgress,
   type Corpus,
@@ -164,9 +165,13 @@ function readReport(corpus: Corpus): { papers: number; skipped: Record<string, n
 
 const SKIP_WORDS: Record<string, string> = { 'missing-abstract': 'without an abstract', 'missing-title': 'without a title', malformed: 'malformed', duplicate: 'duplicates' };
 
-async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string }): Promise<Atlas> {
-  const corpus = input ? await readInput(input, o) : await loadBundledCorpus();
-  if (input) {
+type BuildOptions = CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string; vectors?: string };
+
+async function buildFrom(input: string | undefined, o: BuildOptions): Promise<Atlas> {
+  if (input && o.vectors) throw new OptionError('--vectors', 'replaces the input file; give one of them, not both');
+  const table = o.vectors ? await readVectorTable(o.vectors, o.missingAbstract ? { missingAbstract: o.missingAbstract } : {}) : undefined;
+  const corpus = table ? table.corpus : input ? await readInput(input, o) : await loadBundledCorpus();
+  if (input || table) {
     const r = readReport(corpus);
     const skips = Object.entries(r.skipped).map(([kind, n]) => `${n} ${SKIP_WORDS[kind] ?? kind}`);
     process.stderr.write(`${o.json ? '' : '\r'}read ${terminalText(corpus.source)}: ${r.papers} papers${skips.length ? `; skipped ${skips.join(', ')}` : ''}\n`);
@@ -181,6 +186,7 @@ async function buildFrom(input: string | undefined, o: CommonOptions & ReadOptio
     ...(o.fitSample !== undefined ? { fitSample: o.fitSample } : {}),
     ...(o.lance ? { store: { kind: 'lance' as const, uri: o.lance } } : {}),
     ...(o.cache === false ? { cache: false as const } : {}),
+    ...(table ? { precomputed: table } : {}),
     onProgress: progress.onProgress,
     onWarning: warn,
   };
@@ -283,8 +289,9 @@ export function makeProgram(): Command {
       .option('--fit-sample <n>', 'above this many papers, fit layout and themes on a sample this size (default 25000)', integer('--fit-sample', 1000))
       .option('--recall', 'also measure the store\'s recall@10 against exact search')
       .option('--lance <uri>', 'keep the vectors in a LanceDB table at this directory or s3:// / gs:// / az:// URI (needs @lancedb/lancedb; credentials from the environment)')
+      .option('--vectors <path>', "papers with vectors another job computed, instead of an input: a Parquet file or directory of them, or a Lance table's URI (embeds nothing; refused unless made by this embedder)")
       .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
-  ).action(async (input: string | undefined, o: CommonOptions & ReadOptions & { out: string; seed: number; k: number | 'auto'; recall?: boolean; cache: boolean; fitSample?: number; lance?: string }) => {
+  ).action(async (input: string | undefined, o: BuildOptions & { out: string; recall?: boolean }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const recall = o.recall ? await atlas.recall(10) : undefined;

@@ -69,6 +69,17 @@ describe('paper-atlas CLI', () => {
     expect(lance.related.map((r: { id: string }) => r.id)).toEqual(hnsw.related.map((r: { id: string }) => r.id));
   });
 
+  it('builds from vectors another job wrote with --vectors, refusing them unless made by its own embedder', async () => {
+    // pyarrow-written Parquet whose vectors name another embedder than the CLI's all-MiniLM-L6-v2.
+    const other = await cli(['build', '--vectors', join(ROOT, 'fixtures/parquet/parts'), '--out', join(dir, 'from-vectors')]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/read .*fixtures\/parquet\/parts: 24 papers/u);
+    expect(other.stderr).toMatch(/the vectors were made by fixture\/unit-vectors@000000000000\+mean\+chunk256, but this atlas embeds queries and new papers with Xenova\/all-MiniLM-L6-v2@/u);
+    const both = await cli(['build', join(ROOT, 'fixtures/regularized-optimization.page.txt'), '--vectors', join(ROOT, 'fixtures/parquet/parts'), '--json']);
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stdout).error.message).toMatch(/option "--vectors": replaces the input file/u);
+  });
+
   it('accepts seed 0 like the API, and refuses more themes than papers', async () => {
     const small = join(dir, 'small.jsonl');
     const page = await readFile(join(ROOT, 'fixtures/corpus/regularized-optimization.json'), 'utf8');

@@ -61,6 +61,11 @@ describe('the packed package', () => {
     const bib = join(ROOT, 'fixtures/samples/library.bib');
     const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], { cwd: dir });
     expect(cjsBib.stdout.trim(), cjsBib.stderr).toBe('4');
+    // So does the Parquet reader (ESM-only upstream, bundled), with no LanceDB installed.
+    const parts = join(ROOT, 'fixtures/parquet/parts');
+    const cjsParquet = await run(process.execPath, ['-e', `require('paper-atlas').readVectorTable(${JSON.stringify(parts)}).then(t => console.log(t.corpus.size, t.vectors[23].length))`], { cwd: dir });
+    expect(cjsParquet.stdout.trim(), cjsParquet.stderr).toBe('24 16');
+    expect(existsSync(join(dir, 'node_modules/@lancedb'))).toBe(false);
     await writeIn(dir, 'esm.mjs', "import { Atlas, loadBundledCorpus } from 'paper-atlas';\nconsole.log(typeof Atlas.load, (await loadBundledCorpus()).papers[0].title.slice(0, 6));\n");
     expect((await run(process.execPath, ['esm.mjs'], { cwd: dir })).stdout.trim()).toBe('function SMART:');
     await writeIn(
@@ -82,13 +87,14 @@ describe('the packed package', () => {
 
   it('imports and reads corpora without the native binaries; the first call that needs one names the fix', async () => {
     const script = `
-      import { Atlas, Corpus, DependencyError, loadBundledCorpus, parseCorpus, TransformersEmbedder } from 'paper-atlas';
+      import { Atlas, Corpus, DependencyError, loadBundledCorpus, parseCorpus, readVectorTable, TransformersEmbedder } from 'paper-atlas';
       const corpus = await loadBundledCorpus();
       const parsed = await parseCorpus('[{"title":"A","abstract":"b"}]', { format: 'json' });
+      const table = await readVectorTable(${JSON.stringify(join(ROOT, 'fixtures/parquet/papers.parquet'))});
       const fake = { id: 'fake', dims: 4, embed: async (t) => t.map(() => Float32Array.from([1, 0, 0, 0])) };
       const store = await Atlas.build(corpus, { embedder: fake, cache: false }).catch((e) => e);
       const model = await TransformersEmbedder.create({ offline: true }).catch((e) => e);
-      console.log(JSON.stringify({ papers: corpus.size + parsed.size, store: [store instanceof DependencyError, store.message], model: [model instanceof DependencyError, model.message] }));
+      console.log(JSON.stringify({ papers: corpus.size + parsed.size + table.corpus.size, store: [store instanceof DependencyError, store.message], model: [model instanceof DependencyError, model.message] }));
     `;
     await writeIn(dir, 'native.mjs', script);
     const moved: [string, string][] = [
@@ -100,7 +106,7 @@ describe('the packed package', () => {
       const r = await run(process.execPath, ['native.mjs'], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as { papers: number; store: [boolean, string]; model: [boolean, string] };
-      expect(out.papers).toBe(195);
+      expect(out.papers).toBe(219);
       expect(out.store[0]).toBe(true);
       expect(out.store[1]).toMatch(/hnswlib-node: could not be loaded .*npm rebuild hnswlib-node/u);
       expect(out.model[0]).toBe(true);

@@ -20,7 +20,8 @@ same model and settings. bench/ray.ts checks the vectors against paper-atlas's o
 
 Ray: `--address` (or RAY_ADDRESS) joins a running cluster; without it a local one starts. The model
 files travel through Ray's object store, so workers need no shared disk. Row order is preserved. The table is
-written with lance-ray (each task writes fragments, one commit makes the version).
+written with lance-ray (each task writes fragments, one commit makes the version); `--format parquet`
+writes Parquet part files instead (Ray's writer), which paper-atlas reads from local disk.
 """
 import argparse
 import hashlib
@@ -189,7 +190,8 @@ def main():
     ap.add_argument("--input", required=True)
     ap.add_argument("--model-dir", required=True, help="paper-atlas's model directory (tokenizer.json, config.json, onnx/)")
     ap.add_argument("--model-id", help="model id in the embedder id [the directory's paper-atlas-model.json id]")
-    ap.add_argument("--out", required=True, help="LanceDB URI: a directory, s3://, gs:// or az://")
+    ap.add_argument("--out", required=True, help="LanceDB URI (a directory, s3://, gs:// or az://); with --format parquet, the directory of part files")
+    ap.add_argument("--format", choices=("lance", "parquet"), default="lance", help="a Lance table (default), or Parquet part files paper-atlas reads from local disk")
     ap.add_argument("--table", default="papers")
     ap.add_argument("--long", choices=("chunk", "truncate"), default="chunk")
     ap.add_argument("--max-tokens", type=int, default=256)
@@ -232,9 +234,14 @@ def main():
     )
     schema = schema_for(columns, dims, embedder_id)
     embedded = embedded.map_batches(lambda b: b.select(schema.names).cast(schema), batch_format="pyarrow")
-    uri = f"{args.out.rstrip('/')}/{args.table}.lance"
-    # lance-ray's writer: each Ray task writes Lance fragments, one commit makes them a table version.
-    lance_ray.write_lance(embedded, uri, schema=schema, mode="overwrite", storage_options=storage or None)
+    if args.format == "parquet":
+        # Ray's writer: one part file per task, named so that name order is row order; every file
+        # carries the schema with its embedder id (pyarrow keeps schema metadata in the footer).
+        embedded.write_parquet(args.out, schema=schema, mode="overwrite")
+    else:
+        uri = f"{args.out.rstrip('/')}/{args.table}.lance"
+        # lance-ray's writer: each Ray task writes Lance fragments, one commit makes them a table version.
+        lance_ray.write_lance(embedded, uri, schema=schema, mode="overwrite", storage_options=storage or None)
     print(json.dumps({"uri": args.out, "table": args.table, "embedder": embedder_id, "rows": ds.count()}))
 
 

@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { Corpus, type CorpusOptions } from '../corpus/corpus.js';
 import { CorpusError, OptionError } from '../errors.js';
-import { lanceMessage, lanceModules, tableUri, vectorColumn } from '../io/lance.js';
+import { isRemoteUri, lanceMessage, lanceModules, tableUri, vectorColumn } from '../io/lance.js';
+import { isParquet, openParquet, parquetPaths } from '../io/parquet.js';
 import type { EmbedderInfo, Paper } from '../types.js';
 
 /** Schema metadata naming the embedder that made a table's vectors (an `Embedder.id`). */
@@ -20,25 +22,141 @@ export interface VectorTable extends PrecomputedVectors {
 }
 
 export interface ReadVectorTableOptions extends Pick<CorpusOptions, 'missingAbstract' | 'onDuplicate' | 'stripMarkup'> {
-  /** [table='papers'] The table's name under the URI. */
+  /**
+   * [format='auto'] `'lance'`: a LanceDB URI (a directory, `s3://`, `gs://`, `az://`). `'parquet'`: a
+   * local Parquet file, or a directory of them read in file-name order. `'auto'`: Parquet when the
+   * path is a `.parquet` file or a local directory holding `.parquet` files, else Lance.
+   */
+  format?: 'auto' | 'lance' | 'parquet';
+  /** [table='papers'] The table's name under the URI (Lance only). */
   table?: string;
-  /** Credentials and endpoints for object storage, passed to LanceDB as they are. */
+  /** Credentials and endpoints for object storage, passed to LanceDB as they are (Lance only). */
   storageOptions?: Record<string, string>;
   signal?: AbortSignal;
 }
 
 /** How far a vector's length may be from 1 (float32 rounding of a normalised vector is far below). */
 const UNIT_TOLERANCE = 1e-3;
+const COLUMNS = ['id', 'title', 'abstract', 'authors', 'year', 'url', 'doi', 'vector'] as const;
+
+/** One row as a table format hands it over: column values as they come, the vector as numbers. */
+type Row = Record<string, unknown>;
 
 /**
- * Reads a Lance table of papers with their vectors, written by someone else's job (the Ray recipe
- * in bench/ray, or any writer): columns `id`, `title`, `vector` (fixed-size list of float32 or
- * float64), and optionally `abstract`, `authors` (list of strings), `year`, `url`, `doi`; schema
- * metadata `paper-atlas.embedder` names the embedder that made the vectors. Records go through the
- * same corpus rules as a file (missing abstracts, duplicates); each kept paper keeps its vector.
- * Every vector is checked: the table's dimension, finite, unit length.
+ * Collects a table's rows into records and vectors, checking each row as it comes: a non-empty
+ * string id, seen once; a vector of the table's dimension, finite, unit length.
+ */
+class RowChecker {
+  readonly records: Record<string, unknown>[] = [];
+  readonly byId = new Map<string, Float32Array>();
+  private record = 0;
+  constructor(
+    private source: string,
+    private dims: number | undefined,
+  ) {}
+
+  /** Checks and keeps one row; `at` names it in errors (default: the table, the row's number in it). */
+  add(row: Row, at?: { source: string; record: number }): void {
+    this.record++;
+    const loc = at ?? { source: this.source, record: this.record };
+    const id = row.id;
+    if (typeof id !== 'string' || !id) throw new CorpusError({ ...loc, field: 'id' }, 'is not a non-empty string');
+    const v = toFloat32(row.vector);
+    this.dims ??= v?.length;
+    if (!v || !v.length || v.length !== this.dims) throw new CorpusError({ ...loc, field: 'vector' }, `has ${v?.length ?? 'no'} values, where the table's vectors have ${this.dims ?? 'some'}`);
+    let norm = 0;
+    for (const x of v) norm += x * x;
+    norm = Math.sqrt(norm);
+    if (!Number.isFinite(norm) || Math.abs(norm - 1) > UNIT_TOLERANCE) throw new CorpusError({ ...loc, field: 'vector' }, `is not a unit vector (length ${norm.toFixed(4)})`);
+    if (this.byId.has(id)) throw new CorpusError({ ...loc, field: 'id' }, `repeats the id "${id}"`);
+    this.byId.set(id, v);
+    const rec: Record<string, unknown> = {};
+    for (const c of COLUMNS) {
+      if (c === 'vector') continue;
+      const value = row[c];
+      if (value === null || value === undefined) continue;
+      rec[c] = typeof value === 'bigint' ? Number(value) : typeof (value as { toArray?: unknown }).toArray === 'function' ? [...(value as { toArray(): unknown[] }).toArray()] : value;
+    }
+    this.records.push(rec);
+  }
+
+  /** The records through the corpus rules; each kept paper keeps its vector. */
+  finish(embedder: string, opts: ReadVectorTableOptions): VectorTable {
+    const corpus = Corpus.from(this.records, {
+      source: this.source,
+      ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}),
+      ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}),
+      ...(opts.stripMarkup !== undefined ? { stripMarkup: opts.stripMarkup } : {}),
+    });
+    const vectors = corpus.papers.map((p) => {
+      const v = this.byId.get(p.id);
+      if (!v) throw new CorpusError({ source: this.source, field: 'id' }, `paper "${p.id}" has no row of its own (its id was rewritten while reading)`);
+      return v;
+    });
+    return { corpus, vectors, embedder };
+  }
+}
+
+/** A vector cell as Lance (an Arrow vector) or Parquet (an array of numbers) gives it. */
+function toFloat32(raw: unknown): Float32Array | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const values = typeof (raw as { toArray?: unknown }).toArray === 'function' ? (raw as { toArray(): ArrayLike<unknown> }).toArray() : raw;
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) return undefined;
+  const out = new Float32Array((values as ArrayLike<unknown>).length);
+  for (let i = 0; i < out.length; i++) {
+    const x = (values as ArrayLike<unknown>)[i];
+    out[i] = typeof x === 'number' ? x : Number.NaN;
+  }
+  return out;
+}
+
+function requireColumns(names: Set<string>, source: string): void {
+  for (const required of ['id', 'title', 'vector']) if (!names.has(required)) throw new CorpusError({ source, field: required }, `has no "${required}" column`);
+}
+
+function noEmbedder(source: string): CorpusError {
+  return new CorpusError({ source }, `does not say which embedder made its vectors (${EMBEDDER_METADATA_KEY} in its metadata)`);
+}
+
+/**
+ * Reads papers with their vectors, written by someone else's job (the Ray recipe in bench/ray, a
+ * Spark or pandas job, any writer): a Lance table, or Parquet (a file or a directory of part files).
+ * Columns `id`, `title`, `vector` (a list of float32 or float64 numbers, the same length in every
+ * row), and optionally `abstract`, `authors` (list of strings), `year`, `url`, `doi`; the metadata
+ * key `paper-atlas.embedder` (Lance schema metadata; Parquet key-value metadata, which is where
+ * pyarrow keeps an Arrow schema's) names the embedder that made the vectors — in every part file of
+ * a directory, the same. Records go through the same corpus rules as a file (missing abstracts,
+ * duplicates); each kept paper keeps its vector. Every vector is checked: the table's dimension,
+ * finite, unit length.
  */
 export async function readVectorTable(uri: string, opts: ReadVectorTableOptions = {}): Promise<VectorTable> {
+  const format = opts.format ?? 'auto';
+  if (!['auto', 'lance', 'parquet'].includes(format)) throw new OptionError('format', 'must be "auto", "lance" or "parquet"');
+  const parquet = format === 'parquet' || (format === 'auto' && !isRemoteUri(uri) && (await isParquet(uri)));
+  return parquet ? readParquetTable(uri, opts) : readLanceTable(uri, opts);
+}
+
+async function readParquetTable(path: string, opts: ReadVectorTableOptions): Promise<VectorTable> {
+  if (isRemoteUri(path)) throw new OptionError('format', `Parquet is read from local files; ${path} is a URI (write a Lance table to object storage instead)`);
+  const files = await parquetPaths(path);
+  const source = resolve(path);
+  let embedder: string | undefined;
+  const checker = new RowChecker(source, undefined);
+  for (const name of files) {
+    const file = await openParquet(name);
+    const id = file.metadata.get(EMBEDDER_METADATA_KEY);
+    if (!id) throw noEmbedder(name);
+    if (embedder !== undefined && id !== embedder) throw new CorpusError({ source: name }, `says its vectors were made by ${id}, the files before it by ${embedder}`);
+    embedder = id;
+    const names = new Set(file.columns);
+    requireColumns(names, name);
+    let record = 0;
+    for await (const row of file.read(COLUMNS.filter((c) => names.has(c)), opts.signal)) checker.add(row, { source: name, record: ++record });
+  }
+  return checker.finish(embedder!, opts);
+}
+
+async function readLanceTable(uri: string, opts: ReadVectorTableOptions): Promise<VectorTable> {
   const { lance } = await lanceModules();
   const name = opts.table ?? 'papers';
   const where = tableUri(uri);
@@ -53,55 +171,20 @@ export async function readVectorTable(uri: string, opts: ReadVectorTableOptions 
   try {
     const schema = await table.schema();
     const embedder = schema.metadata.get(EMBEDDER_METADATA_KEY);
-    if (!embedder) throw new CorpusError({ source }, `does not say which embedder made its vectors (schema metadata "${EMBEDDER_METADATA_KEY}")`);
+    if (!embedder) throw noEmbedder(source);
     const names = new Set(schema.fields.map((f) => f.name));
-    for (const required of ['id', 'title', 'vector']) if (!names.has(required)) throw new CorpusError({ source, field: required }, `has no "${required}" column`);
+    requireColumns(names, source);
     const vectorField = schema.fields.find((f) => f.name === 'vector')!;
     const dims = (vectorField.type as { listSize?: number }).listSize;
     if (!Number.isInteger(dims) || dims! < 1) throw new CorpusError({ source, field: 'vector' }, 'is not a fixed-size list of numbers');
-    const columns = ['id', 'title', 'abstract', 'authors', 'year', 'url', 'doi', 'vector'].filter((c) => names.has(c));
-    const records: Record<string, unknown>[] = [];
-    const byId = new Map<string, Float32Array>();
-    let record = 0;
+    const columns = COLUMNS.filter((c) => names.has(c));
+    const checker = new RowChecker(source, dims);
     for await (const batch of table.query().select(columns)) {
       opts.signal?.throwIfAborted();
-      const cols = Object.fromEntries(columns.map((c) => [c, batch.getChild(c)!]));
-      for (let i = 0; i < batch.numRows; i++) {
-        record++;
-        const loc = { source, record };
-        const id = cols.id!.get(i) as unknown;
-        if (typeof id !== 'string' || !id) throw new CorpusError({ ...loc, field: 'id' }, 'is not a non-empty string');
-        const raw = cols.vector!.get(i) as { toArray(): ArrayLike<number> } | null;
-        const v = raw ? Float32Array.from(raw.toArray()) : undefined;
-        if (!v || v.length !== dims) throw new CorpusError({ ...loc, field: 'vector' }, `has ${v?.length ?? 'no'} values, the column ${dims}`);
-        let norm = 0;
-        for (const x of v) norm += x * x;
-        norm = Math.sqrt(norm);
-        if (!Number.isFinite(norm) || Math.abs(norm - 1) > UNIT_TOLERANCE) throw new CorpusError({ ...loc, field: 'vector' }, `is not a unit vector (length ${norm.toFixed(4)})`);
-        if (byId.has(id)) throw new CorpusError({ ...loc, field: 'id' }, `repeats the id "${id}"`);
-        byId.set(id, v);
-        const rec: Record<string, unknown> = {};
-        for (const c of columns) {
-          if (c === 'vector') continue;
-          const value = cols[c]!.get(i) as unknown;
-          if (value === null || value === undefined) continue;
-          rec[c] = typeof value === 'bigint' ? Number(value) : typeof (value as { toArray?: unknown }).toArray === 'function' ? [...(value as { toArray(): unknown[] }).toArray()] : value;
-        }
-        records.push(rec);
-      }
+      const cols = columns.map((c) => [c, batch.getChild(c)!] as const);
+      for (let i = 0; i < batch.numRows; i++) checker.add(Object.fromEntries(cols.map(([c, col]) => [c, col.get(i) as unknown])));
     }
-    const corpus = Corpus.from(records, {
-      source,
-      ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}),
-      ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}),
-      ...(opts.stripMarkup !== undefined ? { stripMarkup: opts.stripMarkup } : {}),
-    });
-    const vectors = corpus.papers.map((p) => {
-      const v = byId.get(p.id);
-      if (!v) throw new CorpusError({ source, field: 'id' }, `paper "${p.id}" has no row of its own (its id was rewritten while reading)`);
-      return v;
-    });
-    return { corpus, vectors, embedder };
+    return checker.finish(embedder, opts);
   } finally {
     table.close();
   }

@@ -1,0 +1,73 @@
+"""Writes fixtures/parquet/: Parquet files as pyarrow (the writer under Ray, pandas and most Python
+jobs) writes them, for the tests of paper-atlas's Parquet input (tests/parquet.test.ts).
+
+    .cache/venv-ray/bin/python bench/verify/parquet_fixtures.py   # any venv with pyarrow and numpy
+
+The 24 first papers of the bundled corpus with seeded random unit vectors (16 dimensions: the tests
+check reading, not a model), and expected.json with what a reader must return.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "fixtures/parquet"
+KEY = b"paper-atlas.embedder"
+EMBEDDER = "fixture/unit-vectors@000000000000+mean+chunk256"
+DIMS = 16
+
+papers = json.loads((ROOT / "fixtures/corpus/regularized-optimization.json").read_text())[:24]
+rng = np.random.default_rng(7)
+vectors = rng.standard_normal((len(papers), DIMS)).astype(np.float32)
+vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def table(rows, vecs, vector_type, year_type=pa.int32(), embedder=EMBEDDER, with_id=True):
+    cols = {
+        "vector": pa.array([list(map(float, v)) for v in vecs], type=vector_type),
+        "title": pa.array([p["title"] for p in rows]),
+        "abstract": pa.array([p.get("abstract") for p in rows]),
+        "authors": pa.array([p.get("authors") for p in rows], type=pa.list_(pa.string())),
+        "year": pa.array([p.get("year") for p in rows], type=year_type),
+    }
+    if with_id:
+        cols = {"id": pa.array([p["id"] for p in rows]), **cols}
+    t = pa.table(cols)
+    return t.replace_schema_metadata({KEY: embedder.encode()} if embedder else None)
+
+
+OUT.mkdir(parents=True, exist_ok=True)
+(OUT / "bad").mkdir(exist_ok=True)
+(OUT / "parts").mkdir(exist_ok=True)
+(OUT / "bad/mixed").mkdir(exist_ok=True)
+
+# One file: fixed-size float32 lists (what the Ray recipe writes), snappy (pyarrow's default), 3 row groups.
+pq.write_table(table(papers, vectors, pa.list_(pa.float32(), DIMS)), OUT / "papers.parquet", row_group_size=10)
+# A directory of part files, as Spark or a Ray dataset writes: variable float64 lists, int64 years,
+# zstd and gzip, a _SUCCESS marker and a hidden file that are not data.
+pq.write_table(table(papers[:12], vectors[:12], pa.list_(pa.float64()), pa.int64()), OUT / "parts/part-00000.parquet", compression="zstd")
+pq.write_table(table(papers[12:], vectors[12:], pa.list_(pa.float64()), pa.int64()), OUT / "parts/part-00001.parquet", compression="gzip")
+(OUT / "parts/_SUCCESS").write_bytes(b"")
+(OUT / "parts/.part-00000.parquet.crc").write_bytes(b"not parquet")
+
+few, fv = papers[:4], vectors[:4]
+pq.write_table(table(few, fv, pa.list_(pa.float32(), DIMS), embedder=None), OUT / "bad/no-embedder.parquet")
+pq.write_table(table(few, fv, pa.list_(pa.float32(), DIMS), with_id=False), OUT / "bad/no-id.parquet")
+stretched = fv.copy()
+stretched[2] *= 2
+pq.write_table(table(few, stretched, pa.list_(pa.float32(), DIMS)), OUT / "bad/not-unit.parquet")
+ragged = [list(v) for v in fv]
+ragged[1] = ragged[1][:-1]
+pq.write_table(table(few, ragged, pa.list_(pa.float64())), OUT / "bad/ragged.parquet")
+pq.write_table(table(few[:2], fv[:2], pa.list_(pa.float32(), DIMS)), OUT / "bad/mixed/part-0.parquet")
+pq.write_table(table(few[2:], fv[2:], pa.list_(pa.float32(), DIMS), embedder="fixture/other@111111111111+mean+chunk256"), OUT / "bad/mixed/part-1.parquet")
+
+(OUT / "expected.json").write_text(json.dumps({
+    "embedder": EMBEDDER,
+    "ids": [p["id"] for p in papers],
+    "vectors": [[float(x) for x in v] for v in vectors],
+}, indent=None) + "\n")
+print(f"wrote {OUT}")
