@@ -169,7 +169,10 @@ type BuildOptions = CommonOptions & ReadOptions & { seed?: number; k?: number | 
 
 async function buildFrom(input: string | undefined, o: BuildOptions): Promise<Atlas> {
   if (input && o.vectors) throw new OptionError('--vectors', 'replaces the input file; give one of them, not both');
-  const table = o.vectors ? await readVectorTable(o.vectors, o.missingAbstract ? { missingAbstract: o.missingAbstract } : {}) : undefined;
+  const onProgress = (p: { read: number; total: number }): void => {
+    if (!o.json && process.stderr.isTTY) process.stderr.write(`\rread ${p.read} of ${p.total} rows   `);
+  };
+  const table = o.vectors ? await readVectorTable(o.vectors, { onProgress, ...(o.missingAbstract ? { missingAbstract: o.missingAbstract } : {}) }) : undefined;
   const corpus = table ? table.corpus : input ? await readInput(input, o) : await loadBundledCorpus();
   if (input || table) {
     const r = readReport(corpus);

@@ -189,7 +189,9 @@ describe('atlases from vectors someone else computed', () => {
     const uri = await tempDir();
     const vectors = hnsw.papers.map((p) => hnsw.vectorOf(p.id));
     await writeVectorTable(uri, hnsw.papers, { embedder: hnsw.embedder.id, vectors });
-    const table = await readVectorTable(uri);
+    const progress: { read: number; total: number }[] = [];
+    const table = await readVectorTable(uri, { onProgress: (p) => progress.push(p) });
+    expect(progress.at(-1)).toEqual({ read: 194, total: 194 });
     expect(table.embedder).toBe(hnsw.embedder.id);
     expect(table.corpus.papers.map((p) => p.id)).toEqual(hnsw.papers.map((p) => p.id));
     expect(table.corpus.papers[3]).toMatchObject({ title: hnsw.papers[3]!.title, abstract: hnsw.papers[3]!.abstract });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Corpus, type CorpusOptions } from '../corpus/corpus.js';
 import { CorpusError, OptionError } from '../errors.js';
 import { isRemoteUri, lanceMessage, lanceModules, tableUri, vectorColumn } from '../io/lance.js';
-import { isParquet, openParquet, parquetPaths } from '../io/parquet.js';
+import { isParquet, openParquet, parquetPaths, type ParquetFile } from '../io/parquet.js';
 import type { EmbedderInfo, Paper } from '../types.js';
 
 /** Schema metadata naming the embedder that made a table's vectors (an `Embedder.id`). */
@@ -33,6 +33,8 @@ export interface ReadVectorTableOptions extends Pick<CorpusOptions, 'missingAbst
   /** Credentials and endpoints for object storage, passed to LanceDB as they are (Lance only). */
   storageOptions?: Record<string, string>;
   signal?: AbortSignal;
+  /** Rows read so far of the table's total, after each batch (Lance) or row group (Parquet). */
+  onProgress?: (p: { read: number; total: number }) => void;
 }
 
 /** How far a vector's length may be from 1 (float32 rounding of a normalised vector is far below). */
@@ -142,16 +144,25 @@ async function readParquetTable(path: string, opts: ReadVectorTableOptions): Pro
   const source = resolve(path);
   let embedder: string | undefined;
   const checker = new RowChecker(source, undefined);
+  // Every footer first: the embedder id and the columns are checked before any data is read.
+  const opened: ParquetFile[] = [];
   for (const name of files) {
     const file = await openParquet(name);
     const id = file.metadata.get(EMBEDDER_METADATA_KEY);
     if (!id) throw noEmbedder(name);
     if (embedder !== undefined && id !== embedder) throw new CorpusError({ source: name }, `says its vectors were made by ${id}, the files before it by ${embedder}`);
     embedder = id;
-    const names = new Set(file.columns);
-    requireColumns(names, name);
+    requireColumns(new Set(file.columns), name);
+    opened.push(file);
+  }
+  const total = opened.reduce((sum, f) => sum + f.rows, 0);
+  let read = 0;
+  for (const file of opened) {
     let record = 0;
-    for await (const row of file.read(COLUMNS.filter((c) => names.has(c)), opts.signal)) checker.add(row, { source: name, record: ++record });
+    for await (const row of file.read(COLUMNS.filter((c) => file.columns.includes(c)), opts.signal, (rows) => opts.onProgress?.({ read: read + rows, total }))) {
+      checker.add(row, { source: file.path, record: ++record });
+    }
+    read += file.rows;
   }
   return checker.finish(embedder!, opts);
 }
@@ -179,10 +190,14 @@ async function readLanceTable(uri: string, opts: ReadVectorTableOptions): Promis
     if (!Number.isInteger(dims) || dims! < 1) throw new CorpusError({ source, field: 'vector' }, 'is not a fixed-size list of numbers');
     const columns = COLUMNS.filter((c) => names.has(c));
     const checker = new RowChecker(source, dims);
+    const total = opts.onProgress ? await table.countRows() : 0;
+    let read = 0;
     for await (const batch of table.query().select(columns)) {
       opts.signal?.throwIfAborted();
       const cols = columns.map((c) => [c, batch.getChild(c)!] as const);
       for (let i = 0; i < batch.numRows; i++) checker.add(Object.fromEntries(cols.map(([c, col]) => [c, col.get(i) as unknown])));
+      read += batch.numRows;
+      opts.onProgress?.({ read, total });
     }
     return checker.finish(embedder, opts);
   } finally {

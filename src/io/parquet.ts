@@ -13,8 +13,11 @@ export interface ParquetFile {
   /** The file's key-value metadata (pyarrow writes an Arrow schema's metadata here). */
   metadata: Map<string, string>;
   rows: number;
-  /** The file's rows in order, one object per row, the given columns only, read a row group at a time. */
-  read(columns: string[], signal?: AbortSignal): AsyncGenerator<Record<string, unknown>>;
+  /**
+   * The file's rows in order, one object per row, the given columns only, read a row group at a
+   * time; `onGroup` hears the rows decoded so far after each group.
+   */
+  read(columns: string[], signal?: AbortSignal, onGroup?: (rows: number) => void): AsyncGenerator<Record<string, unknown>>;
 }
 
 // hyparquet (pure JavaScript) and its decompressors are ESM-only; tsup bundles them into both
@@ -84,7 +87,7 @@ export async function openParquet(path: string): Promise<ParquetFile> {
     columns,
     metadata,
     rows: Number(meta.num_rows),
-    async *read(wanted, signal) {
+    async *read(wanted, signal, onGroup) {
       let first = 0;
       for (const group of meta.row_groups) {
         signal?.throwIfAborted();
@@ -113,6 +116,7 @@ export async function openParquet(path: string): Promise<ParquetFile> {
         }
         const cols = [...columns];
         for (let i = 0; i < count; i++) yield Object.fromEntries(cols.map(([c, values]) => [c, values[i]]));
+        onGroup?.(last);
         first = last;
       }
     },

@@ -39,6 +39,15 @@ describe('vectors from Parquet', () => {
     await atlas.dispose();
   });
 
+  it('reports progress after each row group, over every part file', async () => {
+    const seen: { read: number; total: number }[] = [];
+    await readVectorTable(join(DIR, 'papers.parquet'), { onProgress: (p) => seen.push(p) });
+    expect(seen).toEqual([{ read: 10, total: 24 }, { read: 20, total: 24 }, { read: 24, total: 24 }]);
+    seen.length = 0;
+    await readVectorTable(join(DIR, 'parts'), { onProgress: (p) => seen.push(p) });
+    expect(seen).toEqual([{ read: 12, total: 24 }, { read: 24, total: 24 }]);
+  });
+
   it('reads a directory of part files in name order (float64 lists, zstd and gzip), skipping markers and hidden files', async () => {
     await expectSame(join(DIR, 'parts'));
     await expectSame(join(DIR, 'parts/')); // a trailing slash, as shells complete it
