@@ -6,15 +6,13 @@
  *    assemble (hnswlib + umap-learn + scikit-learn, same k search);
  *  - 100k papers with cached embeddings (synthetic 384-d vectors), time and peak RSS (20k with --quick).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { DEFAULT_KMEANS_OPTIONS, defaultKRange } from '../src/cluster/kmeans.js';
 import { Atlas, Corpus, loadBundledCorpus, type Embedder } from '../src/index.js';
-import { cachedSyntheticCorpus, peakRssMiB, stageTimer, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
+import { cachedSyntheticCorpus, inChild, peakRssMiB, peer, QUICK, saveResult, seconds, stageTimer, syntheticVectors, writeVectors } from './lib.js';
 
 type Row = Record<string, number | string>;
 
@@ -50,11 +48,6 @@ if (child !== -1) {
   process.exit(0);
 }
 
-async function inChild(n: number): Promise<Row> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/e2e.ts'), '--child', String(n)], { maxBuffer: 16 << 20, timeout: 3_600_000 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Row;
-}
-
 const rows: Row[] = [];
 const ratios: Record<string, number> = {};
 const notes: string[] = [];
@@ -76,7 +69,7 @@ ratios[`cold_${n}_s`] = Number(synthCold.total_s);
 ratios[`cached_rebuild_${n}_s`] = Number(synthWarm.total_s);
 
 // The post-embedding pipeline on the same vectors, ours beside Python's.
-const ours = await inChild(n);
+const ours = await inChild<Row>('e2e', [n], { timeout: 3_600_000 });
 rows.push({ run: `post-embedding pipeline, ${n} × 384 vectors (paper-atlas)`, ...ours });
 const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-py-'));
 const file = join(dir, 'v.f32');
@@ -87,7 +80,7 @@ rows.push({ run: `post-embedding pipeline, ${n} × 384 vectors (hnswlib + umap-l
 ratios[`post_embedding_vs_python@${n}`] = Number(ours.total_s) / Number(py.total_s);
 
 const big = QUICK ? 20_000 : 100_000;
-const huge = await inChild(big);
+const huge = await inChild<Row>('e2e', [big], { timeout: 3_600_000 });
 rows.push({ run: `${big} papers, cached embeddings (synthetic vectors)`, ...huge });
 ratios[`cached_${big}_s`] = Number(huge.total_s);
 ratios[`cached_${big}_peak_rss_gib`] = Number(huge.peak_rss_mib) / 1024;

@@ -139,8 +139,24 @@ export async function ensureVenv(dir: string, requirements: string, noDeps: stri
   return python;
 }
 
-/** The peers' virtualenv. BERTopic without its sentence-transformers/torch dependency: embeddings are passed in. */
-export const benchPython = (): Promise<string> => ensureVenv(join(ROOT, '.cache/venv-bench'), join(ROOT, 'bench/requirements.txt'), ['bertopic==0.17.4']);
+/** The peers' virtualenv, checked once per process. BERTopic without its sentence-transformers/torch dependency: embeddings are passed in. */
+let benchVenv: Promise<string> | undefined;
+export const benchPython = (): Promise<string> => (benchVenv ??= ensureVenv(join(ROOT, '.cache/venv-bench'), join(ROOT, 'bench/requirements.txt'), ['bertopic==0.17.4']));
+
+/** The JSON line a script printed last (what every peer and child process answers with). */
+export function lastJson<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+/**
+ * Runs `bench/<name>.ts --child ...args` in a Node process of its own, so its peak RSS is its own,
+ * and returns the JSON line it printed last. `node`: flags for that Node; `timeout` in ms (0: none).
+ */
+export async function inChild<T>(name: string, args: (string | number)[], opts: { node?: string[]; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<T> {
+  const argv = [...(opts.node ?? []), '--import', 'tsx', join(ROOT, `bench/${name}.ts`), '--child', ...args.map(String)];
+  const { stdout } = await run(process.execPath, argv, { maxBuffer: 16 << 20, timeout: opts.timeout ?? 0, ...(opts.env ? { env: opts.env } : {}) });
+  return lastJson<T>(stdout);
+}
 
 /** Runs one command of bench/peers.py and parses its JSON answer. */
 export async function peer<T>(command: string, args: (string | number)[]): Promise<T> {
@@ -148,7 +164,7 @@ export async function peer<T>(command: string, args: (string | number)[]): Promi
   const env = { ...process.env };
   // Threads are pinned alike on both sides for a fair ratio; see bench/README.md.
   const { stdout } = await run(python, [join(ROOT, 'bench/peers.py'), command, ...args.map(String)], { maxBuffer: 256 << 20, env });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+  return lastJson<T>(stdout);
 }
 
 /**

@@ -5,13 +5,11 @@
  * runs in its own process, so its peak RSS is the read's (the process's baseline included).
  * `--quick`: 20,000 rows.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Corpus, readVectorTable, writeVectorTable } from '../src/index.js';
-import { peakRssMiB, peer, QUICK, ROOT, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
+import { inChild, peakRssMiB, peer, QUICK, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
 const EMBEDDER = 'synthetic@000000000000+mean+chunk256';
 
@@ -32,8 +30,7 @@ try {
   const raw = join(dir, 'vectors.f32');
   await writeVectors(raw, vectors);
   const read = async (path: string): Promise<{ rows: number; read_s: number; peak_rss_mib: number }> => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/parquet.ts'), '--child', path], { maxBuffer: 16 << 20, env: { ...process.env, LANCE_LOG: 'error' } });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { rows: number; read_s: number; peak_rss_mib: number };
+    const r = await inChild<{ rows: number; read_s: number; peak_rss_mib: number }>('parquet', [path], { env: { ...process.env, LANCE_LOG: 'error' } });
     if (r.rows !== n) throw new Error(`${path}: read ${r.rows} rows of ${n}`);
     return r;
   };

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Atlas, Corpus, loadBundledCorpus, readVectorTable, TransformersEmbedder } from '../src/index.js';
 import { dot } from '../src/vector.js';
-import { ensureVenv, QUICK, ROOT, saveResult, seconds } from './lib.js';
+import { ensureVenv, lastJson, QUICK, ROOT, saveResult, seconds } from './lib.js';
 
 const run = promisify(execFile);
 const PARITY = 0.9999;
@@ -60,7 +60,7 @@ try {
       { maxBuffer: 64 << 20, env: { ...process.env, LANCE_LOG: 'error', RAY_DEDUP_LOGS: '0' } },
     );
     const rayTime = seconds(t);
-    const report = JSON.parse(stdout.trim().split('\n').pop()!) as { embedder: string; rows: number };
+    const report = lastJson<{ embedder: string; rows: number }>(stdout);
 
     const table = await readVectorTable(out);
     const sameOrder = table.corpus.papers.every((p, i) => p.id === corpus.papers[i]!.id);

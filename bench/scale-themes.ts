@@ -8,15 +8,12 @@
  * Each n in its own process, so peak RSS is that n's; the vectors alone are n × 1.5 KiB of it.
  * `--quick`: 3,000 papers on a 1,000-paper sample (the smallest `fitSample`), the same code path.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { planSample } from '../src/pipeline/knn.js';
 import { fitThemes } from '../src/pipeline/fit.js';
 import { DEFAULT_FIT_SAMPLE, MIN_FIT_SAMPLE } from '../src/pipeline/options.js';
 import { graphSize } from '../src/pipeline/run.js';
 import { resolveStages } from '../src/pipeline/stages.js';
-import { cachedSyntheticCorpus, peakRssMiB, QUICK, ROOT, saveResult, seconds, stageTimer } from './lib.js';
+import { cachedSyntheticCorpus, inChild, peakRssMiB, QUICK, saveResult, seconds, stageTimer } from './lib.js';
 
 const child = process.argv.indexOf('--child');
 if (child !== -1) {
@@ -54,8 +51,7 @@ const sizes = QUICK ? [3_000] : [100_000, 1_000_000];
 const FIT_SAMPLE = QUICK ? MIN_FIT_SAMPLE : DEFAULT_FIT_SAMPLE;
 const rows: Record<string, unknown>[] = [];
 for (const n of sizes) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', join(ROOT, 'bench/scale-themes.ts'), '--child', String(n), String(FIT_SAMPLE)], { maxBuffer: 16 << 20, timeout: 4 * 3_600_000 });
-  rows.push(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>);
+  rows.push(await inChild<Record<string, unknown>>('scale-themes', [n, FIT_SAMPLE], { node: ['--max-old-space-size=16384'], timeout: 4 * 3_600_000 }));
   console.error(JSON.stringify(rows.at(-1)));
 }
 const ratios: Record<string, number> = {};

@@ -3,13 +3,10 @@
  * is that n's), on clustered synthetic 384-d vectors; a log-log slope per stage, extrapolated to 100k.
  * Embedding is linear by construction (one text per model call): its line uses the measured rate.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { KMeansClusterer } from '../src/cluster/kmeans.js';
 import { DEFAULT_LAYOUT_OPTIONS, DEFAULT_REDUCER_OPTIONS, UmapReducer } from '../src/reduce/umap.js';
 import { DEFAULT_HNSW_OPTIONS, HnswStore } from '../src/store/hnsw.js';
-import { peakRssMiB, QUICK, ROOT, saveResult, seconds, syntheticVectors } from './lib.js';
+import { inChild, peakRssMiB, QUICK, saveResult, seconds, syntheticVectors } from './lib.js';
 
 const child = process.argv.indexOf('--child');
 if (child !== -1) {
@@ -36,8 +33,7 @@ if (child !== -1) {
 const sizes = QUICK ? [500, 1000] : [1000, 2000, 5000, 10_000, 20_000];
 const rows: Record<string, number>[] = [];
 for (const n of sizes) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/scaling.ts'), '--child', String(n)], { maxBuffer: 16 << 20, timeout: 3_600_000 });
-  rows.push(JSON.parse(stdout.trim().split('\n').pop()!));
+  rows.push(await inChild<Record<string, number>>('scaling', [n], { timeout: 3_600_000 }));
   console.error(JSON.stringify(rows[rows.length - 1]));
 }
 /** Least-squares slope of log(y) on log(x): 1 is linear, 2 quadratic. */

@@ -103,6 +103,8 @@ class RowChecker {
 function toFloat32(raw: unknown): Float32Array | undefined {
   if (raw === null || raw === undefined) return undefined;
   const values = typeof (raw as { toArray?: unknown }).toArray === 'function' ? (raw as { toArray(): ArrayLike<unknown> }).toArray() : raw;
+  // Lance hands over a float typed array (one copy, no per-value checks); Parquet a plain array.
+  if (values instanceof Float32Array || values instanceof Float64Array) return Float32Array.from(values);
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) return undefined;
   const out = new Float32Array((values as ArrayLike<unknown>).length);
   for (let i = 0; i < out.length; i++) {

@@ -22,8 +22,9 @@ export interface ParquetFile {
 
 // hyparquet (pure JavaScript) and its decompressors are ESM-only; tsup bundles them into both
 // builds, and they load on first use.
-let modules: Promise<{ hp: Hyparquet; compressors: import('hyparquet').Compressors }> | undefined;
-function load(): Promise<{ hp: Hyparquet; compressors: import('hyparquet').Compressors }> {
+type Modules = { hp: Hyparquet; compressors: import('hyparquet').Compressors };
+let modules: Promise<Modules> | undefined;
+function load(): Promise<Modules> {
   modules ??= Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([hp, c]) => ({ hp, compressors: c.compressors }));
   return modules;
 }

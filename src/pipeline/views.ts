@@ -1,6 +1,6 @@
 import { findOutliers } from '../cluster/outliers.js';
 import type { Embedder } from '../embed/embedder.js';
-import { OptionError } from '../errors.js';
+import { integerOption, OptionError } from '../errors.js';
 import { buildMap, type MapInput, type MapOptions, type TopicMap } from '../map/map.js';
 import { countOverTime, timeline, type Timeline, type TimelineOptions } from '../map/timeline.js';
 import type { Neighbor, Paper } from '../types.js';
@@ -116,8 +116,7 @@ export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
   const input: MapInput[] = [];
   // Up to 20,000 papers the map shows what `related` would (hybrid order) and why; beyond, the cosine order alone.
   const small = state.papers.length - v.removed.size <= 20_000;
-  const per = opts.relatedPerPaper ?? 5;
-  if (!Number.isInteger(per) || per < 0 || per > 50) throw new OptionError('relatedPerPaper', `must be an integer in [0, 50], got ${JSON.stringify(per)}`);
+  const per = integerOption('relatedPerPaper', opts.relatedPerPaper ?? 5, 0, 50);
   const why = per > 0 && (opts.why ?? small);
   for (let i = 0; i < state.papers.length; i++) {
     if (v.removed.has(i)) continue;
