@@ -452,6 +452,23 @@ describe('failing disks and foreign directories', () => {
     }
   });
 
+  it('a save removes the temp files of saves that died (data files, manifest, journal), and no others', async () => {
+    const dir = await tempDir();
+    const atlas = await Atlas.load(pristine);
+    await atlas.save(dir);
+    const child = spawn(process.execPath, ['-e', '']);
+    const dead = child.pid!;
+    await new Promise((r) => child.once('exit', r));
+    const orphans = [`.atlas.json.${dead}.0badc0de.tmp`, `..paper-atlas-journal.json.${dead}.0badc0de.tmp`, `.papers-0123456789abcdef.jsonl.${dead}.0badc0de.tmp`];
+    const kept = [`.atlas.json.${process.pid}.0badc0de.tmp`, `.notes.txt.${dead}.0badc0de.tmp`, `.atlas.json.${dead}.tmp`];
+    for (const n of [...orphans, ...kept]) await writeFile(join(dir, n), 'partial');
+    await atlas.save(dir);
+    const names = await readdir(dir);
+    for (const n of orphans) expect(names, n).not.toContain(n);
+    for (const n of kept) expect(names, n).toContain(n);
+    expect((await Atlas.load(dir)).papers.length).toBe(corpus.size);
+  });
+
   it('refuses to replace an atlas.json that is not a paper-atlas manifest, and never deletes the user\'s own files', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'atlas.json'), '{"my": "notes"}');

@@ -10,7 +10,7 @@ import { dirname, basename, join } from 'node:path';
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`); // the shape tempFileWriter parses
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(data);
@@ -32,6 +32,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw err;
   }
   await syncDir(dir);
+}
+
+/**
+ * The file a temp file of `writeFileAtomic` was to become, and the process that was writing it;
+ * undefined for any other name. The target keeps its own leading dot (`..name.json.<pid>.<hex>.tmp`).
+ */
+export function tempFileWriter(name: string): { target: string; pid: number } | undefined {
+  const m = /^\.(.+)\.(\d{1,10})\.[0-9a-f]{8}\.tmp$/u.exec(name);
+  return m ? { target: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
 /** Makes a completed rename durable; not every platform can open a directory, so failures are ignored. */

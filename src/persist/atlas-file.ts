@@ -2,7 +2,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { AtlasFileError, PaperAtlasError } from '../errors.js';
-import { readRegularFile, sha256, UnsafeFileError, writeFileAtomic } from '../io/atomic.js';
+import { readRegularFile, sha256, tempFileWriter, UnsafeFileError, writeFileAtomic } from '../io/atomic.js';
 import { DEFAULT_FIT_SAMPLE } from '../pipeline/options.js';
 import type { AtlasState } from '../pipeline/state.js';
 import { describeStages, restoreStages, type Stages } from '../pipeline/stages.js';
@@ -89,12 +89,12 @@ async function readJournal(dir: string): Promise<string[]> {
   }
 }
 
-/** A temp file of ours (`.<data file or atlas.json>.<pid>.<hex>.tmp`) whose writer no longer runs. */
+/** A temp file a save of ours left (for a data file, the manifest or the journal) whose writer no longer runs. */
 function isOrphanTemp(name: string): boolean {
-  const m = /^\.([a-z][a-z0-9]*-[0-9a-f]{16}\.[a-z0-9]+|atlas\.json|paper-atlas-journal\.json)\.(\d+)\.[0-9a-f]{8}\.tmp$/u.exec(name);
-  if (!m) return false;
+  const temp = tempFileWriter(name);
+  if (!temp || !(DATA_FILE.test(temp.target) || temp.target === MANIFEST || temp.target === JOURNAL)) return false;
   try {
-    process.kill(Number(m[2]), 0);
+    process.kill(temp.pid, 0);
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
