@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { Corpus } from '../src/corpus/corpus.js';
+import { loadBundledCorpus, readCorpus } from '../src/index.js';
 import type { Embedder } from '../src/embed/embedder.js';
 import { normalizeInPlace } from '../src/vector.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -185,4 +186,31 @@ export function cachedSyntheticCorpus(n: number): { corpus: Corpus; embedder: Em
     return v.map((x) => x / norm);
   };
   return { corpus, vectors, embedder: { id: 'cached-synthetic-384', dims: 384, embed: async (texts) => texts.map((t) => byText.get(t) ?? phrase(t)) } };
+}
+
+/** A labelled corpus from fixtures/checkset (or $PAPER_ATLAS_CHECKSETS): see bench/quality.ts. */
+export interface CheckSet {
+  name: string;
+  corpus: () => Promise<Corpus>;
+  labels: Map<string, string>;
+}
+
+async function labelsOf(file: string): Promise<Map<string, string>> {
+  const json = JSON.parse(await readFile(file, 'utf8')) as { themes: Record<string, string[]> };
+  return new Map(Object.entries(json.themes).flatMap(([label, ids]) => ids.map((id) => [id, label] as [string, string])));
+}
+
+/** Every check set, in name order; `--quick`: the bundled corpus only. */
+export async function checkSets(): Promise<CheckSet[]> {
+  const sets: CheckSet[] = [];
+  const dirs = [join(ROOT, 'fixtures/checkset'), ...(process.env.PAPER_ATLAS_CHECKSETS ?? '').split(':').filter(Boolean)];
+  for (const dir of dirs.filter((d) => existsSync(d))) {
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.themes.json')).sort()) {
+      const name = f.slice(0, -'.themes.json'.length);
+      const file = readdirSync(dir).find((g) => g.startsWith(`${name}.`) && g !== f);
+      const corpus = name === 'regularized-optimization' ? loadBundledCorpus : file ? () => readCorpus(join(dir, file)) : undefined;
+      if (corpus) sets.push({ name, corpus, labels: await labelsOf(join(dir, f)) });
+    }
+  }
+  return QUICK ? sets.filter((s) => s.name === 'regularized-optimization') : sets;
 }

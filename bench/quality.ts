@@ -13,39 +13,13 @@
  *   BERTopic's the same way, its label being its two top words.
  * `--quick`: the bundled corpus only.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agreement, Atlas, Corpus, IdentityReducer, loadBundledCorpus, readCorpus, type RankMode } from '../src/index.js';
+import { agreement, Atlas, Corpus, IdentityReducer, type RankMode } from '../src/index.js';
 import { phrases } from '../src/corpus/terms.js';
 import { dot } from '../src/vector.js';
-import { peer, QUICK, ROOT, saveResult, seconds, writeVectors } from './lib.js';
-
-interface CheckSet {
-  name: string;
-  corpus: () => Promise<Corpus>;
-  labels: Map<string, string>;
-}
-
-async function labelsOf(file: string): Promise<Map<string, string>> {
-  const json = JSON.parse(await readFile(file, 'utf8')) as { themes: Record<string, string[]> };
-  return new Map(Object.entries(json.themes).flatMap(([label, ids]) => ids.map((id) => [id, label] as [string, string])));
-}
-
-async function checkSets(): Promise<CheckSet[]> {
-  const sets: CheckSet[] = [];
-  const dirs = [join(ROOT, 'fixtures/checkset'), ...(process.env.PAPER_ATLAS_CHECKSETS ?? '').split(':').filter(Boolean)];
-  for (const dir of dirs.filter((d) => existsSync(d))) {
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.themes.json')).sort()) {
-      const name = f.slice(0, -'.themes.json'.length);
-      const file = readdirSync(dir).find((g) => g.startsWith(`${name}.`) && g !== f);
-      const corpus = name === 'regularized-optimization' ? loadBundledCorpus : file ? () => readCorpus(join(dir, file)) : undefined;
-      if (corpus) sets.push({ name, corpus, labels: await labelsOf(join(dir, f)) });
-    }
-  }
-  return QUICK ? sets.filter((s) => s.name === 'regularized-optimization') : sets;
-}
+import { checkSets, peer, saveResult, seconds, writeVectors } from './lib.js';
 
 /** Size-weighted coverage, lowest coverage and distinctness of labels given as phrase lists per group. */
 function labelScores(groups: { members: string[]; parts: string[] }[], texts: Map<string, Set<string>>): { coverage: number; min: number; distinct: number } {

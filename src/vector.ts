@@ -36,6 +36,22 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * `size` distinct indices of 0 … n−1 (all of them when size ≥ n), ascending: the first slots of a
+ * partial Fisher-Yates shuffle driven by `random`, a uniform sample.
+ */
+export function sampleIndices(n: number, size: number, random: () => number): Int32Array {
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  if (size >= n) return all;
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.subarray(0, size).sort();
+}
+
 /** Rows copied into one contiguous buffer (row-major). */
 export function packRows(rows: readonly ArrayLike<number>[], dims: number): Float32Array {
   const out = new Float32Array(rows.length * dims);

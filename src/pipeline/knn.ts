@@ -1,6 +1,7 @@
 import seedrandom from 'seedrandom';
 import type { VectorStore, VectorStoreProvider } from '../store/store.js';
 import type { KnnGraph } from '../types.js';
+import { sampleIndices } from '../vector.js';
 
 interface GraphRun {
   signal?: AbortSignal | undefined;
@@ -65,16 +66,7 @@ export interface SamplePlan {
 
 /** `size` distinct rows of `n`, ascending, chosen by a generator seeded with `seed`. */
 export function sampleRows(n: number, size: number, seed: number): Int32Array {
-  const rng = seedrandom(`paper-atlas:sample:${seed}`);
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  // A partial Fisher-Yates shuffle: the first `size` slots are a uniform sample.
-  for (let i = 0; i < size; i++) {
-    const j = i + Math.floor(rng() * (n - i));
-    const t = all[i]!;
-    all[i] = all[j]!;
-    all[j] = t;
-  }
-  return all.subarray(0, size).sort();
+  return sampleIndices(n, size, seedrandom(`paper-atlas:sample:${seed}`));
 }
 
 /** A temporary store over `vectors`, built by `provider`, used and then released. */

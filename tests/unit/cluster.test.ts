@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agreement, GivenThemes, KMeansClusterer, OptionError, StageError } from '../../src/index.js';
-import { candidateKs, chooseK, elbow, silhouette } from '../../src/cluster/kmeans.js';
+import { bestKMeans, candidateKs, chooseK, elbow, silhouette } from '../../src/cluster/kmeans.js';
+import { lloyd, packF64 } from '../../src/cluster/lloyd.js';
 import { blobs } from './synthetic.js';
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
@@ -28,11 +29,12 @@ describe('k-means clusterer', () => {
   });
 
   it('resolves every option and refuses bad ones with an OptionError', () => {
-    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000 });
+    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ algorithm: 'hamerly', k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000 });
     expect(() => new KMeansClusterer({ k: 0 })).toThrow(OptionError);
     expect(() => new KMeansClusterer({ kRange: [5, 2] })).toThrow(/kRange/u);
     expect(() => new KMeansClusterer({ restarts: 1.5 })).toThrow(/restarts/u);
     expect(() => new KMeansClusterer({ kk: 3 } as never)).toThrow(/no setting "kk"/u);
+    expect(() => new KMeansClusterer({ algorithm: 'elkan' } as never)).toThrow(/algorithm/u);
   });
 
   it('scores structure: silhouette near 1 for blobs, near 0 for a random split', () => {
@@ -41,6 +43,56 @@ describe('k-means clusterer', () => {
     expect(silhouette(data, truth, 3)).toBeGreaterThan(0.8);
     const random = truth.map((t, i) => (t + Math.floor(i / 3)) % 3);
     expect(Math.abs(silhouette(data, random, 3))).toBeLessThan(0.1);
+  });
+
+  it('estimates the silhouette against a seeded sample of reference rows, exact when every row is one', () => {
+    const { points, truth } = blobs(5, 400, 4, 'sil-ref');
+    const exact = silhouette(points, truth, 5, 2000, Infinity);
+    expect(silhouette(points, truth, 5)).toBe(exact);
+    expect(Math.abs(silhouette(points, truth, 5, 2000, 300) - exact)).toBeLessThan(0.02);
+    const split = truth.map((t, i) => (i % 2 ? t : (t + 1) % 5));
+    expect(Math.abs(silhouette(points, split, 5, 2000, 300) - silhouette(points, split, 5, 2000, Infinity))).toBeLessThan(0.02);
+  });
+});
+
+describe('typed-array k-means (Hamerly)', () => {
+  const { points } = blobs(12, 80, 6, 'lloyd');
+  const x = packF64(points);
+  const sq = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, v, d) => s + (v - b[d]!) ** 2, 0);
+
+  it('ends at a fixed point of Lloyd: every row at its nearest centroid, every centroid the mean of its rows', () => {
+    const k = 9; // fewer centroids than blobs: they have to settle between them
+    const r = lloyd(x, k, { seed: 3, maxIterations: 300, tolerance: 0 });
+    const centroid = (c: number): Float64Array => r.centroids.subarray(c * x.dims, (c + 1) * x.dims);
+    let inertia = 0;
+    for (let i = 0; i < x.n; i++) {
+      const own = sq(points[i]!, centroid(r.assignments[i]!));
+      for (let c = 0; c < k; c++) expect(own).toBeLessThanOrEqual(sq(points[i]!, centroid(c)) + 1e-9);
+      inertia += own;
+    }
+    expect(r.inertia).toBeCloseTo(inertia, 6);
+    for (let c = 0; c < k; c++) {
+      const members = points.filter((_, i) => r.assignments[i] === c);
+      expect(members.length).toBeGreaterThan(0);
+      for (let d = 0; d < x.dims; d++) expect(centroid(c)[d]).toBeCloseTo(members.reduce((s, p) => s + p[d]!, 0) / members.length, 9);
+    }
+  });
+
+  it('is deterministic for a seed, and reaches the inertia of ml-kmeans', () => {
+    const opts = { restarts: 5, maxIterations: 300, tolerance: 1e-6 };
+    const a = bestKMeans(points, 12, 7, opts);
+    expect(bestKMeans(x, 12, 7, opts)).toEqual(a);
+    const ml = bestKMeans(points, 12, 7, { ...opts, algorithm: 'ml-kmeans' });
+    expect(a.inertia).toBeLessThanOrEqual(ml.inertia * 1.01);
+    expect(agreement(a.assignments, ml.assignments).nmi).toBeGreaterThan(0.99);
+  });
+
+  it('gives every centroid rows when k approaches the number of distinct rows', () => {
+    const dup = packF64([...points.slice(0, 5), ...points.slice(0, 5), ...points.slice(0, 5)]);
+    const r = lloyd(dup, 5, { seed: 1, maxIterations: 50, tolerance: 0 });
+    expect(new Set(r.assignments).size).toBe(5);
+    expect(r.inertia).toBeCloseTo(0, 9);
+    expect(() => lloyd(dup, 16, { seed: 1, maxIterations: 5, tolerance: 0 })).toThrow(RangeError);
   });
 });
 
