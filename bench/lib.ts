@@ -205,9 +205,10 @@ export async function checkSets(): Promise<CheckSet[]> {
   const sets: CheckSet[] = [];
   const dirs = [join(ROOT, 'fixtures/checkset'), ...(process.env.PAPER_ATLAS_CHECKSETS ?? '').split(':').filter(Boolean)];
   for (const dir of dirs.filter((d) => existsSync(d))) {
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.themes.json')).sort()) {
+    const entries = readdirSync(dir);
+    for (const f of entries.filter((f) => f.endsWith('.themes.json')).sort()) {
       const name = f.slice(0, -'.themes.json'.length);
-      const file = readdirSync(dir).find((g) => g.startsWith(`${name}.`) && g !== f);
+      const file = entries.find((g) => g.startsWith(`${name}.`) && g !== f);
       const corpus = name === 'regularized-optimization' ? loadBundledCorpus : file ? () => readCorpus(join(dir, file)) : undefined;
       if (corpus) sets.push({ name, corpus, labels: await labelsOf(join(dir, f)) });
     }

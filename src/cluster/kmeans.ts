@@ -2,7 +2,7 @@ import { kmeans } from 'ml-kmeans';
 import seedrandom from 'seedrandom';
 import { integerOption, numberOption, OptionError, rejectUnknownKeys } from '../errors.js';
 import { sampleIndices } from '../vector.js';
-import { bestLloyd, packF64, type PackedRows } from './lloyd.js';
+import { asPacked, bestLloyd, packF64, type PackedRows } from './lloyd.js';
 import type { JsonObject, KSelection } from '../types.js';
 import type { ClusterContext, Clusterer, Clustering } from './clusterer.js';
 
@@ -101,8 +101,6 @@ function inertiaOf(x: PackedRows, assignments: ArrayLike<number>, centroids: rea
   return sum;
 }
 
-const isPacked = (data: PackedRows | readonly ArrayLike<number>[]): data is PackedRows => !Array.isArray(data);
-
 /** Rows of a packed matrix as `number[][]` (what ml-kmeans takes). */
 function unpack(x: PackedRows): number[][] {
   return Array.from({ length: x.n }, (_, i) => Array.from(x.data.subarray(i * x.dims, (i + 1) * x.dims)));
@@ -115,7 +113,7 @@ export function bestKMeans(
   seed: number,
   opts: Pick<KMeansOptions, 'restarts' | 'maxIterations' | 'tolerance'> & Partial<Pick<KMeansOptions, 'algorithm'>>,
 ): KMeansResult {
-  const x = isPacked(data) ? data : packF64(data);
+  const x = asPacked(data);
   if (!Number.isInteger(k) || k < 1) throw new OptionError('k', `must be a positive integer, got ${k}`);
   if (k > x.n) throw new OptionError('k', `is ${k} but there are only ${x.n} papers`);
   if ((opts.algorithm ?? DEFAULT_KMEANS_OPTIONS.algorithm) === 'hamerly') {
@@ -146,7 +144,7 @@ const drawRows = (n: number, m: number, salt: string): Int32Array => sampleIndic
  * is no structure. A row with no other reference row in its cluster counts 0, as a singleton does.
  */
 export function silhouette(data: PackedRows | readonly ArrayLike<number>[], assignments: ArrayLike<number>, k: number, maxPoints = 2000, maxReference = 5000): number {
-  const x = isPacked(data) ? data : packF64(data);
+  const x = asPacked(data);
   const { n, dims } = x;
   const v = x.data;
   const refs = drawRows(n, maxReference, 'reference');
@@ -165,6 +163,7 @@ export function silhouette(data: PackedRows | readonly ArrayLike<number>[], assi
     count++;
     if (others < 1) continue;
     sums.fill(0);
+    // The distance loop written out: calling lloyd's sq() here measured 20% slower.
     const oi = i * dims;
     for (const j of refs) {
       if (j === i) continue;

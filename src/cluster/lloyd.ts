@@ -16,6 +16,11 @@ export interface PackedRows {
   readonly dims: number;
 }
 
+/** Rows as given when already packed, else copied into one Float64Array. */
+export function asPacked(rows: PackedRows | readonly ArrayLike<number>[]): PackedRows {
+  return Array.isArray(rows) ? packF64(rows) : (rows as PackedRows);
+}
+
 /** Copies rows (any numeric array type) into one Float64Array. */
 export function packF64(rows: readonly ArrayLike<number>[]): PackedRows {
   const n = rows.length;
@@ -29,8 +34,8 @@ export function packF64(rows: readonly ArrayLike<number>[]): PackedRows {
   return { data, n, dims };
 }
 
-/** Squared distance between row i of `a` and row j of `b`, both of width `dims`. */
-function sq(a: Float64Array, i: number, b: Float64Array, j: number, dims: number): number {
+/** Squared distance between row i of `a` and row j of `b`, both packed row-major with width `dims`. */
+export function sq(a: Float64Array, i: number, b: Float64Array, j: number, dims: number): number {
   let s = 0;
   const oa = i * dims;
   const ob = j * dims;
@@ -118,18 +123,11 @@ interface Bounds {
 
 /** Nearest and second-nearest centroid of row i; sets its label and bounds, returns whether the label changed. */
 function assignRow(x: PackedRows, centroids: Float64Array, k: number, b: Bounds, i: number): boolean {
-  const { data, dims } = x;
-  const o = i * dims;
   let best = 0;
   let bestD = Infinity;
   let second = Infinity;
   for (let c = 0; c < k; c++) {
-    let d = 0;
-    const oc = c * dims;
-    for (let j = 0; j < dims; j++) {
-      const t = data[o + j]! - centroids[oc + j]!;
-      d += t * t;
-    }
+    const d = sq(x.data, i, centroids, c, x.dims);
     if (d < bestD) {
       second = bestD;
       bestD = d;
@@ -141,11 +139,6 @@ function assignRow(x: PackedRows, centroids: Float64Array, k: number, b: Bounds,
   if (b.labels[i] === best) return false;
   b.labels[i] = best;
   return true;
-}
-
-/** Distance from row i to centroid c. */
-function distTo(x: PackedRows, i: number, centroids: Float64Array, c: number): number {
-  return Math.sqrt(sq(x.data, i, centroids, c, x.dims));
 }
 
 /** Half the distance from each centroid to its nearest other centroid. */
@@ -243,7 +236,7 @@ export function lloyd(x: PackedRows, k: number, opts: LloydOptions, variance = m
       b.lower[i]! -= a === far ? secondMove : moved[far]!;
       const bound = Math.max(gaps[a]!, b.lower[i]!);
       if (b.upper[i]! <= bound) continue;
-      b.upper[i] = distTo(x, i, centroids, a);
+      b.upper[i] = Math.sqrt(sq(x.data, i, centroids, a, dims));
       if (b.upper[i]! <= bound) continue;
       if (assignRow(x, centroids, k, b, i)) changed++;
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agreement, GivenThemes, KMeansClusterer, OptionError, StageError } from '../../src/index.js';
 import { bestKMeans, candidateKs, chooseK, elbow, silhouette } from '../../src/cluster/kmeans.js';
 import { lloyd, packF64 } from '../../src/cluster/lloyd.js';
+import { sqDist } from '../../src/vector.js';
 import { blobs } from './synthetic.js';
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
@@ -58,7 +59,6 @@ describe('k-means clusterer', () => {
 describe('typed-array k-means (Hamerly)', () => {
   const { points } = blobs(12, 80, 6, 'lloyd');
   const x = packF64(points);
-  const sq = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, v, d) => s + (v - b[d]!) ** 2, 0);
 
   it('ends at a fixed point of Lloyd: every row at its nearest centroid, every centroid the mean of its rows', () => {
     const k = 9; // fewer centroids than blobs: they have to settle between them
@@ -66,8 +66,8 @@ describe('typed-array k-means (Hamerly)', () => {
     const centroid = (c: number): Float64Array => r.centroids.subarray(c * x.dims, (c + 1) * x.dims);
     let inertia = 0;
     for (let i = 0; i < x.n; i++) {
-      const own = sq(points[i]!, centroid(r.assignments[i]!));
-      for (let c = 0; c < k; c++) expect(own).toBeLessThanOrEqual(sq(points[i]!, centroid(c)) + 1e-9);
+      const own = sqDist(points[i]!, centroid(r.assignments[i]!));
+      for (let c = 0; c < k; c++) expect(own).toBeLessThanOrEqual(sqDist(points[i]!, centroid(c)) + 1e-9);
       inertia += own;
     }
     expect(r.inertia).toBeCloseTo(inertia, 6);
