@@ -151,11 +151,14 @@ export function lastJson<T>(stdout: string): T {
 
 /**
  * Runs `bench/<name>.ts --child ...args` in a Node process of its own, so its peak RSS is its own,
- * and returns the JSON line it printed last. `node`: flags for that Node; `timeout` in ms (0: none).
+ * and returns the JSON line it printed last. `node`: flags for that Node; `timeout` in ms (0: none);
+ * `cpus`: a CPU list for `taskset -c`.
  */
-export async function inChild<T>(name: string, args: (string | number)[], opts: { node?: string[]; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<T> {
+export async function inChild<T>(name: string, args: (string | number)[], opts: { node?: string[]; env?: NodeJS.ProcessEnv; timeout?: number; cpus?: string } = {}): Promise<T> {
   const argv = [...(opts.node ?? []), '--import', 'tsx', join(ROOT, `bench/${name}.ts`), '--child', ...args.map(String)];
-  const { stdout } = await run(process.execPath, argv, { maxBuffer: 16 << 20, timeout: opts.timeout ?? 0, ...(opts.env ? { env: opts.env } : {}) });
+  // `cpus`: the child and every thread it starts pinned to these CPUs (Linux `taskset`).
+  const [command, full] = opts.cpus ? ['taskset', ['-c', opts.cpus, process.execPath, ...argv]] : [process.execPath, argv];
+  const { stdout } = await run(command, full, { maxBuffer: 16 << 20, timeout: opts.timeout ?? 0, ...(opts.env ? { env: opts.env } : {}) });
   return lastJson<T>(stdout);
 }
 

@@ -3,6 +3,11 @@ import type { KSelection, Stage, StageContext } from '../types.js';
 export interface ClusterContext extends StageContext {
   /** The papers' ids, row by row: what clusterers keyed by paper (given themes) need. */
   ids: readonly string[];
+  /**
+   * The papers' embeddings (unit length), row by row: the space the points were reduced from.
+   * The pipeline always passes them; a clusterer may ignore them.
+   */
+  vectors?: readonly Float32Array[];
 }
 
 /** Themes as a clusterer finds them; the pipeline renumbers them largest first. */

@@ -2,7 +2,7 @@ import { kmeans } from 'ml-kmeans';
 import seedrandom from 'seedrandom';
 import { integerOption, numberOption, OptionError, rejectUnknownKeys } from '../errors.js';
 import { sampleIndices } from '../vector.js';
-import { asPacked, bestLloyd, packF64, type PackedRows } from './lloyd.js';
+import { asPacked, bestLloyd, lloydFrom, packF64, type PackedRows } from './lloyd.js';
 import type { JsonObject, KSelection } from '../types.js';
 import type { ClusterContext, Clusterer, Clustering } from './clusterer.js';
 
@@ -40,6 +40,17 @@ export interface KMeansOptions {
    * above 10,000 points (and builds fit themes on at most `fitSample` = 25,000 papers).
    */
   searchSample: number;
+  /**
+   * Settle the themes in the embedding space: once k-means has found them in the reducer's space,
+   * Lloyd iterations over the papers' own embeddings start from those themes and run to
+   * convergence, so every paper ends in the theme whose embedding centroid is nearest (where
+   * `add()` puts a new paper too). UMAP's space finds the themes; the embeddings draw their
+   * borders, which UMAP's 5 dimensions blur. Measured in bench/quality.ts (NMI against the check
+   * sets' labels, off → on): MEDLINE 0.721 → 0.761, PubMed journals 0.581 → 0.574, bundled
+   * 0.812 → 0.811. Needs the embeddings in the cluster context (the pipeline passes them);
+   * without them, or with `false`, the reducer-space themes stand.
+   */
+  refine: boolean;
 }
 
 export const DEFAULT_KMEANS_OPTIONS: Readonly<KMeansOptions> = Object.freeze({
@@ -51,6 +62,7 @@ export const DEFAULT_KMEANS_OPTIONS: Readonly<KMeansOptions> = Object.freeze({
   maxIterations: 300,
   tolerance: 1e-6,
   searchSample: 10_000,
+  refine: true,
 });
 
 
@@ -70,6 +82,7 @@ function checkOptions(given: unknown): KMeansOptions {
     kRange = [r[0] as number, r[1] as number];
   }
   if (o.algorithm !== 'hamerly' && o.algorithm !== 'ml-kmeans') throw new OptionError('algorithm', `must be "hamerly" or "ml-kmeans", got ${JSON.stringify(o.algorithm)}`);
+  if (typeof o.refine !== 'boolean') throw new OptionError('refine', `must be true or false, got ${JSON.stringify(o.refine)}`);
   return {
     algorithm: o.algorithm,
     k,
@@ -79,6 +92,7 @@ function checkOptions(given: unknown): KMeansOptions {
     maxIterations: integerOption('maxIterations', o.maxIterations, 1, 1e6),
     tolerance: numberOption('tolerance', o.tolerance, 0, 0.5),
     searchSample: integerOption('searchSample', o.searchSample, 0, 100_000_000),
+    refine: o.refine,
   };
 }
 
@@ -225,7 +239,7 @@ export class KMeansClusterer implements Clusterer {
       if (o.k > n) throw new OptionError('k', `is ${o.k}, but there are only ${n} papers to group`);
       const result = bestKMeans(data, o.k, ctx.seed, o);
       ctx.onProgress?.(1, 1);
-      return { assignments: result.assignments, k: result.k, selection: { k: result.k, method: 'given', scores: [] } };
+      return { assignments: this.settle(result.assignments, result.k, ctx), k: result.k, selection: { k: result.k, method: 'given', scores: [] } };
     }
     const range = o.kRange === 'auto' ? defaultKRange(n) : o.kRange;
     const hi = Math.min(range[1], n);
@@ -255,7 +269,16 @@ export class KMeansClusterer implements Clusterer {
     const { k, method } = chooseK(scores, lo, hi);
     const reuse = o.restarts <= searchOpts.restarts && sample === data;
     const final = reuse ? results.get(k)! : bestKMeans(data, k, ctx.seed, o);
-    return { assignments: final.assignments, k, selection: { k, method, scores } };
+    return { assignments: this.settle(final.assignments, k, ctx), k, selection: { k, method, scores } };
+  }
+
+  /** The themes settled in the embedding space (`refine`), or as found when that is off or impossible. */
+  private settle(assignments: number[], k: number, ctx: ClusterContext): number[] {
+    const vectors = ctx.vectors;
+    if (!this.options.refine || k < 2 || !vectors || vectors.length !== assignments.length) return assignments;
+    ctx.signal?.throwIfAborted();
+    const settled = lloydFrom(packF64(vectors), assignments, k, this.options);
+    return Array.from(settled.assignments);
   }
 }
 

@@ -213,9 +213,36 @@ function meanVariance(x: PackedRows): number {
 /** One k-means run: k-means++ seeding from `opts.seed`, then Lloyd iterations to convergence. */
 export function lloyd(x: PackedRows, k: number, opts: LloydOptions, variance = meanVariance(x)): LloydResult {
   if (!Number.isInteger(k) || k < 1 || k > x.n) throw new RangeError(`k must be in 1..${x.n}, got ${k}`);
-  const { n, dims } = x;
   const random = seedrandom(`paper-atlas:kmeans:${opts.seed}`);
-  const centroids = seedCentres(x, k, random);
+  return iterate(x, seedCentres(x, k, random), k, opts, variance);
+}
+
+/**
+ * Lloyd iterations started from a partition instead of a k-means++ draw: the centroids of the
+ * rows `assignments` groups (every group 0..k−1 must have a row), then to convergence as `lloyd`.
+ * Deterministic: nothing is drawn.
+ */
+export function lloydFrom(x: PackedRows, assignments: ArrayLike<number>, k: number, opts: Omit<LloydOptions, 'seed'>): LloydResult {
+  if (assignments.length !== x.n) throw new RangeError(`${assignments.length} assignments for ${x.n} rows`);
+  const { n, dims, data } = x;
+  const centroids = new Float64Array(k * dims);
+  const counts = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const c = assignments[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`row ${i} is in group ${c}, outside 0..${k - 1}`);
+    counts[c]!++;
+    for (let d = 0; d < dims; d++) centroids[c * dims + d]! += data[i * dims + d]!;
+  }
+  for (let c = 0; c < k; c++) {
+    if (!counts[c]) throw new RangeError(`group ${c} has no rows`);
+    for (let d = 0; d < dims; d++) centroids[c * dims + d]! /= counts[c]!;
+  }
+  return iterate(x, centroids, k, opts, meanVariance(x));
+}
+
+/** Lloyd iterations from the given centroids (updated in place) to convergence. */
+function iterate(x: PackedRows, centroids: Float64Array, k: number, opts: Omit<LloydOptions, 'seed'>, variance: number): LloydResult {
+  const { n, dims } = x;
   const b: Bounds = { labels: new Int32Array(n).fill(-1), upper: new Float64Array(n), lower: new Float64Array(n) };
   for (let i = 0; i < n; i++) assignRow(x, centroids, k, b, i);
   const moved = new Float64Array(k);

@@ -176,6 +176,8 @@ export interface PhraseLabelOptions {
 
 /** One word following (or preceding) this share of a phrase's uses makes the phrase part of a longer one. */
 const FRAGMENT = 0.6;
+/** Largest share of the papers outside a theme that may use its label while it has a phrase they use less. */
+const OUTSIDE = 0.1;
 /** A hyphenated word followed by another content word this often is a modifier ("black-box", "few-shot"). */
 const MODIFIER = 0.6;
 /** Nouns every abstract of a field uses: part of a label, never a label alone. */
@@ -201,7 +203,8 @@ const GENERIC_HEADS = new Set([
  * (a noun or gerund, by wink-nlp's tagger: not "convex" or "experimentally"; not a word every paper
  * of a field uses, such as "patients"), the phrase with the best coverage and distinctiveness
  * together: F1 of the share of the theme's papers using it and the share of its users in the theme,
- * with a quarter more per extra word. When it reaches fewer than 60% of the theme's papers, a second
+ * with a quarter more per extra word, among the phrases that at most 10% of the other papers use
+(while the theme has any). When it reaches fewer than 60% of the theme's papers, a second
  * keyword joins it if papers using either are clearly (10%) better the theme's papers by the same
  * measure ("bilevel optimization / hyperparameter tuning"). Labels are unique by stem; a theme whose
  * best phrase a stronger theme took takes its next best.
@@ -319,6 +322,12 @@ export class PhraseLabelStep implements LabelStep {
         .filter((p) => usage.of(c, p).rows.length >= Math.min(2, usage.sizes[c]!) && specificLabel(c, p) && nameLike(c, p))
         .map((p) => ({ p, s: f1(c, usage.of(c, p).rows.length, usage.docFreq(p)) * (1 + 0.25 * (p.split(' ').length - 1)) }))
         .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
+    }).map((list, c) => {
+      // A label tells the theme apart: phrases that more than `OUTSIDE` of the other papers use
+      // ("machine learning" in a machine-learning corpus) give way while a theme has others.
+      const others = Math.max(1, n - usage.sizes[c]!);
+      const apart = list.filter(({ p }) => usage.docFreq(p) - usage.of(c, p).rows.length <= OUTSIDE * others);
+      return apart.length ? apart : list;
     });
     const order = ranked.map((_, c) => c).sort((a, b) => (ranked[b]![0]?.s ?? 0) - (ranked[a]![0]?.s ?? 0) || a - b);
     const taken = new Set<string>();

@@ -145,7 +145,7 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     const space = await stages.reducer.fit(fitVectors, context(input, 'reduce', neighbors));
     checkCoords(`reducer ${stages.reducer.id}`, space?.coords, m);
     input.signal?.throwIfAborted();
-    const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster', neighbors), ids: fitPapers.map((p) => p.id) });
+    const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster', neighbors), ids: fitPapers.map((p) => p.id), vectors: fitVectors });
     checkClustering(`clusterer ${stages.clusterer.id}`, raw, m);
     const votes = sample ? followSample(raw.assignments, raw.k, sample, input.vectors.length) : undefined;
     const clustering = renumberBySize(votes ? { ...raw, assignments: votes } : raw);

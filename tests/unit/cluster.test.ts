@@ -1,7 +1,8 @@
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { agreement, GivenThemes, KMeansClusterer, OptionError, StageError } from '../../src/index.js';
 import { bestKMeans, candidateKs, chooseK, elbow, silhouette } from '../../src/cluster/kmeans.js';
-import { lloyd, packF64 } from '../../src/cluster/lloyd.js';
+import { lloyd, lloydFrom, packF64 } from '../../src/cluster/lloyd.js';
 import { sqDist } from '../../src/vector.js';
 import { blobs } from './synthetic.js';
 
@@ -30,7 +31,8 @@ describe('k-means clusterer', () => {
   });
 
   it('resolves every option and refuses bad ones with an OptionError', () => {
-    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ algorithm: 'hamerly', k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000 });
+    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ algorithm: 'hamerly', k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000, refine: true });
+    expect(() => new KMeansClusterer({ refine: 'yes' } as never)).toThrow(/refine/u);
     expect(() => new KMeansClusterer({ k: 0 })).toThrow(OptionError);
     expect(() => new KMeansClusterer({ kRange: [5, 2] })).toThrow(/kRange/u);
     expect(() => new KMeansClusterer({ restarts: 1.5 })).toThrow(/restarts/u);
@@ -93,6 +95,41 @@ describe('typed-array k-means (Hamerly)', () => {
     expect(new Set(r.assignments).size).toBe(5);
     expect(r.inertia).toBeCloseTo(0, 9);
     expect(() => lloyd(dup, 16, { seed: 1, maxIterations: 5, tolerance: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('themes settled in the embedding space (refine)', () => {
+  // Embeddings in four clean blobs; the reduced points (what k-means first sees) blur their borders.
+  const { points: clean, truth } = blobs(4, 60, 8, 'refine');
+  const vectors = clean.map((p) => Float32Array.from(p));
+  const rng = seedrandom('refine-noise');
+  const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const reduced = truth.map((t) => Float64Array.from([(t % 2 ? 2 : -2) + 1.6 * gauss(), (t < 2 ? 2 : -2) + 1.6 * gauss()]));
+  const run = (refine: boolean) => new KMeansClusterer({ k: 4, refine }).cluster(reduced, { seed: 3, ids: ids(reduced.length), vectors });
+
+  it('ends with every paper in the theme whose embedding centroid is nearest, and recovers what the reduced space blurred', async () => {
+    const blurred = await run(false);
+    const settled = await run(true);
+    expect(agreement(truth, blurred.assignments).nmi).toBeLessThan(0.9);
+    expect(agreement(truth, settled.assignments).nmi).toBeGreaterThan(0.99);
+    const centroids = Array.from({ length: 4 }, (_, c) => {
+      const rows = clean.filter((_, i) => settled.assignments[i] === c);
+      return Float64Array.from({ length: 8 }, (_, d) => rows.reduce((s, r) => s + r[d]!, 0) / rows.length);
+    });
+    clean.forEach((p, i) => {
+      const own = sqDist(p, centroids[settled.assignments[i]!]!);
+      for (const c of centroids) expect(own).toBeLessThanOrEqual(sqDist(p, c) + 1e-9);
+    });
+    expect(await run(true)).toEqual(settled);
+  });
+
+  it('leaves the reduced-space themes as they are without embeddings, and starts Lloyd from a partition', async () => {
+    const without = await new KMeansClusterer({ k: 4 }).cluster(reduced, { seed: 3, ids: ids(reduced.length) });
+    expect(without.assignments).toEqual((await run(false)).assignments);
+    const x = packF64(clean);
+    expect(Array.from(lloydFrom(x, truth, 4, { maxIterations: 100, tolerance: 0 }).assignments)).toEqual(truth);
+    expect(() => lloydFrom(x, truth.map((t) => (t === 3 ? 0 : t)), 4, { maxIterations: 5, tolerance: 0 })).toThrow(/group 3 has no rows/u);
+    expect(() => lloydFrom(x, truth.slice(1), 4, { maxIterations: 5, tolerance: 0 })).toThrow(RangeError);
   });
 });
 

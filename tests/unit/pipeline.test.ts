@@ -95,7 +95,7 @@ describe('save, load and refit', () => {
     await atlas.save(dir);
     const manifest = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
     expect(manifest.version).toBe(2);
-    expect(manifest.stages.clusterer).toEqual({ id: 'kmeans', options: { algorithm: 'hamerly', k: 'auto', kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000 } });
+    expect(manifest.stages.clusterer).toEqual({ id: 'kmeans', options: { algorithm: 'hamerly', k: 'auto', kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000, refine: true } });
     expect(manifest.stages.reducer).toEqual({ id: 'umap', options: { dims: 5, nNeighbors: 15, minDist: 0, nEpochs: 100 } });
     expect(manifest.stages.layout.options.dims).toBe(2);
     expect(manifest.stages.store).toMatchObject({ id: 'hnsw', options: { M: 32, efConstruction: 200, efSearch: 400 } });
@@ -109,15 +109,16 @@ describe('save, load and refit', () => {
     expect(loaded.stages.clusterer.options).toMatchObject({ k: 3, restarts: 10 });
   });
 
-  it('an atlas saved before the k-means algorithm option existed refits with ml-kmeans, as it was built', async () => {
-    const old = await build({ clusterer: { algorithm: 'ml-kmeans' } });
+  it('an atlas saved before the k-means algorithm and refine options existed refits with unrefined ml-kmeans, as it was built', async () => {
+    const old = await build({ clusterer: { algorithm: 'ml-kmeans', refine: false } });
     const dir = await tempDir();
     await old.save(dir);
     const m = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
     delete m.stages.clusterer.options.algorithm;
+    delete m.stages.clusterer.options.refine;
     await writeFile(join(dir, 'atlas.json'), JSON.stringify(m));
     const loaded = await Atlas.load(dir, { embedder });
-    expect(loaded.stages.clusterer.options).toMatchObject({ algorithm: 'ml-kmeans' });
+    expect(loaded.stages.clusterer.options).toMatchObject({ algorithm: 'ml-kmeans', refine: false });
     await loaded.refit();
     expect(await snapshot(loaded)).toEqual(await snapshot(old));
     expect(nmi(old)).toBeGreaterThan(0.85);
