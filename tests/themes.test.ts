@@ -50,6 +50,20 @@ describe('themes on the bundled corpus', () => {
     }
   });
 
+  it('puts every paper in the theme whose centroid is most similar to it, the rule add() places new papers by', () => {
+    const centroids = new Map(atlas.themes.map((t) => {
+      const sum = new Float64Array(atlas.vectorOf(t.paperIds[0]!).length);
+      for (const id of t.paperIds) atlas.vectorOf(id).forEach((x, d) => (sum[d]! += x));
+      return [t.id, sum];
+    }));
+    const cos = (v: Float32Array, c: Float64Array): number => v.reduce((s, x, d) => s + x * c[d]!, 0) / Math.hypot(...c);
+    for (const p of atlas.papers) {
+      const v = atlas.vectorOf(p.id);
+      const own = cos(v, centroids.get(atlas.themeOf(p.id).id)!);
+      for (const c of centroids.values()) expect(own).toBeGreaterThanOrEqual(cos(v, c) - 1e-6);
+    }
+  });
+
   it('agrees with the hand-labelled check set (NMI ≥ 0.7, ARI ≥ 0.45)', () => {
     const score = scoreAgainstCheckSet(atlas);
     expect(score.items).toBeGreaterThanOrEqual(60);

@@ -159,7 +159,7 @@ function halfGaps(centroids: Float64Array, k: number, dims: number): Float64Arra
  * its centroid, as scikit-learn relocates them. Writes each centroid's movement into `moved` and
  * returns the total squared movement.
  */
-function update(x: PackedRows, centroids: Float64Array, k: number, b: Bounds, moved: Float64Array): number {
+function update(x: PackedRows, centroids: Float64Array, k: number, b: Bounds, moved: Float64Array, unit: boolean): number {
   const { data, n, dims } = x;
   const sums = new Float64Array(k * dims);
   const counts = new Float64Array(k);
@@ -181,9 +181,16 @@ function update(x: PackedRows, centroids: Float64Array, k: number, b: Bounds, mo
       for (let d = 0; d < dims; d++) sums[s + d] = data[far * dims + d]!;
       counts[c] = 1;
     }
+    // Spherical k-means: the mean's direction, so the nearest centroid is the most similar by cosine.
+    let scale = counts[c]!;
+    if (unit) {
+      let norm = 0;
+      for (let d = 0; d < dims; d++) norm += sums[s + d]! ** 2;
+      if (norm > 0) scale = Math.sqrt(norm);
+    }
     let m = 0;
     for (let d = 0; d < dims; d++) {
-      const v = sums[s + d]! / counts[c]!;
+      const v = sums[s + d]! / scale;
       const t = v - centroids[s + d]!;
       m += t * t;
       centroids[s + d] = v;
@@ -220,9 +227,10 @@ export function lloyd(x: PackedRows, k: number, opts: LloydOptions, variance = m
 /**
  * Lloyd iterations started from a partition instead of a k-means++ draw: the centroids of the
  * rows `assignments` groups (every group 0..k−1 must have a row), then to convergence as `lloyd`.
- * Deterministic: nothing is drawn.
+ * `unit`: spherical k-means for unit-length rows, every centroid scaled to unit length, so each
+ * row ends at the centroid most similar to it by cosine. Deterministic: nothing is drawn.
  */
-export function lloydFrom(x: PackedRows, assignments: ArrayLike<number>, k: number, opts: Omit<LloydOptions, 'seed'>): LloydResult {
+export function lloydFrom(x: PackedRows, assignments: ArrayLike<number>, k: number, opts: Omit<LloydOptions, 'seed'> & { unit?: boolean }): LloydResult {
   if (assignments.length !== x.n) throw new RangeError(`${assignments.length} assignments for ${x.n} rows`);
   const { n, dims, data } = x;
   const centroids = new Float64Array(k * dims);
@@ -235,13 +243,15 @@ export function lloydFrom(x: PackedRows, assignments: ArrayLike<number>, k: numb
   }
   for (let c = 0; c < k; c++) {
     if (!counts[c]) throw new RangeError(`group ${c} has no rows`);
-    for (let d = 0; d < dims; d++) centroids[c * dims + d]! /= counts[c]!;
+    let scale = counts[c]!;
+    if (opts.unit) scale = Math.hypot(...centroids.subarray(c * dims, (c + 1) * dims)) || scale;
+    for (let d = 0; d < dims; d++) centroids[c * dims + d]! /= scale;
   }
   return iterate(x, centroids, k, opts, meanVariance(x));
 }
 
 /** Lloyd iterations from the given centroids (updated in place) to convergence. */
-function iterate(x: PackedRows, centroids: Float64Array, k: number, opts: Omit<LloydOptions, 'seed'>, variance: number): LloydResult {
+function iterate(x: PackedRows, centroids: Float64Array, k: number, opts: Omit<LloydOptions, 'seed'> & { unit?: boolean }, variance: number): LloydResult {
   const { n, dims } = x;
   const b: Bounds = { labels: new Int32Array(n).fill(-1), upper: new Float64Array(n), lower: new Float64Array(n) };
   for (let i = 0; i < n; i++) assignRow(x, centroids, k, b, i);
@@ -250,7 +260,7 @@ function iterate(x: PackedRows, centroids: Float64Array, k: number, opts: Omit<L
   let iterations = 0;
   while (iterations < opts.maxIterations) {
     iterations++;
-    const shift = update(x, centroids, k, b, moved);
+    const shift = update(x, centroids, k, b, moved, opts.unit === true);
     let far = 0;
     for (let c = 1; c < k; c++) if (moved[c]! > moved[far]!) far = c;
     let secondMove = 0;

@@ -35,9 +35,11 @@ export interface TransformersEmbedderOptions {
   /** Hub to download from (default `$HF_ENDPOINT`, else https://huggingface.co). */
   hubUrl?: string;
   /**
-   * onnxruntime threads for one text (default: the machine's available parallelism). Vectors are
-   * the same, bit for bit, whatever the count (tested). Measured on 2 vCPUs: 1 or 2 threads run at
-   * the same speed, and two worker threads with a session each run at 0.75× (bench/embed.ts).
+   * onnxruntime threads for one text (`intraOpNumThreads`; default: the machine's available
+   * parallelism). Vectors are the same, bit for bit, whatever the count (tested). Measured on
+   * 2 vCPUs (bench/embed.ts): onnxruntime-node 1.14, the runtime Transformers.js 2.17 pins, runs at
+   * the same speed and keeps the same two threads busy with 1 or 2, and a process pinned to one
+   * core runs as fast as one with both; two worker threads with a session each run at 0.74×.
    */
   threads?: number;
 }

@@ -204,7 +204,7 @@ const GENERIC_HEADS = new Set([
  * of a field uses, such as "patients"), the phrase with the best coverage and distinctiveness
  * together: F1 of the share of the theme's papers using it and the share of its users in the theme,
  * with a quarter more per extra word, among the phrases that at most 10% of the other papers use
-(while the theme has any). When it reaches fewer than 60% of the theme's papers, a second
+ * (while the theme has any). When it reaches fewer than 60% of the theme's papers, a second
  * keyword joins it if papers using either are clearly (10%) better the theme's papers by the same
  * measure ("bilevel optimization / hyperparameter tuning"). Labels are unique by stem; a theme whose
  * best phrase a stronger theme took takes its next best.

@@ -99,26 +99,29 @@ describe('typed-array k-means (Hamerly)', () => {
 });
 
 describe('themes settled in the embedding space (refine)', () => {
-  // Embeddings in four clean blobs; the reduced points (what k-means first sees) blur their borders.
-  const { points: clean, truth } = blobs(4, 60, 8, 'refine');
+  // Embeddings (unit length) in four clean blobs; the reduced points (what k-means first sees) blur their borders.
+  const { points, truth } = blobs(4, 60, 8, 'refine');
+  const clean = points.map((p) => p.map((x) => x / Math.hypot(...p)));
   const vectors = clean.map((p) => Float32Array.from(p));
   const rng = seedrandom('refine-noise');
   const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
   const reduced = truth.map((t) => Float64Array.from([(t % 2 ? 2 : -2) + 1.6 * gauss(), (t < 2 ? 2 : -2) + 1.6 * gauss()]));
   const run = (refine: boolean) => new KMeansClusterer({ k: 4, refine }).cluster(reduced, { seed: 3, ids: ids(reduced.length), vectors });
 
-  it('ends with every paper in the theme whose embedding centroid is nearest, and recovers what the reduced space blurred', async () => {
+  it('ends with every paper in the theme whose embedding centroid is most similar (cosine), and recovers what the reduced space blurred', async () => {
     const blurred = await run(false);
     const settled = await run(true);
     expect(agreement(truth, blurred.assignments).nmi).toBeLessThan(0.9);
     expect(agreement(truth, settled.assignments).nmi).toBeGreaterThan(0.99);
-    const centroids = Array.from({ length: 4 }, (_, c) => {
+    const directions = Array.from({ length: 4 }, (_, c) => {
       const rows = clean.filter((_, i) => settled.assignments[i] === c);
-      return Float64Array.from({ length: 8 }, (_, d) => rows.reduce((s, r) => s + r[d]!, 0) / rows.length);
+      const sum = Float64Array.from({ length: 8 }, (_, d) => rows.reduce((s, r) => s + r[d]!, 0));
+      return sum.map((x) => x / Math.hypot(...sum));
     });
+    const cos = (a: Float64Array, b: Float64Array): number => a.reduce((s, x, d) => s + x * b[d]!, 0);
     clean.forEach((p, i) => {
-      const own = sqDist(p, centroids[settled.assignments[i]!]!);
-      for (const c of centroids) expect(own).toBeLessThanOrEqual(sqDist(p, c) + 1e-9);
+      const own = cos(p, directions[settled.assignments[i]!]!);
+      for (const c of directions) expect(own).toBeGreaterThanOrEqual(cos(p, c) - 1e-9);
     });
     expect(await run(true)).toEqual(settled);
   });
@@ -128,6 +131,9 @@ describe('themes settled in the embedding space (refine)', () => {
     expect(without.assignments).toEqual((await run(false)).assignments);
     const x = packF64(clean);
     expect(Array.from(lloydFrom(x, truth, 4, { maxIterations: 100, tolerance: 0 }).assignments)).toEqual(truth);
+    const sphere = lloydFrom(x, truth, 4, { maxIterations: 100, tolerance: 0, unit: true });
+    expect(Array.from(sphere.assignments)).toEqual(truth);
+    for (let c = 0; c < 4; c++) expect(Math.hypot(...sphere.centroids.subarray(c * 8, (c + 1) * 8))).toBeCloseTo(1, 12);
     expect(() => lloydFrom(x, truth.map((t) => (t === 3 ? 0 : t)), 4, { maxIterations: 5, tolerance: 0 })).toThrow(/group 3 has no rows/u);
     expect(() => lloydFrom(x, truth.slice(1), 4, { maxIterations: 5, tolerance: 0 })).toThrow(RangeError);
   });
