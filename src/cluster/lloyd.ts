@@ -181,13 +181,7 @@ function update(x: PackedRows, centroids: Float64Array, k: number, b: Bounds, mo
       for (let d = 0; d < dims; d++) sums[s + d] = data[far * dims + d]!;
       counts[c] = 1;
     }
-    // Spherical k-means: the mean's direction, so the nearest centroid is the most similar by cosine.
-    let scale = counts[c]!;
-    if (unit) {
-      let norm = 0;
-      for (let d = 0; d < dims; d++) norm += sums[s + d]! ** 2;
-      if (norm > 0) scale = Math.sqrt(norm);
-    }
+    const scale = scaleOf(sums, s, dims, counts[c]!, unit);
     let m = 0;
     for (let d = 0; d < dims; d++) {
       const v = sums[s + d]! / scale;
@@ -199,6 +193,18 @@ function update(x: PackedRows, centroids: Float64Array, k: number, b: Bounds, mo
     shift += m;
   }
   return shift;
+}
+
+/**
+ * What a group's coordinate sums (at `at` in `sums`) are divided by: its size, for the mean; with
+ * `unit` (spherical k-means) their length, for the mean's direction, so that the nearest centroid of
+ * a unit row is the one most similar to it by cosine.
+ */
+function scaleOf(sums: Float64Array, at: number, dims: number, count: number, unit: boolean): number {
+  if (!unit) return count;
+  let norm = 0;
+  for (let d = 0; d < dims; d++) norm += sums[at + d]! ** 2;
+  return norm > 0 ? Math.sqrt(norm) : count;
 }
 
 /** Mean over dimensions of the per-dimension variance. */
@@ -243,8 +249,7 @@ export function lloydFrom(x: PackedRows, assignments: ArrayLike<number>, k: numb
   }
   for (let c = 0; c < k; c++) {
     if (!counts[c]) throw new RangeError(`group ${c} has no rows`);
-    let scale = counts[c]!;
-    if (opts.unit) scale = Math.hypot(...centroids.subarray(c * dims, (c + 1) * dims)) || scale;
+    const scale = scaleOf(centroids, c * dims, dims, counts[c]!, opts.unit === true);
     for (let d = 0; d < dims; d++) centroids[c * dims + d]! /= scale;
   }
   return iterate(x, centroids, k, opts, meanVariance(x));
