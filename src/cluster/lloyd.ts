@@ -252,7 +252,8 @@ export function lloydFrom(x: PackedRows, assignments: ArrayLike<number>, k: numb
     const scale = scaleOf(centroids, c * dims, dims, counts[c]!, opts.unit === true);
     for (let d = 0; d < dims; d++) centroids[c * dims + d]! /= scale;
   }
-  return iterate(x, centroids, k, opts, meanVariance(x));
+  // The variance only scales a non-zero tolerance: a run to the fixed point skips that pass over the rows.
+  return iterate(x, centroids, k, opts, opts.tolerance > 0 ? meanVariance(x) : 0);
 }
 
 /** Lloyd iterations from the given centroids (updated in place) to convergence. */

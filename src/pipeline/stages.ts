@@ -172,7 +172,7 @@ function fromSpec(name: StageName, spec: StageSpec): Stages[StageName] {
   if (name === 'store' && spec.id === 'lance') return new LanceStoreProvider(o as LanceStoreOptions);
   if ((name === 'reducer' || name === 'layout') && spec.id === 'umap') return builtin(name, o);
   if ((name === 'reducer' || name === 'layout') && spec.id === 'identity') return new IdentityReducer();
-  // Atlases saved before the algorithm (refine) option existed were fitted with ml-kmeans (unrefined): a refit keeps that.
+  // An atlas saved without `algorithm` was fitted with ml-kmeans, one without `refine` unrefined: a refit keeps both.
   if (name === 'clusterer' && spec.id === 'kmeans') return new KMeansClusterer({ algorithm: 'ml-kmeans', refine: false, ...(o as Partial<KMeansOptions>) });
   if (name === 'clusterer' && spec.id === 'given') return new GivenThemes(o as { themes: Record<string, string> });
   if (name === 'labeller' && spec.id === 'default') return new DefaultLabeller(o as Partial<LabelOptions>);
