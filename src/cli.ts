@@ -29,6 +29,7 @@ import {
   type Neighbor,
   type TransformersEmbedderOptions,
 } from './index.js';
+import { line, oneLine, terminalText } from './cli/text.js';
 
 const DEFAULT_DIR = 'atlas';
 const ATLAS_OPTION = ['--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'] as const;
@@ -39,10 +40,6 @@ interface CommonOptions {
   offline?: boolean;
 }
 
-/** Text from papers and saved atlases, made safe for a terminal: no escape sequences, no control characters. */
-export function terminalText(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu, '');
-}
 
 function version(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -117,7 +114,7 @@ function print(json: boolean | undefined, data: unknown, text: () => string): vo
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${terminalText(text()).replace(/\r/gu, '')}\n`);
 }
 
-const warn = (m: string): void => void process.stderr.write(`warning: ${terminalText(m)}\n`);
+const warn = (m: string): void => void process.stderr.write(`warning: ${oneLine(m)}\n`);
 
 interface ReadOptions {
   format?: CorpusFormat;
@@ -159,7 +156,7 @@ async function readInput(input: string, o: CommonOptions & ReadOptions): Promise
 function readReport(corpus: Corpus): { papers: number; skipped: Record<string, number>; examples: string[] } {
   const skipped: Record<string, number> = {};
   for (const w of corpus.warnings) skipped[w.kind] = (skipped[w.kind] ?? 0) + 1;
-  const examples = corpus.warnings.slice(0, 10).map((w) => `${w.location.source}${w.location.line ? `, line ${w.location.line}` : ''}, record ${w.location.record}: ${w.message}`);
+  const examples = corpus.warnings.slice(0, 10).map((w) => line`${w.location.source}${w.location.line ? `, line ${w.location.line}` : ''}, record ${w.location.record}: ${w.message}`);
   return { papers: corpus.size, skipped, examples };
 }
 
@@ -177,7 +174,7 @@ async function buildFrom(input: string | undefined, o: BuildOptions): Promise<At
   if (input || table) {
     const r = readReport(corpus);
     const skips = Object.entries(r.skipped).map(([kind, n]) => `${n} ${SKIP_WORDS[kind] ?? kind}`);
-    process.stderr.write(`${o.json ? '' : '\r'}read ${terminalText(corpus.source)}: ${r.papers} papers${skips.length ? `; skipped ${skips.join(', ')}` : ''}\n`);
+    process.stderr.write(`${o.json ? '' : '\r'}read ${oneLine(corpus.source)}: ${r.papers} papers${skips.length ? `; skipped ${skips.join(', ')}` : ''}\n`);
     for (const e of r.examples) process.stderr.write(`  ${terminalText(e)}\n`);
     if (corpus.warnings.length > r.examples.length) process.stderr.write(`  ... and ${corpus.warnings.length - r.examples.length} more\n`);
   }
@@ -227,13 +224,13 @@ function summary(atlas: Atlas): Record<string, unknown> {
 function summaryText(atlas: Atlas): string {
   const e = atlas.embedder;
   return [
-    `${atlas.papers.length} papers from ${atlas.source}`,
+    line`${atlas.papers.length} papers from ${atlas.source}`,
     `embedder: ${e.id} (${e.kind}, ${e.dims} dims${e.resolution ? `, from ${e.resolution.source} ${e.resolution.path}` : ''})`,
     `stages: ${Object.entries(atlas.stages).map(([name, s]) => `${name} ${s.id}`).join(', ')}`,
     `store: ${Object.entries(atlas.stages.store.options).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`,
     `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : `chosen by ${atlas.kSelection.method}`}${atlas.papers.length > atlas.fitSample ? `; layout and themes fitted on a sample of ${atlas.fitSample} papers` : ''})`,
-    ...atlas.themes.map((t) => `  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
-    ...atlas.warnings.map((w) => `warning: ${w.split('\n')[0]}`),
+    ...atlas.themes.map((t) => line`  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
+    ...atlas.warnings.map((w) => line`warning: ${w.split('\n')[0]}`),
   ].join('\n');
 }
 
@@ -246,10 +243,10 @@ function explainedText(rows: Neighbor[], why: Explanation[]): string {
   return rows
     .map((n, i) => {
       const w = why[i]!;
-      const lines = [`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`];
-      if (w.phrases.length) lines.push(`      shared: ${w.phrases.join(', ')}`);
+      const lines = [line`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`];
+      if (w.phrases.length) lines.push(line`      shared: ${w.phrases.join(', ')}`);
       const best = w.sentences[0];
-      if (best) lines.push(`      "${clip(best.a)}"`, `   ~  "${clip(best.b)}"  (${best.score.toFixed(2)})`);
+      if (best) lines.push(line`      "${clip(best.a)}"`, line`   ~  "${clip(best.b)}"  (${best.score.toFixed(2)})`);
       return lines.join('\n');
     })
     .join('\n');
@@ -257,7 +254,7 @@ function explainedText(rows: Neighbor[], why: Explanation[]): string {
 
 const clip = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-const neighborText = (rows: Neighbor[]): string => rows.map((n, i) => `${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
+const neighborText = (rows: Neighbor[]): string => rows.map((n, i) => line`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
 
 export function makeProgram(): Command {
   const program = new Command('paper-atlas')
@@ -329,7 +326,7 @@ export function makeProgram(): Command {
     const given = papers.map((p) => atlas.paper(p));
     const rows = await atlas.relatedTo(papers, { k: o.k, ...filters(o) });
     const why = o.why ? await Promise.all(rows.map((r) => atlas.explain(given[0]!.id, r.paper.id))) : undefined;
-    const heading = given.length === 1 ? `Related to: ${given[0]!.title}` : `Related to ${given.length} papers:\n${given.map((p) => `  - ${p.title}`).join('\n')}`;
+    const heading = given.length === 1 ? line`Related to: ${given[0]!.title}` : `Related to ${given.length} papers:\n${given.map((p) => line`  - ${p.title}`).join('\n')}`;
     print(
       o.json,
       {
@@ -387,8 +384,8 @@ export function makeProgram(): Command {
       { k: atlas.kSelection, themes: atlas.themes, ...(outliers ? { outliers: outliers.map((x) => ({ id: x.paper.id, title: x.paper.title, theme: x.theme, score: Number(x.score.toFixed(4)) })) } : {}) },
       () =>
         [
-          ...atlas.themes.map((t) => `${String(t.id).padStart(2)}  ${t.label} (${t.size})\n    keywords: ${t.keywords.join(', ')}\n    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`),
-          ...(outliers ? [`outliers (${outliers.length}): papers far from their theme's centre`, ...outliers.map((x) => `  ${x.score.toFixed(3)}  [theme ${x.theme}] ${x.paper.title}`)] : []),
+          ...atlas.themes.map((t) => [line`${String(t.id).padStart(2)}  ${t.label} (${t.size})`, line`    keywords: ${t.keywords.join(', ')}`, line`    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`].join('\n')),
+          ...(outliers ? [`outliers (${outliers.length}): papers far from their theme's centre`, ...outliers.map((x) => line`  ${x.score.toFixed(3)}  [theme ${x.theme}] ${x.paper.title}`)] : []),
         ].join('\n'),
     );
   });
@@ -452,7 +449,7 @@ export function makeProgram(): Command {
     const rows = await atlas.related(example.id, { k: 5 });
     const files = { map: resolve(dir, 'map.html'), svg: resolve(dir, 'map.svg'), atlas: resolve(dir, 'atlas') };
     print(o.json, { ...summary(atlas), ...files }, () =>
-      [summaryText(atlas), '', `Related to "${example.title}":`, neighborText(rows), '', `map: ${files.map}`, `svg: ${files.svg}`, `atlas: ${files.atlas}`].join('\n'),
+      [summaryText(atlas), '', line`Related to "${example.title}":`, neighborText(rows), '', `map: ${files.map}`, `svg: ${files.svg}`, `atlas: ${files.atlas}`].join('\n'),
     );
   });
 

@@ -20,6 +20,40 @@ export function sqDist(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
+/**
+ * How far a vector's length may be from 1. float32 rounding of a normalised 384-d vector is ~1e-7;
+ * a vector off by more was not normalised (a raw model output, a sum, a scaled copy).
+ */
+export const UNIT_TOLERANCE = 1e-3;
+
+/**
+ * What is wrong with a vector that should be a unit vector (or the zero vector) of `dims` finite
+ * values, or undefined if nothing is: the one check for every way vectors enter an atlas (built, read, added, loaded, saved).
+ */
+export function vectorProblem(v: unknown, dims: number): string | undefined {
+  if (!(v instanceof Float32Array)) return 'is not a Float32Array';
+  if (v.length !== dims) return `has ${v.length} values, not ${dims}`;
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (!Number.isFinite(x)) return `holds ${x} at position ${i}`;
+    sum += x * x;
+  }
+  const norm = Math.sqrt(sum);
+  // The one exception: the lexical embedder gives a text with none of its vocabulary the zero vector.
+  if (norm !== 0 && Math.abs(norm - 1) > UNIT_TOLERANCE) return `is not unit length (length ${norm.toPrecision(4)})`;
+  return undefined;
+}
+
+/** The first vector of `vectors` with a problem, and what it is; undefined if all are sound. */
+export function firstBadVector(vectors: readonly unknown[], dims: number): { index: number; problem: string } | undefined {
+  for (let i = 0; i < vectors.length; i++) {
+    const problem = vectorProblem(vectors[i], dims);
+    if (problem !== undefined) return { index: i, problem };
+  }
+  return undefined;
+}
+
 /** Scales a vector to unit length in place; a zero vector stays zero. */
 export function normalizeInPlace(v: Float32Array): Float32Array {
   let sum = 0;

@@ -124,21 +124,31 @@ describe('paper-atlas CLI', () => {
     const file = join(hostile, m.papers);
     const lines = (await readFile(file, 'utf8')).split('\n');
     const first = JSON.parse(lines[0]!);
-    first.title = 'Evil \u001b[31mred\u001b[0m \u001b]0;owned\u0007title \u009b2J';
+    // Escape sequences, then a line break and a line separator that would start forged lines, and
+    // invisible characters (a right-to-left override, a zero-width space).
+    first.title = 'Evil \u001b[31mred\u001b[0m \u001b]0;owned\u0007title \u009b2J\n 2. 1.000  Forged result  [forged]\u2028forged too \u202egnp.exe\u200b';
     lines[0] = JSON.stringify(first);
     const bytes = Buffer.from(lines.join('\n'));
     await writeFile(file, bytes);
     const ref = m.files.find((f: { name: string }) => f.name === m.papers);
     ref.bytes = bytes.length;
     ref.sha256 = createHash('sha256').update(bytes).digest('hex');
-    m.themes[0].label = 'theme \u001b[2Jcleared';
+    m.themes[0].label = 'theme \u001b[2Jcleared\n99  forged theme (999)';
     await writeFile(join(hostile, 'atlas.json'), JSON.stringify(m));
     for (const args of [['related', first.id, '--atlas', hostile, '--k', '2'], ['search', 'optimal transport', '--atlas', hostile, '--k', '200'], ['info', hostile], ['themes', '--atlas', hostile]]) {
       const r = await cli(args);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout, args[0]).not.toMatch(/[\u001b\u0007\u009b]/u);
     }
-    expect((await cli(['related', first.id, '--atlas', hostile, '--k', '2'])).stdout).toMatch(/Evil \[31mred\[0m \]0;ownedtitle 2J/u);
+    const related = (await cli(['related', first.id, '--atlas', hostile, '--k', '2'])).stdout;
+    expect(related).toMatch(/^Related to: Evil \[31mred\[0m \]0;ownedtitle 2J {2}2\. 1\.000 {2}Forged result {2}\[forged\] forged too gnp\.exe$/mu);
+    // One line per record whatever the data: the heading and the two results.
+    expect(related.trimEnd().split('\n')).toHaveLength(3);
+    expect(related).not.toMatch(/[\u2028\u202e\u200b]/u);
+    const themes = (await cli(['themes', '--atlas', hostile])).stdout;
+    expect(themes.trimEnd().split('\n')).toHaveLength(3 * m.themes.length);
+    expect(themes).not.toMatch(/^99 {2}forged/mu);
+    expect(themes).toMatch(/cleared 99 {2}forged theme \(999\)/u);
   });
 
   it('reports a file-system problem as one line and exit code 2', async () => {

@@ -71,3 +71,24 @@ pq.write_table(table(few[2:], fv[2:], pa.list_(pa.float32(), DIMS), embedder="fi
     "vectors": [[float(x) for x in v] for v in vectors],
 }, indent=None) + "\n")
 print(f"wrote {OUT}")
+
+# A decode bomb: ten million rows of one repeated paper in one row group. Dictionary and run-length
+# encoding plus zstd shrink it to a few kilobytes; decoded whole it would take gigabytes, so a reader
+# must refuse it from its page headers before decoding (tests/unit/parquet.test.ts).
+BOMB_ROWS = 10_000_000
+one = pa.array(np.zeros(BOMB_ROWS, dtype=np.int32))
+text = lambda s: pa.DictionaryArray.from_arrays(one, pa.array([s]))
+bomb = pa.table({
+    "id": text("bomb"),
+    "title": text(papers[0]["title"]),
+    "abstract": text(papers[0]["abstract"]),
+    "vector": pa.FixedSizeListArray.from_arrays(pa.array(np.tile(vectors[0], BOMB_ROWS)), DIMS),
+}).replace_schema_metadata({KEY: EMBEDDER.encode()})
+pq.write_table(bomb, OUT / "bad/bomb.parquet", row_group_size=BOMB_ROWS, compression="zstd", compression_level=22,
+               data_page_size=1 << 30, write_statistics=False)
+print(f"bomb: {(OUT / 'bad/bomb.parquet').stat().st_size} bytes for {BOMB_ROWS} rows")
+
+# Two rows whose ids differ only by a trailing space: the first has no abstract (skipped when read),
+# the second must not be handed the first one's vector, and the two ids, trimmed, are one id.
+spaced = [dict(papers[0], id="p1", abstract=None), dict(papers[1], id="p1 ")]
+pq.write_table(table(spaced, vectors[:2], pa.list_(pa.float32(), DIMS)), OUT / "bad/spaced-ids.parquet")

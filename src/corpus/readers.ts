@@ -25,6 +25,11 @@ export interface ReadCorpusOptions extends CorpusOptions {
   encoding?: TextEncoding;
   /** For JSON whose papers sit under a key other than results/data/items/papers/records: that key. */
   jsonKey?: string;
+  /**
+   * [maxEntryChars=65536] BibTeX: the longest entry read, its `@string` macros expanded; a longer
+   * one is reported as malformed. Real entries with abstracts are 1-5 k characters.
+   */
+  maxEntryChars?: number;
 }
 
 const ENCODINGS: readonly TextEncoding[] = ['utf-8', 'utf-16le', 'utf-16be', 'latin1'];
@@ -116,6 +121,7 @@ function checkOptions(opts: ReadCorpusOptions): void {
   if (opts.missingAbstract !== undefined && !MISSING_ABSTRACT_POLICIES.includes(opts.missingAbstract)) {
     throw new OptionError('missingAbstract', `must be one of ${MISSING_ABSTRACT_POLICIES.join(', ')}, got "${opts.missingAbstract}"`);
   }
+  if (opts.maxEntryChars !== undefined && (!Number.isSafeInteger(opts.maxEntryChars) || opts.maxEntryChars < 1)) throw new OptionError('maxEntryChars', `must be a positive integer, got ${opts.maxEntryChars}`);
   if (opts.onDuplicate !== undefined && opts.onDuplicate !== 'skip' && opts.onDuplicate !== 'error') throw new OptionError('onDuplicate', `must be "skip" or "error", got "${opts.onDuplicate}"`);
 }
 
@@ -138,7 +144,7 @@ async function parseInput(input: string | Uint8Array | AsyncIterable<Uint8Array 
   }
   const builder = new CorpusBuilder({ ...opts, source });
   const [reader, shape] = READERS[format];
-  await reader(text, { builder, source, jsonKey: opts.jsonKey, shape });
+  await reader(text, { builder, source, jsonKey: opts.jsonKey, shape, maxEntryChars: opts.maxEntryChars });
   return builder.finish();
 }
 

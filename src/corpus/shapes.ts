@@ -21,15 +21,35 @@ export function detectShape(r: unknown): RecordShape {
   return 'records';
 }
 
-/** Abstract text from OpenAlex's inverted index (word → positions). */
+/** A record that its shape's rules cannot map (the reader reports it as malformed, with its place). */
+export class ShapeError extends Error {}
+
+/**
+ * Most words an abstract rebuilt from an inverted index may have: 25× a long abstract (~400
+ * words); the longest OpenAlex "abstracts" (full-text fragments) stay well below it.
+ */
+export const MAX_INVERTED_WORDS = 10_000;
+
+/**
+ * Abstract text from OpenAlex's inverted index (word → positions): the words in position order,
+ * gaps closed. Work is bounded by the number of positions listed (at most `MAX_INVERTED_WORDS`,
+ * else the index is refused), never by how large a position is.
+ */
 export function invertedAbstract(index: unknown): string | undefined {
   if (!isObject(index)) return undefined;
-  const words: string[] = [];
+  const placed: { p: number; word: string }[] = [];
   for (const [word, positions] of Object.entries(index)) {
     if (!Array.isArray(positions)) continue;
-    for (const p of positions) if (Number.isInteger(p) && p >= 0 && p < 1_000_000) words[p] = word;
+    if (placed.length + positions.length > MAX_INVERTED_WORDS) {
+      throw new ShapeError(`abstract_inverted_index lists more than ${MAX_INVERTED_WORDS} words`);
+    }
+    for (const p of positions) if (Number.isSafeInteger(p) && p >= 0) placed.push({ p: p as number, word });
   }
-  const text = words.filter((w) => w !== undefined).join(' ');
+  // A position listed twice keeps the word listed last, as assigning into an array by position did.
+  placed.sort((a, b) => a.p - b.p);
+  const words: string[] = [];
+  for (let i = 0; i < placed.length; i++) if (i + 1 === placed.length || placed[i + 1]!.p !== placed[i]!.p) words.push(placed[i]!.word);
+  const text = words.join(' ');
   return text || undefined;
 }
 
@@ -116,6 +136,7 @@ function fromSemanticScholar(r: Raw): PaperRecord {
   });
 }
 
+/** The record mapped to paper fields, or a `ShapeError` for one its shape's rules cannot map. */
 export function toRecord(r: unknown, shape: RecordShape): unknown {
   if (!isObject(r)) return r;
   switch (shape) {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ModelError, OptionError } from '../errors.js';
 import { syncDir } from '../io/atomic.js';
+import { httpGet } from '../io/http.js';
 import { MODEL_FILES, ONNX_FILES } from './model-store.js';
 
 /** The Hugging Face hub; `hubUrl` or `HF_ENDPOINT` point elsewhere (a mirror, or a test server). */
@@ -10,6 +11,8 @@ export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
 const MAX_JSON_BYTES = 64 << 20;
 const MAX_ONNX_BYTES = 2 ** 31;
+/** One file's whole download at most: a 2 GiB model at ~2 MB/s; a server dripping bytes ends here. */
+const DOWNLOAD_DEADLINE_MS = 30 * 60_000;
 
 /** `org/name` with no path tricks; anything else is refused before it becomes a path or a URL. */
 export function checkModelId(model: unknown, option = 'model'): string {
@@ -62,44 +65,25 @@ export async function downloadModel(model: string, target: string, opts: Downloa
   }
 }
 
-/** Streams one URL to a file, with a size cap and a deadline between bytes. */
+/**
+ * Streams one URL to a file, with a size cap, a deadline between bytes and one for the whole file.
+ * The hub answers with a redirect to its content host, so redirects may lead to any https origin.
+ */
 async function fetchToFile(url: string, file: string, maxBytes: number, idleMs: number, signal?: AbortSignal): Promise<void> {
-  const ctrl = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => ctrl.abort(new Error(`no response for ${idleMs / 1000} s`)), idleMs);
-  };
-  const onAbort = (): void => ctrl.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  arm();
+  await mkdir(dirname(file), { recursive: true });
+  const out = createWriteStream(file);
+  let failure: unknown;
   try {
-    signal?.throwIfAborted();
-    const res = await fetch(url, { signal: ctrl.signal, redirect: 'follow' });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > maxBytes) throw new Error(`declares ${declared} bytes, more than the ${maxBytes} allowed`);
-    await mkdir(dirname(file), { recursive: true });
-    const out = createWriteStream(file);
-    let bytes = 0;
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        arm();
-        bytes += chunk.length;
-        if (bytes > maxBytes) throw new Error(`sent more than the ${maxBytes} bytes allowed`);
-        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-      }
-    } finally {
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    }
-    if (Number.isFinite(declared) && bytes !== declared) throw new Error(`ended after ${bytes} of ${declared} bytes`);
-    if ((await stat(file)).size === 0) throw new Error('is empty');
+    await httpGet(url, { idleMs, deadlineMs: DOWNLOAD_DEADLINE_MS, maxBytes, redirects: 'any', ...(signal ? { signal } : {}) }, async (chunk) => {
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    });
   } catch (err) {
-    const reason = ctrl.signal.aborted && !signal?.aborted ? (ctrl.signal.reason as Error).message : (err as Error).message;
-    if (signal?.aborted) throw signal.reason;
-    throw new ModelError(`could not download ${url}: ${reason}`, [`hub ${url}`], { cause: err });
+    failure = err;
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
+  if (failure === undefined && (await stat(file)).size === 0) failure = new Error('is empty');
+  if (failure === undefined) return;
+  if (signal?.aborted) throw signal.reason;
+  throw new ModelError(`could not download ${url}: ${(failure as Error).message}`, [`hub ${url}`], { cause: failure });
 }

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { Corpus, type CorpusOptions } from '../corpus/corpus.js';
+import { normalizeText } from '../corpus/text.js';
 import { CorpusError, OptionError } from '../errors.js';
 import { isRemoteUri, lanceMessage, lanceModules, tableUri, vectorColumn } from '../io/lance.js';
 import { isParquet, openParquet, parquetPaths, type ParquetFile } from '../io/parquet.js';
 import type { EmbedderInfo, Paper } from '../types.js';
+import { firstBadVector, vectorProblem } from '../vector.js';
 
 /** Schema metadata naming the embedder that made a table's vectors (an `Embedder.id`). */
 export const EMBEDDER_METADATA_KEY = 'paper-atlas.embedder';
@@ -37,8 +39,6 @@ export interface ReadVectorTableOptions extends Pick<CorpusOptions, 'missingAbst
   onProgress?: (p: { read: number; total: number }) => void;
 }
 
-/** How far a vector's length may be from 1 (float32 rounding of a normalised vector is far below). */
-const UNIT_TOLERANCE = 1e-3;
 const COLUMNS = ['id', 'title', 'abstract', 'authors', 'year', 'url', 'doi', 'vector'] as const;
 
 /** One row as a table format hands it over: column values as they come, the vector as numbers. */
@@ -66,12 +66,12 @@ class RowChecker {
     const v = toFloat32(row.vector);
     this.dims ??= v?.length;
     if (!v || !v.length || v.length !== this.dims) throw new CorpusError({ ...loc, field: 'vector' }, `has ${v?.length ?? 'no'} values, where the table's vectors have ${this.dims ?? 'some'}`);
-    let norm = 0;
-    for (const x of v) norm += x * x;
-    norm = Math.sqrt(norm);
-    if (!Number.isFinite(norm) || Math.abs(norm - 1) > UNIT_TOLERANCE) throw new CorpusError({ ...loc, field: 'vector' }, `is not a unit vector (length ${norm.toFixed(4)})`);
-    if (this.byId.has(id)) throw new CorpusError({ ...loc, field: 'id' }, `repeats the id "${id}"`);
-    this.byId.set(id, v);
+    const problem = vectorProblem(v, this.dims);
+    if (problem) throw new CorpusError({ ...loc, field: 'vector' }, problem);
+    // Stored under the id the corpus will give the paper, so a lookup finds this row and no other.
+    const key = normalizeText(id);
+    if (this.byId.has(key)) throw new CorpusError({ ...loc, field: 'id' }, `repeats the id "${key}"${key !== id ? ` (written "${id}" in this row; ids are compared with spacing and control characters normalised)` : ''}`);
+    this.byId.set(key, v);
     const rec: Record<string, unknown> = {};
     for (const c of COLUMNS) {
       if (c === 'vector') continue;
@@ -221,9 +221,8 @@ export function checkPrecomputed(given: unknown, corpus: Corpus, info: EmbedderI
     throw new OptionError('precomputed', `the vectors were made by ${p.embedder}, but this atlas embeds queries and new papers with ${info.id}; pass the embedder that made them, or re-embed`);
   }
   if (p.vectors.length !== corpus.size) throw new OptionError('precomputed', `has ${p.vectors.length} vectors for ${corpus.size} papers`);
-  p.vectors.forEach((v, i) => {
-    if (!(v instanceof Float32Array) || v.length !== info.dims) throw new OptionError('precomputed', `vector ${i} is not a Float32Array of ${info.dims} values`);
-  });
+  const bad = firstBadVector(p.vectors, info.dims);
+  if (bad) throw new OptionError('precomputed', `vector ${bad.index} (paper "${corpus.papers[bad.index]!.id}") ${bad.problem}; vectors must be unit length, finite, of ${info.dims} values`);
   return [...p.vectors];
 }
 

@@ -5,6 +5,27 @@ import { CorpusError } from '../errors.js';
 type Hyparquet = typeof import('hyparquet');
 type FileMetaData = import('hyparquet').FileMetaData;
 type AsyncBuffer = import('hyparquet').AsyncBuffer;
+type RowGroup = import('hyparquet').RowGroup;
+type ColumnMetaData = import('hyparquet').ColumnMetaData;
+
+/**
+ * Bounds on what a Parquet file may ask the decoder to build, checked from the footer and the page
+ * headers before any page is decoded: the decoder allocates what a header declares, so a 1 kB file
+ * declaring ten million rows would otherwise fill the heap.
+ */
+export const PARQUET_LIMITS = {
+  /** Largest page, uncompressed (writers use 1 MiB; a decompressed page is allocated whole). */
+  maxPageBytes: 64 << 20,
+  /**
+   * Values a list column may hold per byte it takes in the file: 16, where float32 embeddings take
+   * about 4 bytes a value even compressed. A row group decodes to at most this many values per byte.
+   */
+  listValuesPerByte: 16,
+  /** Items a row's list (besides the vector: its authors) may hold on average beyond that bound. */
+  listItemsPerRow: 100,
+  /** Bytes read at a page's start to decode its header (headers carry statistics, rarely > 1 kB). */
+  headerWindow: 64 << 10,
+} as const;
 
 /** One Parquet file, opened: its footer read, its top-level columns and key-value metadata known. */
 export interface ParquetFile {
@@ -22,10 +43,14 @@ export interface ParquetFile {
 
 // hyparquet (pure JavaScript) and its decompressors are ESM-only; tsup bundles them into both
 // builds, and they load on first use.
-type Modules = { hp: Hyparquet; compressors: import('hyparquet').Compressors };
+type Modules = { hp: Hyparquet; compressors: import('hyparquet').Compressors; parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader };
 let modules: Promise<Modules> | undefined;
 function load(): Promise<Modules> {
-  modules ??= Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([hp, c]) => ({ hp, compressors: c.compressors }));
+  modules ??= Promise.all([import('hyparquet'), import('hyparquet-compressors'), import('hyparquet/src/column.js')]).then(([hp, c, column]) => ({
+    hp,
+    compressors: c.compressors,
+    parquetHeader: column.parquetHeader,
+  }));
   return modules;
 }
 
@@ -83,21 +108,25 @@ export async function openParquet(path: string): Promise<ParquetFile> {
   }
   const columns = hp.parquetSchema(meta).children.map((c) => c.element.name);
   const metadata = new Map((meta.key_value_metadata ?? []).filter((kv) => kv.value !== undefined).map((kv) => [kv.key, kv.value!]));
+  const rows = checkRowCounts(path, meta);
+  const { parquetHeader } = await load();
   return {
     path,
     columns,
     metadata,
-    rows: Number(meta.num_rows),
+    rows,
     async *read(wanted, signal, onGroup) {
       let first = 0;
-      for (const group of meta.row_groups) {
+      for (const [g, group] of meta.row_groups.entries()) {
         signal?.throwIfAborted();
+        await checkPages(path, file, group, g, wanted, parquetHeader);
         const last = first + Number(group.num_rows);
         // Column by column (hyparquet's onChunk) rather than the row objects it would assemble:
         // measured 15% faster at a quarter less memory on 384-d vectors. A chunk may reach outside
         // the row group; only the group's rows are kept.
         const count = last - first;
         const columns = new Map(wanted.map((c) => [c, new Array<unknown>(count)]));
+        const delivered = new Map(wanted.map((c) => [c, 0]));
         try {
           await hp.parquetRead({
             file,
@@ -109,12 +138,16 @@ export async function openParquet(path: string): Promise<ParquetFile> {
             onChunk: (chunk) => {
               const into = columns.get(chunk.columnName);
               if (!into) return;
-              for (let r = Math.max(chunk.rowStart, first); r < Math.min(chunk.rowEnd, last); r++) into[r - first] = chunk.columnData[r - chunk.rowStart];
+              const from = Math.max(chunk.rowStart, first);
+              const to = Math.min(chunk.rowEnd, last);
+              for (let r = from; r < to; r++) into[r - first] = chunk.columnData[r - chunk.rowStart];
+              delivered.set(chunk.columnName, delivered.get(chunk.columnName)! + Math.max(0, to - from));
             },
           });
         } catch (err) {
           throw unreadable(path, err);
         }
+        for (const [c, n] of delivered) if (n !== count) throw new CorpusError({ source: path, field: c }, `row group ${g} declares ${count} rows, but its column "${c}" decoded to ${n}`);
         const cols = [...columns];
         for (let i = 0; i < count; i++) yield Object.fromEntries(cols.map(([c, values]) => [c, values[i]]));
         onGroup?.(last);
@@ -124,3 +157,72 @@ export async function openParquet(path: string): Promise<ParquetFile> {
   };
 }
 
+
+/**
+ * The file's row count, checked: every row group's count a non-negative integer, and their sum the
+ * count the file declares (one changed footer byte must not drop or invent rows silently).
+ */
+function checkRowCounts(path: string, meta: FileMetaData): number {
+  const count = (n: bigint | number, what: string): number => {
+    const v = Number(n);
+    if (!Number.isSafeInteger(v) || v < 0) throw new CorpusError({ source: path }, `is not a readable Parquet file: ${what} declares ${String(n)} rows`);
+    return v;
+  };
+  const total = count(meta.num_rows, 'the footer');
+  const sum = meta.row_groups.reduce((acc, g, i) => acc + count(g.num_rows, `row group ${i}`), 0);
+  if (sum !== total) throw new CorpusError({ source: path }, `is not a readable Parquet file: its row groups hold ${sum} rows, its footer declares ${total}`);
+  return total;
+}
+
+type HeaderReader = Modules['parquetHeader'];
+
+/**
+ * Walks the page headers of a row group's wanted column chunks (headers only, no page is
+ * decompressed) and refuses the group before decoding when what they declare is out of bounds:
+ * a page over `maxPageBytes`, a flat column whose values are not one per row, a list column with
+ * more values than `listValuesPerByte` per byte it takes, a chunk reaching outside the file.
+ */
+async function checkPages(path: string, file: AsyncBuffer, group: RowGroup, g: number, wanted: readonly string[], parquetHeader: HeaderReader): Promise<void> {
+  const rows = Number(group.num_rows);
+  const bad = (problem: string, column?: string): CorpusError =>
+    new CorpusError({ source: path, ...(column ? { field: column } : {}) }, `is not a readable Parquet file: row group ${g}${column ? `, column "${column}"` : ''}: ${problem}`);
+  for (const chunk of group.columns) {
+    const meta = chunk.meta_data;
+    const name = meta?.path_in_schema[0];
+    if (!meta || name === undefined || !wanted.includes(name)) continue;
+    const { start, end } = chunkRange(meta);
+    if (!(start >= 0 && end >= start && end <= file.byteLength)) throw bad(`its pages (bytes ${start}-${end}) lie outside the file (${file.byteLength} bytes)`, name);
+    let values = 0;
+    for (let pos = start; pos < end; ) {
+      const window = await file.slice(pos, Math.min(pos + PARQUET_LIMITS.headerWindow, end));
+      const reader = { view: new DataView(window), offset: 0 };
+      let header;
+      try {
+        header = parquetHeader(reader);
+      } catch (err) {
+        throw bad(`the page header at byte ${pos} is unreadable (${(err as Error).message})`, name);
+      }
+      const { compressed_page_size: compressed, uncompressed_page_size: uncompressed } = header;
+      if (!Number.isSafeInteger(compressed) || compressed < 0 || reader.offset > window.byteLength || pos + reader.offset + compressed > end) throw bad(`the page at byte ${pos} declares ${compressed} bytes, past the end of its column chunk`, name);
+      if (!Number.isSafeInteger(uncompressed) || uncompressed < 0 || uncompressed > PARQUET_LIMITS.maxPageBytes) throw bad(`the page at byte ${pos} declares ${uncompressed} bytes uncompressed (at most ${PARQUET_LIMITS.maxPageBytes} are read)`, name);
+      const dictionary = header.dictionary_page_header?.num_values;
+      if (dictionary !== undefined && !(Number.isSafeInteger(dictionary) && dictionary >= 0 && dictionary <= 8 * uncompressed + 8)) throw bad(`the dictionary page at byte ${pos} declares ${dictionary} values in ${uncompressed} bytes`, name);
+      const n = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? 0;
+      if (!Number.isSafeInteger(n) || n < 0) throw bad(`the page at byte ${pos} declares ${n} values`, name);
+      values += n;
+      pos += reader.offset + compressed;
+    }
+    const flat = meta.path_in_schema.length === 1;
+    if (flat && values !== rows) throw bad(`holds ${values} values for ${rows} rows`, name);
+    const bytes = end - start;
+    const cap = PARQUET_LIMITS.listValuesPerByte * bytes + (name === 'vector' ? 0 : PARQUET_LIMITS.listItemsPerRow * rows);
+    if (!flat && values > cap) throw bad(`declares ${values} list values in ${bytes} bytes (at most ${PARQUET_LIMITS.listValuesPerByte} a byte are decoded: a decompression bomb, or a table of identical rows)`, name);
+    if (!flat && values < rows) throw bad(`holds ${values} list values for ${rows} rows`, name);
+  }
+}
+
+/** The byte range of a column chunk, as hyparquet reads it: from its dictionary page if it has one. */
+function chunkRange(meta: ColumnMetaData): { start: number; end: number } {
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  return { start, end: start + Number(meta.total_compressed_size) };
+}

@@ -8,7 +8,7 @@ import type { AtlasState } from '../pipeline/state.js';
 import { describeStages, restoreStages, type Stages } from '../pipeline/stages.js';
 import type { FileSink, FileSource, VectorStore } from '../store/store.js';
 import type { JsonObject } from '../types.js';
-import { groupCentroids, packRows, rowViews } from '../vector.js';
+import { firstBadVector, groupCentroids, packRows, rowViews } from '../vector.js';
 import { ATLAS_FORMAT, ATLAS_VERSION, checkLexicalModel, checkManifest, checkPapers, checkThemes, DATA_FILE, MANIFEST, type FileRef, type Manifest, type SavedStages } from './manifest.js';
 
 export { ATLAS_FORMAT, ATLAS_VERSION } from './manifest.js';
@@ -133,6 +133,9 @@ async function lockDir(dir: string): Promise<() => Promise<void>> {
  * files this save created are removed and the previous atlas is untouched.
  */
 export async function writeAtlas(dir: string, state: AtlasState, store: VectorStore): Promise<void> {
+  // Vectors load() would refuse are refused before anything is written or locked.
+  const bad = firstBadVector(state.vectors, state.embedder.dims);
+  if (bad) throw new AtlasFileError(dir, `not saved: the vector of paper "${state.papers[bad.index]?.id}" ${bad.problem}; the atlas there (if any) is untouched`);
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
@@ -304,8 +307,9 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
   const vectorsFile = join(dir, m.vectors);
   if (vectorBytes.length !== m.count * m.dims * 4) throw new AtlasFileError(vectorsFile, `is ${vectorBytes.length} bytes; ${m.count} vectors of ${m.dims} dimensions take ${m.count * m.dims * 4}`);
   const floats = new Float32Array(vectorBytes.buffer.slice(vectorBytes.byteOffset, vectorBytes.byteOffset + vectorBytes.length));
-  for (let i = 0; i < floats.length; i++) if (!Number.isFinite(floats[i])) throw new AtlasFileError(vectorsFile, `vector ${Math.floor(i / m.dims)} holds a value that is not a finite number`);
   const vectors = rowViews(floats, m.dims);
+  const bad = firstBadVector(vectors, m.dims);
+  if (bad) throw new AtlasFileError(vectorsFile, `vector ${bad.index} ${bad.problem}`);
   const lexicalModel = lexicalBytes ? checkLexicalModel(parseJson(lexicalBytes, join(dir, m.lexical!)), join(dir, m.lexical!)) : undefined;
   if (lexicalModel && lexicalModel.dims !== m.dims) throw new AtlasFileError(join(dir, m.lexical!), `has ${lexicalModel.dims} dimensions, the atlas ${m.dims}`);
 

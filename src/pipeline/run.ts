@@ -7,10 +7,11 @@ import type { Embedder } from '../embed/embedder.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { defaultCacheDir } from '../embed/model-store.js';
 import { engineId } from '../engine.js';
-import { OptionError } from '../errors.js';
+import { OptionError, StageError } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
 import type { VectorStore } from '../store/store.js';
 import type { BuildProgress, Paper, Theme } from '../types.js';
+import { firstBadVector } from '../vector.js';
 import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample, scratchGraph } from './knn.js';
@@ -118,6 +119,7 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
       });
   if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
   opts.signal?.throwIfAborted();
+  checkEmbedded(vectors, corpus.papers, info.dims);
   const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, { seed, dims: info.dims, fitSample, embedder: cached, signal: opts.signal, onProgress: opts.onProgress });
   const { layoutModel, ...themes } = fit;
   const state: AtlasState = {
@@ -183,6 +185,13 @@ export async function subthemesOf(s: Session, themeId: number, k: number | 'auto
   return fit.themes;
 }
 
+/** An embedder's output, checked as every vector entering an atlas is (one per paper, unit length, finite). */
+function checkEmbedded(vectors: readonly Float32Array[], papers: readonly Paper[], dims: number): void {
+  if (vectors.length !== papers.length) throw new StageError('embedder', `returned ${vectors.length} vectors for ${papers.length} texts`);
+  const bad = firstBadVector(vectors, dims);
+  if (bad) throw new StageError('embedder', `the vector of paper "${papers[bad.index]!.id}" ${bad.problem}`);
+}
+
 /**
  * New papers validated (ids unique among all the atlas has held), embedded, placed, then inserted
  * in the store; returns the new state. Nothing in the session changes before the store insert,
@@ -195,6 +204,7 @@ export async function addToSession(s: Session, records: Iterable<unknown>, embed
   const added = [...records].map((r) => builder.add(r)).filter((p): p is Paper => p !== undefined);
   if (!added.length) return { state, added };
   const vectors = await embedder.embed(added.map(Corpus.textOf), signal ? { signal } : {});
+  checkEmbedded(vectors, added, state.embedder.dims);
   const placed = await placePapers(vectors, { centroids: state.centroids, coords: state.coords, layoutModel: s.layoutModel, store: s.store });
   signal?.throwIfAborted();
   const themes = state.themes.map((t) => ({ ...t, paperIds: [...t.paperIds] }));

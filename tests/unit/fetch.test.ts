@@ -1,8 +1,13 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CorpusError, fetchArxiv, fetchOpenAlex, OptionError } from '../../src/index.js';
+import { CorpusError, fetchArxiv, fetchOpenAlex, OptionError, type OpenAlexOptions } from '../../src/index.js';
 import { arxivQuery } from '../../src/corpus/fetch/arxiv.js';
 import { replayServer, type Replay } from '../support/replay.js';
+import { ROOT } from '../support/root.js';
+import { serve, type Served } from '../support/serve.js';
 import { tempDir } from './synthetic.js';
 
 /** The fetchers against a replay server on 127.0.0.1: no test touches the network. */
@@ -121,5 +126,149 @@ describe('OpenAlex', () => {
     await expect(fetchOpenAlex({ baseUrl: `${server.url}/openalex` })).rejects.toThrow(OptionError);
     await expect(fetchOpenAlex({ baseUrl: `${server.url}/openalex`, search: 'x', email: 'not an address' })).rejects.toThrow(/option "email"/u);
     await expect(fetchOpenAlex({ ...(await fast()), baseUrl: `${server.url}/openalex`, search: 'nothing' })).rejects.toThrow(/openalex:search=nothing: contains no papers/u);
+  });
+});
+
+describe('HTTP as real servers answer', () => {
+  // OpenAlex and arXiv compress their answers and send them chunked; a second server stands for
+  // another origin. Bodies are the recorded pages the replay server serves.
+  let api: Served;
+  let other: Served;
+  let page: Buffer;
+  let behave: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  beforeAll(async () => {
+    // The last page of a cursor-paged search: two works, no next cursor.
+    page = await readFile(join(ROOT, 'fixtures/fetch/openalex-cursor-2.json'));
+    api = await serve((req, res) => behave(req, res));
+    other = await serve((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(page));
+  });
+  afterAll(async () => {
+    await Promise.all([api.close(), other.close()]);
+  });
+  beforeEach(() => {
+    api.paths.length = 0;
+    other.paths.length = 0;
+  });
+  const get = async (extra: Partial<OpenAlexOptions> = {}) =>
+    fetchOpenAlex({ ...(await fast()), attempts: 2, baseUrl: `${api.url}/works`, search: 'optimal transport', max: 3, ...extra });
+  const encoders: Record<string, (b: Buffer) => Buffer> = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+
+  it.each(Object.keys(encoders))('reads a %s-compressed answer whose Content-Length counts the compressed bytes', async (encoding) => {
+    behave = (_req, res) => {
+      const body = encoders[encoding]!(page);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': String(body.length) }).end(body);
+    };
+    const c = await get();
+    expect(c.size).toBe(2);
+    expect(api.paths).toHaveLength(1);
+  });
+
+  it('reads a compressed answer sent chunked, without Content-Length, in small pieces', async () => {
+    behave = async (_req, res) => {
+      const body = gzipSync(page);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      for (let i = 0; i < body.length; i += 97) {
+        res.write(body.subarray(i, i + 97));
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    };
+    expect((await get()).size).toBe(2);
+  });
+
+  it('tells a compressed body cut short mid-stream from one that ended, retries it, then gives up with a CorpusError', async () => {
+    behave = (_req, res) => {
+      const body = gzipSync(page);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) });
+      res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+    };
+    const err = await get().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(/gave up after 2 attempts \(last: body cut short/u);
+    expect(api.paths).toHaveLength(2);
+  });
+
+  it('honours Retry-After given as an HTTP date', async () => {
+    let first = true;
+    behave = (_req, res) => {
+      if (first) {
+        first = false;
+        // HTTP dates have whole seconds: two seconds ahead is a wait of one to two seconds.
+        return void res.writeHead(429, { 'retry-after': new Date(Date.now() + 2000).toUTCString() }).end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(page);
+    };
+    const t0 = Date.now();
+    expect((await get({ retryBaseMs: 1 })).size).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('refuses an answer larger than maxResponseBytes while it streams, without retrying', async () => {
+    behave = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Chunked, no length declared: the cap must act on the bytes, not on a header.
+      for (let i = 0; i < 64 && !res.destroyed; i++) res.write(Buffer.alloc(64 << 10, 0x20));
+      res.end();
+    };
+    const err = await get({ maxResponseBytes: 1 << 20 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(/sent more than the 1048576 bytes allowed$/u);
+    expect(api.paths).toHaveLength(1);
+    behave = (_req, res) => void res.writeHead(200, { 'content-length': String(8 << 20) }).end();
+    await expect(get({ maxResponseBytes: 1 << 20 })).rejects.toThrow(/declares 8388608 bytes, more than the 1048576 allowed/u);
+  });
+
+  it('refuses invalid UTF-8 as the readers do, and caches nothing', async () => {
+    behave = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([page.subarray(0, 40), Buffer.from([0xc3, 0x28]), page.subarray(40)]));
+    const opts = await fast();
+    const err = await fetchOpenAlex({ ...opts, baseUrl: `${api.url}/works`, search: 'x', max: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(/is not valid UTF-8$/u);
+    expect(api.paths).toHaveLength(1);
+    expect(await readdir(opts.cache).catch(() => [])).toEqual([]);
+  });
+
+  it('follows redirects within the API origin only, unless another origin is allowed', async () => {
+    behave = (req, res) => {
+      if (req.url!.startsWith('/works')) return void res.writeHead(301, { location: `/moved${req.url!.slice(6)}` }).end();
+      if (req.url!.startsWith('/moved')) return void res.writeHead(302, { location: `${other.url}/works` }).end();
+    };
+    const err = await get().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(new RegExp(`redirected to ${other.url}, which is not ${api.url}`, 'u'));
+    expect(api.paths).toHaveLength(2);
+    expect(other.paths).toHaveLength(0);
+    expect((await get({ allowRedirectsTo: [other.url] })).size).toBe(2);
+    expect(other.paths).toHaveLength(1);
+    await expect(get({ allowRedirectsTo: ['not a url'] })).rejects.toThrow(OptionError);
+  });
+
+  it('gives up on a server that drips a byte every 200 ms at the overall deadline', async () => {
+    behave = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Bounded: at most 50 bytes (10 s), and it stops as soon as the client hangs up.
+      for (let i = 0; i < 50 && !res.destroyed; i++) {
+        res.write(' ');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      res.end();
+    };
+    const t0 = Date.now();
+    const err = await get({ attempts: 1, timeoutSeconds: 1, deadlineSeconds: 1.5 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/gave up after 1 attempts \(last: not done within 1\.5 s\)/u);
+    expect(Date.now() - t0).toBeLessThan(4000);
+  });
+
+  it('stops when the API hands back a cursor it gave before', async () => {
+    const works = JSON.parse(page.toString('utf8')) as { results: unknown[] };
+    behave = (req, res) => {
+      const cursor = new URL(req.url!, 'http://x').searchParams.get('cursor');
+      const body = { meta: { count: 1000, next_cursor: 'again' }, results: works.results.slice(0, 1).map((w) => ({ ...(w as object), id: `https://openalex.org/W${cursor === '*' ? 1 : 2}` })) };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const err = await get({ max: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(/returned the cursor "again" a second time after 2 works/u);
+    expect(api.paths).toHaveLength(2);
   });
 });

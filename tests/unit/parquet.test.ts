@@ -59,7 +59,7 @@ describe('vectors from Parquet', () => {
     const bad = (name: string): Promise<unknown> => readVectorTable(join(DIR, 'bad', name)).catch((e: unknown) => e);
     expect(await bad('no-embedder.parquet')).toMatchObject({ code: 'E_CORPUS', source: join(DIR, 'bad/no-embedder.parquet'), message: expect.stringMatching(/does not say which embedder made its vectors/u) });
     expect(await bad('no-id.parquet')).toMatchObject({ field: 'id', message: expect.stringMatching(/has no "id" column/u) });
-    expect(await bad('not-unit.parquet')).toMatchObject({ record: 3, field: 'vector', message: expect.stringMatching(/not a unit vector \(length 2\.0000\)/u) });
+    expect(await bad('not-unit.parquet')).toMatchObject({ record: 3, field: 'vector', message: expect.stringMatching(/is not unit length \(length 2\.000\)/u) });
     expect(await bad('ragged.parquet')).toMatchObject({ record: 2, field: 'vector', message: expect.stringMatching(/has 15 values, where the table's vectors have 16/u) });
     expect(await bad('mixed')).toMatchObject({ source: join(DIR, 'bad/mixed/part-1.parquet'), message: expect.stringMatching(/made by fixture\/other@111111111111.*the files before it by fixture\/unit-vectors/u) });
   });

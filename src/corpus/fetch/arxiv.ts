@@ -36,15 +36,19 @@ interface Page {
 async function parsePage(body: string, source: string): Promise<Page> {
   const records: Page['records'] = [];
   const malformed: string[] = [];
+  let total: number | undefined;
+  // The total comes from the parsed feed (a regex over the body would be quadratic on a hostile one).
   await readAtom(Readable.from([body]), {
     source,
+    onFeedField: (name, text) => {
+      if (name === 'totalresults' && /^\s*\d{1,9}\s*$/u.test(text)) total ??= Number(text);
+    },
     builder: {
       add: (record, where) => records.push({ record, line: where?.line }),
       malformed: (_loc, problem) => malformed.push(problem),
     },
   });
-  const m = /<opensearch:totalResults[^>]*>\s*(\d+)\s*</u.exec(body);
-  return { total: m ? Number(m[1]) : undefined, records, malformed };
+  return { total, records, malformed };
 }
 
 /**

@@ -2,6 +2,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorpusError, OptionError } from '../../errors.js';
 import { sha256, writeFileAtomic } from '../../io/atomic.js';
+import { HttpError, httpGet, RetryableHttpError, sleep } from '../../io/http.js';
+
+/** Default cap on one response's decompressed size: 30× arXiv's largest page of 2,000 entries. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 << 20;
 
 /** How a fetcher talks to its API: politely, patiently, and from a disk cache when it can. */
 export interface FetchOptions {
@@ -19,39 +23,32 @@ export interface FetchOptions {
   retryBaseMs?: number;
   /** Seconds without a byte before a request is given up (default 30). */
   timeoutSeconds?: number;
+  /** Seconds one request may take in all, its body included, before it is given up (default 300). */
+  deadlineSeconds?: number;
+  /** Bytes one response may hold, decompressed; a larger one is refused, not retried (default 64 MiB). */
+  maxResponseBytes?: number;
+  /**
+   * Origins besides the API's own that a redirect may lead to (e.g. `['https://mirror.example.org']`);
+   * by default a redirect to another origin is refused, since its answer would be cached as the API's.
+   */
+  allowRedirectsTo?: readonly string[];
   /** Least time between two requests, in milliseconds (default: the API's documented rate). */
   intervalMs?: number;
   onProgress?: (p: { fetched: number; total: number | undefined; requests: number }) => void;
   signal?: AbortSignal;
 }
 
+const USER_AGENT = 'paper-atlas (https://www.npmjs.com/package/paper-atlas)';
+
+function positive(n: number, option: string): number {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw new OptionError(option, `must be a number > 0, got ${n}`);
+  return n;
+}
+
 export interface Requester {
   /** The body of a successful response (from the cache when fresh), parsed by `parse`; retried per the options. */
   get<T>(url: string, parse: (body: string) => T): Promise<T>;
   readonly requests: number;
-}
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
-class Retryable extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -65,7 +62,12 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
   if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new OptionError('intervalMs', `must be a number ≥ 0, got ${minIntervalMs}`);
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) throw new OptionError('attempts', `must be an integer in [1, 20], got ${attempts}`);
   const baseMs = opts.retryBaseMs ?? 1000;
-  const idleMs = (opts.timeoutSeconds ?? 30) * 1000;
+  const idleMs = positive(opts.timeoutSeconds ?? 30, 'timeoutSeconds') * 1000;
+  const deadlineMs = positive(opts.deadlineSeconds ?? 300, 'deadlineSeconds') * 1000;
+  const maxBytes = positive(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
+  for (const origin of opts.allowRedirectsTo ?? []) {
+    if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin !== origin) throw new OptionError('allowRedirectsTo', `must list origins like "https://host.example", got ${JSON.stringify(origin)}`);
+  }
   const maxAge = (opts.maxAgeHours ?? 24) * 3600_000;
   const offline = opts.offline ?? ['1', 'true'].includes(String(process.env.PAPER_ATLAS_OFFLINE ?? '').toLowerCase());
   const cacheDir = opts.cache === false ? undefined : (opts.cache ?? join(cacheRoot, 'fetch'));
@@ -93,52 +95,24 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
     }
   }
 
+  /** One request: the body decoded as UTF-8 as it streams (invalid bytes refused, as the readers do). */
   async function once(url: string): Promise<string> {
     const wait = last + minIntervalMs - Date.now();
     if (wait > 0) await sleep(wait, opts.signal);
     last = Date.now();
     requests++;
-    const ctrl = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => ctrl.abort(new Retryable(`no response for ${idleMs / 1000} s`)), idleMs);
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const parts: string[] = [];
+    const decode = (chunk?: Uint8Array): void => {
+      try {
+        parts.push(chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode());
+      } catch {
+        throw new HttpError('is not valid UTF-8');
+      }
     };
-    const onAbort = (): void => ctrl.abort(opts.signal?.reason);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    arm();
-    try {
-      const res = await fetch(url, { signal: ctrl.signal, headers: { 'user-agent': 'paper-atlas (https://www.npmjs.com/package/paper-atlas)' } });
-      if (res.status === 429 || res.status >= 500) {
-        const header = res.headers.get('retry-after');
-        const after = header === null ? NaN : Number(header);
-        await res.body?.cancel().catch(() => undefined);
-        throw new Retryable(`HTTP ${res.status}`, Number.isFinite(after) && after >= 0 ? Math.min(after, 120) * 1000 : undefined);
-      }
-      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
-      const declared = Number(res.headers.get('content-length') ?? NaN);
-      const parts: Uint8Array[] = [];
-      let bytes = 0;
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        arm();
-        parts.push(chunk);
-        bytes += chunk.length;
-        if (bytes > 256 << 20) throw new Error('response larger than 256 MiB');
-      }
-      if (Number.isFinite(declared) && bytes !== declared) throw new Retryable(`body cut short (${bytes} of ${declared} bytes)`);
-      return Buffer.concat(parts).toString('utf8');
-    } catch (err) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      if (ctrl.signal.aborted && ctrl.signal.reason instanceof Retryable) throw ctrl.signal.reason;
-      if (err instanceof Retryable) throw err;
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      // Network failures (refused, reset, cut off mid-body) are worth another try; anything else is not.
-      if (err instanceof TypeError || cause) throw new Retryable(`network error (${cause ?? (err as Error).message})`);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    }
+    await httpGet(url, { idleMs, deadlineMs, maxBytes, redirects: opts.allowRedirectsTo ?? 'same-origin', headers: { 'user-agent': USER_AGENT }, ...(opts.signal ? { signal: opts.signal } : {}) }, decode);
+    decode();
+    return parts.join('');
   }
 
   return {
@@ -164,12 +138,12 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
             parsed = parse(body);
           } catch (err) {
             // A body that does not parse was most likely cut short by the network: retry it too.
-            throw new Retryable(`unreadable response (${(err as Error).message.split('\n')[0]})`);
+            throw new RetryableHttpError(`unreadable response (${(err as Error).message.split('\n')[0]})`);
           }
           await toCache(url, body);
           return parsed;
         } catch (err) {
-          if (!(err instanceof Retryable)) {
+          if (!(err instanceof RetryableHttpError)) {
             if (err instanceof CorpusError || opts.signal?.aborted) throw err;
             throw new CorpusError({ source: api }, `${url}: ${(err as Error).message}`, { cause: err });
           }

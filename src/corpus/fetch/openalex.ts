@@ -1,7 +1,7 @@
 import { defaultCacheDir } from '../../io/cache-dir.js';
-import { OptionError } from '../../errors.js';
+import { CorpusError, OptionError } from '../../errors.js';
 import { Corpus, CorpusBuilder, type CorpusOptions } from '../corpus.js';
-import { toRecord } from '../shapes.js';
+import { ShapeError, toRecord } from '../shapes.js';
 import { requester, type FetchOptions } from './http.js';
 
 export interface OpenAlexOptions extends FetchOptions, Pick<CorpusOptions, 'missingAbstract' | 'onDuplicate'> {
@@ -58,14 +58,28 @@ export async function fetchOpenAlex(opts: OpenAlexOptions): Promise<Corpus> {
   if (opts.email) params.set('mailto', opts.email);
   let cursor: string | null | undefined = '*';
   let fetched = 0;
+  // A cursor the API hands back twice would page forever (or until max): it is refused instead.
+  const seen = new Set<string>();
   while (cursor && fetched < max) {
+    if (seen.has(cursor)) throw new CorpusError({ source }, `the API returned the cursor ${JSON.stringify(cursor.slice(0, 80))} a second time after ${fetched} works; stopped instead of paging in a loop`);
+    seen.add(cursor);
     params.set('per-page', String(Math.min(pageSize, max - fetched)));
     params.set('cursor', cursor);
-    const page = await http.get(`${base}?${params.toString()}`, parseResponse);
-    for (const work of page.results.slice(0, max - fetched)) builder.add(toRecord(work, 'openalex'));
+    const url = `${base}?${params.toString()}`;
+    const page = await http.get(url, parseResponse);
+    page.results.slice(0, max - fetched).forEach((work, i) => {
+      try {
+        builder.add(toRecord(work, 'openalex'));
+      } catch (err) {
+        if (!(err instanceof ShapeError)) throw err;
+        builder.malformed({ source, record: fetched + i + 1 }, err.message);
+      }
+    });
     fetched += page.results.length;
     opts.onProgress?.({ fetched: Math.min(fetched, max), total: page.meta.count, requests: http.requests });
-    cursor = page.results.length ? page.meta.next_cursor : null;
+    const next = page.results.length ? page.meta.next_cursor : null;
+    if (next !== null && next !== undefined && typeof next !== 'string') throw new CorpusError({ source }, `${url}: meta.next_cursor is not a string`);
+    cursor = next;
   }
   return builder.finish();
 }

@@ -6,7 +6,7 @@ import type { Reader } from './reader.js';
 const MAX_XML_DEPTH = 64;
 
 /** arXiv Atom API responses (`<feed><entry><title><summary><id>...`). */
-export const readAtom: Reader = async (text, { builder, source }) => {
+export const readAtom: Reader = async (text, { builder, source, onFeedField }) => {
   const parser = new SaxesParser({ xmlns: false, position: true });
   const stack: string[] = [];
   let entry: Record<string, unknown> | undefined;
@@ -39,8 +39,9 @@ export const readAtom: Reader = async (text, { builder, source }) => {
     }
     buf = '';
   });
+  // Outside entries, text is kept only for the feed's direct children, and only when a caller asks.
   parser.on('text', (t) => {
-    if (entry) buf += t;
+    if (entry || (onFeedField && stack.length === 2)) buf += t;
   });
   parser.on('cdata', (t) => {
     if (entry) buf += t;
@@ -48,8 +49,12 @@ export const readAtom: Reader = async (text, { builder, source }) => {
   parser.on('closetag', (tag) => {
     const name = local(tag.name);
     stack.pop();
-    if (!entry) return;
     const parent = stack[stack.length - 1];
+    if (!entry) {
+      if (stack.length === 1) onFeedField?.(name, buf);
+      buf = '';
+      return;
+    }
     if (name === 'entry') {
       if (authors.length) entry.authors = authors;
       if (failure === undefined) {

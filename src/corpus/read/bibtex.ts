@@ -1,23 +1,29 @@
 import type { Creator, Entry } from '@retorquere/bibtex-parser';
-import { CorpusError } from '../../errors.js';
 import { setData } from '../../io/json.js';
 import type { PaperRecord } from '../../types.js';
 import type { Reader } from './reader.js';
 
-/** Longest entry accepted; a longer one is a runaway brace, not a reference. */
-const MAX_ENTRY_CHARS = 16 * 1024 * 1024;
+/**
+ * Default longest entry, `@string` macros expanded, in characters. A real entry with its abstract
+ * is 1-5 k characters; the parser spends about a second on 64 k and grows faster than linearly
+ * beyond (11 s at 250 k, a stack overflow above ~300 k), so a longer entry is skipped unread.
+ */
+export const DEFAULT_MAX_ENTRY_CHARS = 65_536;
 
 export interface RawEntry {
   type: string;
   text: string;
   line: number;
+  /** The entry was longer than the limit: its text was not kept. */
+  tooLong?: true;
 }
 
 /**
  * Splits BibTeX text into top-level `@type{...}` / `@type(...)` entries as it streams, tracking
  * brace depth, so a 50 MB library is parsed one entry at a time. Text between entries is comment.
+ * An entry longer than `maxChars` is scanned to its end without being kept (memory stays bounded).
  */
-export async function* bibtexEntries(chunks: AsyncIterable<string>, source: string): AsyncGenerator<RawEntry> {
+export async function* bibtexEntries(chunks: AsyncIterable<string>, maxChars = DEFAULT_MAX_ENTRY_CHARS): AsyncGenerator<RawEntry> {
   let line = 1;
   let state: 'outside' | 'type' | 'open' | 'body' = 'outside';
   let type = '';
@@ -67,8 +73,12 @@ export async function* bibtexEntries(chunks: AsyncIterable<string>, source: stri
       } else if (c === '}' || (c === ')' && opener === '(' && depth === 1)) {
         depth--;
         if (depth === 0 || (c === ')' && opener === '(')) {
-          buf.push(chunk.slice(from, i + 1));
-          yield { type: type.toLowerCase(), text: buf.join(''), line: start };
+          size += i + 1 - from;
+          if (size > maxChars) yield { type: type.toLowerCase(), text: '', line: start, tooLong: true };
+          else {
+            buf.push(chunk.slice(from, i + 1));
+            yield { type: type.toLowerCase(), text: buf.join(''), line: start };
+          }
           buf = [];
           size = 0;
           state = 'outside';
@@ -76,10 +86,9 @@ export async function* bibtexEntries(chunks: AsyncIterable<string>, source: stri
       }
     }
     if (state !== 'outside') {
-      const piece = chunk.slice(from);
-      buf.push(piece);
-      size += piece.length;
-      if (size > MAX_ENTRY_CHARS) throw new CorpusError({ source, line: start }, `entry is longer than ${MAX_ENTRY_CHARS} characters (an unbalanced brace?)`);
+      size += chunk.length - from;
+      if (size <= maxChars) buf.push(chunk.slice(from));
+      else buf = [];
     }
   }
   if (state === 'body') yield { type: type.toLowerCase(), text: buf.join(''), line: -start };
@@ -113,34 +122,87 @@ const OPTIONS = { sentenceCase: false, english: false, caseProtection: false, un
  * type. Titles keep the casing they were written with. A malformed entry is reported with its line
  * and skipped or refused per the missing-abstract policy.
  */
-export const readBibtex: Reader = async (text, { builder, source }) => {
+export const readBibtex: Reader = async (text, { builder, source, maxEntryChars }) => {
   // Loaded on first use: the parser and its LaTeX grammar are large, and only BibTeX needs them.
   // (Its CommonJS build requires tslib without declaring it; paper-atlas declares it in its stead.)
   const { parse } = await import('@retorquere/bibtex-parser');
+  const limit = maxEntryChars ?? DEFAULT_MAX_ENTRY_CHARS;
   const strings = Object.create(null) as Record<string, string>;
-  for await (const raw of bibtexEntries(text, source)) {
+  const macros = new Macros();
+  for await (const raw of bibtexEntries(text, limit)) {
+    const at = { source, line: Math.abs(raw.line) };
     if (raw.line < 0) {
-      builder.malformed({ source, line: -raw.line }, `@${raw.type} entry is not closed (an unbalanced brace?)`);
+      builder.malformed(at, `@${raw.type} entry is not closed (an unbalanced brace?)`);
       continue;
     }
     if (raw.type === 'comment' || raw.type === 'preamble') continue;
+    if (raw.tooLong) {
+      builder.malformed(at, `@${raw.type} entry is longer than ${limit} characters (raise maxEntryChars to read it)`);
+      continue;
+    }
+    const expanded = macros.expandedLength(raw.text);
+    if (expanded > limit) {
+      builder.malformed(at, `@${raw.type} entry expands its @string macros to more than ${limit} characters (raise maxEntryChars to read it)`);
+      if (raw.type === 'string') macros.refuse(raw.text);
+      continue;
+    }
+    const refused = macros.usesRefused(raw.text);
+    if (refused) {
+      builder.malformed(at, `@${raw.type} entry uses the @string macro "${refused}", which was refused`);
+      if (raw.type === 'string') macros.refuse(raw.text);
+      continue;
+    }
     let lib;
     try {
       lib = parse(raw.text, { ...OPTIONS, strings });
     } catch (err) {
-      builder.malformed({ source, line: raw.line }, `@${raw.type} entry could not be parsed (${(err as Error).message.split('\n')[0]})`);
+      builder.malformed(at, `@${raw.type} entry could not be parsed (${(err as Error).message.split('\n')[0]})`);
       continue;
     }
     if (raw.type === 'string') {
-      for (const [k, v] of Object.entries(lib.strings)) setData(strings, k, v);
+      for (const [k, v] of Object.entries(lib.strings)) {
+        setData(strings, k, v);
+        macros.define(k, v.length);
+      }
       continue;
     }
     const entry = lib.entries[0];
     if (lib.errors.length || !entry || !Object.keys(entry.fields).length) {
       const why = lib.errors[0]?.error.replace(/ at line \d+, column \d+/u, '') ?? 'no fields';
-      builder.malformed({ source, line: raw.line }, `@${raw.type} entry could not be parsed (${why})`);
+      builder.malformed(at, `@${raw.type} entry could not be parsed (${why})`);
       continue;
     }
     builder.add(toRecord(entry), { line: raw.line });
   }
 };
+
+/**
+ * The lengths of the `@string` macros defined so far, to bound an entry's expansion before the
+ * parser does it: `s1 = s0 # s0` … doubles per line, so a 400-byte file could name 100 k characters.
+ * Every macro's own value passed the same bound, so no chain of them can grow past it.
+ */
+class Macros {
+  private lengths = new Map<string, number>();
+  private refused = new Set<string>();
+  define(name: string, length: number): void {
+    this.lengths.set(name.toLowerCase(), length);
+  }
+  /** Remembers the name an `@string` entry defines, as refused: entries that use it are refused too. */
+  refuse(stringEntry: string): void {
+    const name = /^@\s*string\s*[{(]\s*([^\s=,{}()]+)\s*=/iu.exec(stringEntry)?.[1];
+    if (name) this.refused.add(name.toLowerCase());
+  }
+  /** A refused macro the entry names as a bare word, if any (one pass). */
+  usesRefused(text: string): string | undefined {
+    if (!this.refused.size) return undefined;
+    for (const m of text.matchAll(/[A-Za-z_][\w:.+/-]*/gu)) if (this.refused.has(m[0].toLowerCase())) return m[0];
+    return undefined;
+  }
+  /** The entry's length with every bare word that names a macro counted as the macro's value (one pass). */
+  expandedLength(text: string): number {
+    if (!this.lengths.size) return text.length;
+    let total = text.length;
+    for (const m of text.matchAll(/[A-Za-z_][\w:.+/-]*/gu)) total += this.lengths.get(m[0].toLowerCase()) ?? 0;
+    return total;
+  }
+}

@@ -4,15 +4,26 @@ import Pick from 'stream-json/filters/Pick.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
 import { CorpusError } from '../../errors.js';
 import { splitLines } from '../decode.js';
-import { detectShape, LIST_KEYS, toRecord, type RecordShape } from '../shapes.js';
+import { detectShape, LIST_KEYS, ShapeError, toRecord, type RecordShape } from '../shapes.js';
 import { runPipeline, type Reader, type ReaderContext } from './reader.js';
 
-/** Maps each record to paper fields by its shape; the first record decides when the format does not. */
-function shaper(ctx: ReaderContext): (record: unknown) => unknown {
+/**
+ * Adds each record to the builder mapped to paper fields by its shape (the first record decides
+ * when the format does not); one its shape cannot map is reported as malformed, with its line.
+ */
+function shaper(ctx: ReaderContext): (record: unknown, line?: number) => void {
   let shape: RecordShape | undefined = ctx.shape;
-  return (record) => {
+  return (record, line) => {
     shape ??= detectShape(record);
-    return toRecord(record, shape);
+    let mapped: unknown;
+    try {
+      mapped = toRecord(record, shape);
+    } catch (err) {
+      if (!(err instanceof ShapeError)) throw err;
+      ctx.builder.malformed({ source: ctx.source, ...(line === undefined ? {} : { line }) }, err.message);
+      return;
+    }
+    ctx.builder.add(mapped, line === undefined ? {} : { line });
   };
 }
 
@@ -38,7 +49,7 @@ export const readJsonl: Reader = async (text, ctx) => {
     } catch (err) {
       throw new CorpusError({ source, line }, `invalid JSON: ${(err as Error).message}`, { cause: err });
     }
-    for (const record of wrappedList(value) ?? [value]) builder.add(shape(record), { line });
+    for (const record of wrappedList(value) ?? [value]) shape(record, line);
   }
 };
 
@@ -48,7 +59,7 @@ export const readJsonl: Reader = async (text, ctx) => {
  * Streamed: memory holds one record at a time.
  */
 export const readJson: Reader = async (text, ctx) => {
-  const { builder, source, jsonKey } = ctx;
+  const { source, jsonKey } = ctx;
   const shape = shaper(ctx);
   const chunks = text[Symbol.asyncIterator]();
   const head = await chunks.next();
@@ -71,7 +82,7 @@ export const readJson: Reader = async (text, ctx) => {
   try {
     await runPipeline(stages, (item) => {
       count++;
-      builder.add(shape((item as { value: unknown }).value));
+      shape((item as { value: unknown }).value);
     });
   } catch (err) {
     if (err instanceof CorpusError) throw err;

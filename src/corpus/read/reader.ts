@@ -17,6 +17,10 @@ export interface ReaderContext {
   jsonKey?: string | undefined;
   /** For JSON sources: the record shape, when the format fixes it (else the first record decides). */
   shape?: RecordShape | undefined;
+  /** For BibTeX: the longest entry read, macros expanded (default `DEFAULT_MAX_ENTRY_CHARS`). */
+  maxEntryChars?: number | undefined;
+  /** For Atom: the text of a feed-level element outside any entry (`totalresults`, by local name). */
+  onFeedField?: ((name: string, text: string) => void) | undefined;
 }
 
 /** Reads decoded text chunks into the builder, one record at a time. */
