@@ -18,7 +18,39 @@ export class RetryableHttpError extends Error {
 }
 
 /** A failure another attempt will not cure: 4xx, a body over the cap, a refused redirect. */
-export class HttpError extends Error {}
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    /** The first bytes of an error answer's body (APIs explain a 4xx there), as text. */
+    readonly excerpt?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bytes of an error answer's body kept for its explanation. */
+const ERROR_EXCERPT_BYTES = 4096;
+
+/** The first `ERROR_EXCERPT_BYTES` of a body, as text; the rest is not read. */
+async function excerptOf(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    while (bytes < ERROR_EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      bytes += value.length;
+    }
+  } catch {
+    // An error answer cut short still has its status.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(parts).subarray(0, ERROR_EXCERPT_BYTES).toString('utf8');
+}
 
 export interface HttpRequest {
   /** Milliseconds without a byte (headers or body) before the request is given up. */
@@ -94,7 +126,7 @@ export async function httpGet(url: string, req: HttpRequest, onChunk: (chunk: Ui
       await res.body?.cancel().catch(() => undefined);
       throw new RetryableHttpError(`HTTP ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
     }
-    if (!res.ok || !res.body) throw new HttpError(`HTTP ${res.status} ${res.statusText}`.trim());
+    if (!res.ok || !res.body) throw new HttpError(`HTTP ${res.status} ${res.statusText}`.trim(), await excerptOf(res));
     // Node's fetch decodes gzip/deflate/br; Content-Length then counts the compressed bytes, so it
     // is compared only when the body came as it was sent. A compressed body cut short fails in the
     // decoder instead, which the loop below reports as cut short.

@@ -5,7 +5,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CorpusError, fetchArxiv, fetchOpenAlex, OptionError, type OpenAlexOptions } from '../../src/index.js';
 import { arxivQuery } from '../../src/corpus/fetch/arxiv.js';
-import { replayServer, type Replay } from '../support/replay.js';
+import { replayServer, type Delivery, type Replay } from '../support/replay.js';
 import { ROOT } from '../support/root.js';
 import { serve, type Served } from '../support/serve.js';
 import { tempDir } from './synthetic.js';
@@ -129,6 +129,78 @@ describe('OpenAlex', () => {
   });
 });
 
+describe('recorded real answers of arXiv and OpenAlex, served as the real servers send them', () => {
+  // fixtures/fetch/recorded/README.md: arXiv pages recorded by lukasschwab/arxiv.py's golden files
+  // (2026-04-12), OpenAlex answers recorded by Future-House/paper-qa's cassettes (2025-09 and 2025-11).
+  let replay: Replay;
+  afterAll(async () => replay?.close());
+  const delivering = async (delivery: Partial<Delivery>): Promise<Replay> => {
+    await replay?.close();
+    replay = await replayServer(delivery);
+    return replay;
+  };
+
+  it.each([false, true])('pages through arXiv search results gzip-compressed (chunked: %s), 25 of the 214,881 arXiv announces', async (chunked) => {
+    const r = await delivering({ chunked });
+    const seen: { fetched: number; total: number | undefined }[] = [];
+    const c = await fetchArxiv({ ...(await fast()), baseUrl: `${r.url}/arxiv`, query: 'testing', max: 25, pageSize: 10, onProgress: (p) => seen.push(p) });
+    expect(r.requests.map((q) => new URL(q.path, 'http://x').searchParams.get('start'))).toEqual(['0', '10', '20']);
+    expect(r.requests.every((q) => /gzip/u.test(q.acceptEncoding ?? ''))).toBe(true);
+    expect(c.size).toBe(25);
+    expect(seen.map((p) => p.fetched)).toEqual([10, 20, 25]);
+    expect(seen[0]!.total).toBe(214881);
+    expect(c.papers[0]).toMatchObject({
+      title: 'Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques',
+      authors: ['Mohit Kumar Ahuja', 'Arnaud Gotlieb', 'Helge Spieker'],
+      doi: '10.1109/ICSTW55395.2022.00035',
+      year: 2022,
+      url: 'https://arxiv.org/abs/2202.12139v1',
+      meta: { arxivId: '2202.12139v1' },
+    });
+    expect(c.papers.every((p) => p.abstract.length > 200)).toBe(true);
+  });
+
+  it("fails with a CorpusError when a recorded arXiv page is cut short mid-stream, compressed, and reports arXiv's own words for a bad query", async () => {
+    const r = await delivering({ chunked: true });
+    r.faults.push('truncate', 'truncate');
+    const err = await fetchArxiv({ ...(await fast()), attempts: 2, baseUrl: `${r.url}/arxiv`, query: 'testing', max: 10, pageSize: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(/gave up after 2 attempts \(last: body cut short/u);
+    const bad = await fetchArxiv({ ...(await fast()), baseUrl: `${r.url}/arxiv`, query: 'id:abc', max: 1 }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(CorpusError);
+    expect(r.requests.at(-1)!.path).toMatch(/search_query=id%3Aabc/u);
+    expect((bad as Error).message).toMatch(/arXiv says: incorrect id format for abc|HTTP 400 Bad Request \(incorrect id format for abc\)/u);
+  });
+
+  it.each([false, true])('reads recorded OpenAlex works (gzip with the compressed Content-Length, as served; chunked: %s)', async (chunked) => {
+    const r = await delivering({ chunked });
+    const one = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'copper oxide', max: 5 });
+    expect(one.papers).toHaveLength(1);
+    expect(one.papers[0]).toMatchObject({ id: 'W2277923667', doi: '10.1063/1.4938384', year: 2015, authors: ['Michael Skarlinski', 'David J. Quesnel'], meta: { venue: 'Journal of Applied Physics' } });
+    expect(one.papers[0]!.abstract).toMatch(/^Metal-oxide layers are likely to be present on metallic nano-structures/u);
+    const two = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'language models', max: 5 });
+    expect(two.size).toBe(2);
+    // One request each: the recordings hold OpenAlex's basic paging (page 1, no next cursor).
+    expect(r.requests).toHaveLength(2);
+  });
+
+  it("reports OpenAlex's recorded 404 (an HTML page, gzip, chunked) as a CorpusError, without retrying", async () => {
+    const r = await delivering({ chunked: true });
+    const err = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'missing', max: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorpusError);
+    expect((err as Error).message).toMatch(/: HTTP 404 Not Found$/u);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it('follows a same-origin redirect to the recorded answer', async () => {
+    const r = await delivering({});
+    r.faults.push('redirect');
+    const c = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'copper oxide', max: 5 });
+    expect(c.size).toBe(1);
+    expect(r.requests.map((q) => q.path.includes('redirected=1'))).toEqual([false, true]);
+  });
+});
+
 describe('HTTP as real servers answer', () => {
   // OpenAlex and arXiv compress their answers and send them chunked; a second server stands for
   // another origin. Bodies are the recorded pages the replay server serves.
@@ -216,6 +288,23 @@ describe('HTTP as real servers answer', () => {
     expect(api.paths).toHaveLength(1);
     behave = (_req, res) => void res.writeHead(200, { 'content-length': String(8 << 20) }).end();
     await expect(get({ maxResponseBytes: 1 << 20 })).rejects.toThrow(/declares 8388608 bytes, more than the 1048576 allowed/u);
+  });
+
+  it('holds a body once while it streams: 250 MiB offered is refused at the 64 MiB default in bounded memory', async () => {
+    behave = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const block = Buffer.alloc(1 << 20, 0x20);
+      // Bounded: 250 MiB at most, honouring back-pressure, and it stops when the client hangs up.
+      for (let i = 0; i < 250 && !res.destroyed; i++) if (!res.write(block)) await new Promise((r) => res.once('drain', r));
+      res.end();
+    };
+    const before = process.memoryUsage().rss;
+    const t0 = Date.now();
+    const err = await get().catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/sent more than the 67108864 bytes allowed$/u);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // The body as decoded text once (64 MiB), never the raw chunks, their copy and the text together.
+    expect(process.memoryUsage().rss - before).toBeLessThan(400 << 20);
   });
 
   it('refuses invalid UTF-8 as the readers do, and caches nothing', async () => {

@@ -21,6 +21,15 @@ export interface ArxivOptions extends FetchOptions, Pick<CorpusOptions, 'missing
 export const ARXIV_API = 'https://export.arxiv.org/api/query';
 const ARXIV_INTERVAL_MS = 3000;
 
+/** The id of an entry arXiv answers a bad query with (`https://arxiv.org/api/errors#...`). */
+const ARXIV_ERROR_ID = /^https?:\/\/arxiv\.org\/api\/errors/u;
+
+/** arXiv's explanation in an error answer: the summary of its error entry. */
+function arxivError(excerpt: string): string | undefined {
+  if (!/arxiv\.org\/api\/errors/u.test(excerpt)) return undefined;
+  return /<summary>([^<]{1,500})<\/summary>/u.exec(excerpt)?.[1]?.trim();
+}
+
 export function arxivQuery(query: string): string {
   if (/\b(?:ti|au|abs|co|jr|cat|rn|id|all):/u.test(query)) return query;
   const terms = query.match(/"[^"]+"|\S+/gu) ?? [];
@@ -63,7 +72,7 @@ export async function fetchArxiv(opts: ArxivOptions): Promise<Corpus> {
   if (!Number.isInteger(max) || max < 1 || max > 30_000) throw new OptionError('max', `must be an integer in [1, 30000], got ${max}`);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 2000) throw new OptionError('pageSize', `must be an integer in [1, 2000], got ${pageSize}`);
   const source = `arxiv:${opts.query.trim()}`;
-  const http = requester(source, ARXIV_INTERVAL_MS, opts, defaultCacheDir());
+  const http = requester(source, ARXIV_INTERVAL_MS, opts, defaultCacheDir(), arxivError);
   const builder = new CorpusBuilder({ source, ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}), ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}) });
   const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_ARXIV_URL ?? ARXIV_API).replace(/\/+$/u, '');
   const search = encodeURIComponent(arxivQuery(opts.query.trim()));
@@ -81,9 +90,14 @@ export async function fetchArxiv(opts: ArxivOptions): Promise<Corpus> {
       throw new CorpusError({ source }, `${url}: ${(err as Error).message}`);
     });
     total ??= parsed.total;
+    // arXiv reports a bad query as a feed holding one entry from its errors page.
+    const error = parsed.records.find(({ record }) => ARXIV_ERROR_ID.test(String((record as { arxivId?: unknown }).arxivId ?? '')));
+    if (error) throw new CorpusError({ source }, `${url}: arXiv says: ${String((error.record as { summary?: unknown }).summary ?? 'error').trim()}`);
     for (const problem of parsed.malformed) builder.malformed({ source }, problem);
-    for (const { record, line } of parsed.records) builder.add(record, line === undefined ? {} : { line });
-    fetched += parsed.records.length;
+    // A server sending more than asked for does not take the corpus past max.
+    const kept = parsed.records.slice(0, max - fetched);
+    for (const { record, line } of kept) builder.add(record, line === undefined ? {} : { line });
+    fetched += kept.length;
     opts.onProgress?.({ fetched, total, requests: http.requests });
     if (!parsed.records.length) break;
   }

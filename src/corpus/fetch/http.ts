@@ -56,7 +56,11 @@ export interface Requester {
  * rate), retries with exponential back-off on 429/5xx/network errors/bodies cut short (honouring
  * `Retry-After`), a deadline between bytes, an on-disk cache of successful responses, and abort.
  */
-export function requester(api: string, documentedIntervalMs: number, opts: FetchOptions, cacheRoot: string): Requester {
+/**
+ * `explain` turns the start of an error answer's body into the API's own words for what went wrong
+ * (arXiv's error feed, OpenAlex's JSON message), added to the error.
+ */
+export function requester(api: string, documentedIntervalMs: number, opts: FetchOptions, cacheRoot: string, explain?: (excerpt: string) => string | undefined): Requester {
   const attempts = opts.attempts ?? 5;
   const minIntervalMs = opts.intervalMs ?? documentedIntervalMs;
   if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new OptionError('intervalMs', `must be a number ≥ 0, got ${minIntervalMs}`);
@@ -145,7 +149,8 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
         } catch (err) {
           if (!(err instanceof RetryableHttpError)) {
             if (err instanceof CorpusError || opts.signal?.aborted) throw err;
-            throw new CorpusError({ source: api }, `${url}: ${(err as Error).message}`, { cause: err });
+            const why = err instanceof HttpError && err.excerpt ? explain?.(err.excerpt) : undefined;
+            throw new CorpusError({ source: api }, `${url}: ${(err as Error).message}${why ? ` (${why})` : ''}`, { cause: err });
           }
           problem = err.message;
           if (attempt < attempts) await sleep(err.retryAfterMs ?? baseMs * 2 ** (attempt - 1), opts.signal);

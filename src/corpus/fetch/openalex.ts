@@ -27,6 +27,17 @@ interface Response {
   results: unknown[];
 }
 
+/** OpenAlex's explanation in an error answer: `{"error": ..., "message": ...}` (an HTML 404 has none). */
+function openAlexError(excerpt: string): string | undefined {
+  try {
+    const e = JSON.parse(excerpt) as { error?: unknown; message?: unknown };
+    const text = [e.error, e.message].filter((x): x is string => typeof x === 'string').join(': ');
+    return text ? text.slice(0, 500) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseResponse(body: string): Response {
   const r = JSON.parse(body) as Response;
   if (!r || typeof r !== 'object' || !Array.isArray(r.results) || !r.meta || typeof r.meta !== 'object') throw new Error('not an OpenAlex list response');
@@ -48,7 +59,7 @@ export async function fetchOpenAlex(opts: OpenAlexOptions): Promise<Corpus> {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new OptionError('pageSize', `must be an integer in [1, 200], got ${pageSize}`);
   if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/u.test(opts.email)) throw new OptionError('email', `must be an e-mail address, got ${JSON.stringify(opts.email)}`);
   const source = `openalex:${[search ? `search=${search}` : '', filter ? `filter=${filter}` : ''].filter(Boolean).join('&')}`;
-  const http = requester(source, OPENALEX_INTERVAL_MS, opts, defaultCacheDir());
+  const http = requester(source, OPENALEX_INTERVAL_MS, opts, defaultCacheDir(), openAlexError);
   const builder = new CorpusBuilder({ source, ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}), ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}) });
   const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_OPENALEX_URL ?? OPENALEX_API).replace(/\/+$/u, '');
   const params = new URLSearchParams();

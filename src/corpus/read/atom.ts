@@ -12,6 +12,7 @@ export const readAtom: Reader = async (text, { builder, source, onFeedField }) =
   let entry: Record<string, unknown> | undefined;
   let entryLine = 0;
   let authors: string[] = [];
+  let alternate = false;
   let buf = '';
   let failure: unknown;
   const local = (name: string): string => name.slice(name.indexOf(':') + 1).toLowerCase();
@@ -31,11 +32,17 @@ export const readAtom: Reader = async (text, { builder, source, onFeedField }) =
     }
     if (name === 'entry') {
       entry = {};
+      alternate = false;
       authors = [];
       entryLine = parser.line;
     } else if (entry && name === 'link') {
       const attrs = tag.attributes as Record<string, string>;
-      if ((attrs.rel ?? 'alternate') === 'alternate' && attrs.href && entry.url === undefined) entry.url = attrs.href;
+      // The first alternate link is the paper's page; it wins over the entry id (which arXiv gives
+      // as http:// while its links are https://), whichever comes first.
+      if ((attrs.rel ?? 'alternate') === 'alternate' && attrs.href && !alternate) {
+        entry.url = attrs.href;
+        alternate = true;
+      }
     }
     buf = '';
   });
