@@ -12,6 +12,7 @@ import { explain, mapOf, outliers, relatedTo, search, timelineOf, View, type Out
 import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, type Session } from './pipeline/run.js';
 import type { Stages } from './pipeline/stages.js';
 import { measureRecall, type RecallReport } from './store/exact.js';
+import { checkOptionsObject } from './errors.js';
 import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme } from './types.js';
 
 
@@ -27,6 +28,7 @@ export type { OutlierPaper } from './pipeline/views.js';
 export class Atlas {
   private view: View;
   private queue: Promise<unknown> = Promise.resolve();
+  private restoring: Promise<Embedder> | undefined;
 
   private constructor(
     private session: Session,
@@ -194,6 +196,7 @@ export class Atlas {
    * papers only. Theme ids are local to the split; the atlas itself is unchanged.
    */
   async subthemes(themeId: number, opts: { k?: number | 'auto' } = {}): Promise<Theme[]> {
+    checkOptionsObject('options', opts, ['k']);
     return subthemesOf(this.session, themeId, opts.k ?? 'auto', this.session.labelEmbedder ?? (await this.ensureEmbedder()));
   }
 
@@ -244,9 +247,19 @@ export class Atlas {
     return run;
   }
 
+  /**
+   * The embedder of a loaded atlas, restored on first use: calls that race for it share one
+   * restore (one model session); a restore that fails is tried again by the next call.
+   */
   private async ensureEmbedder(): Promise<Embedder> {
+    if (this.session.embedder) return this.session.embedder;
     const given = this.loadOptions.embedder;
-    this.session.embedder ??= await restoreEmbedder(this.session.state.embedder, isEmbedder(given) ? undefined : given);
+    this.restoring ??= restoreEmbedder(this.session.state.embedder, isEmbedder(given) ? undefined : given).catch((err: unknown) => {
+      this.restoring = undefined;
+      throw err;
+    });
+    const embedder = await this.restoring;
+    this.session.embedder ??= embedder;
     return this.session.embedder;
   }
 }

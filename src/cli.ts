@@ -164,8 +164,20 @@ const SKIP_WORDS: Record<string, string> = { 'missing-abstract': 'without an abs
 
 type BuildOptions = CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string; vectors?: string };
 
-async function buildFrom(input: string | undefined, o: BuildOptions): Promise<Atlas> {
+/** Flags of `build` that apply to some inputs only: each refused where it would do nothing. */
+function checkInputFlags(input: string | undefined, o: BuildOptions): void {
   if (input && o.vectors) throw new OptionError('--vectors', 'replaces the input file; give one of them, not both');
+  const fetched = input !== undefined && /^(arxiv|openalex):/u.test(input);
+  const fileOnly = (['field', 'format', 'encoding', 'jsonKey'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k === 'jsonKey' ? 'json-key' : k}`);
+  if (fileOnly.length && (o.vectors || fetched || !input)) {
+    throw new OptionError(fileOnly[0]!, `applies to an input file only; ${o.vectors ? '--vectors tables have fixed columns (id, title, abstract, authors, year, url, doi, vector)' : fetched ? 'arxiv: and openalex: sources have fixed fields' : 'no input file was given'}`);
+  }
+  if (o.max !== undefined && !fetched) throw new OptionError('--max', 'applies to arxiv: and openalex: sources only');
+  if (o.email !== undefined && !input?.startsWith('openalex:')) throw new OptionError('--email', 'applies to openalex: sources only (its polite pool)');
+}
+
+async function buildFrom(input: string | undefined, o: BuildOptions): Promise<Atlas> {
+  checkInputFlags(input, o);
   const onProgress = (p: { read: number; total: number }): void => {
     if (!o.json && process.stderr.isTTY) process.stderr.write(`\rread ${p.read} of ${p.total} rows   `);
   };
@@ -201,7 +213,8 @@ async function buildFrom(input: string | undefined, o: BuildOptions): Promise<At
 async function openAtlas(dir: string | undefined, o: CommonOptions): Promise<Atlas> {
   const target = dir ?? DEFAULT_DIR;
   if (dir || existsSync(resolve(target, 'atlas.json'))) return Atlas.load(target, { embedder: embedderOptions(o), onWarning: warn });
-  if (!o.json) process.stderr.write(`no atlas in ./${DEFAULT_DIR}; using the bundled corpus (build one with \`paper-atlas build <input>\`)\n`);
+  // Said on stderr under --json too: answers from the demo corpus must never pass for the user's own.
+  process.stderr.write(`note: no atlas in ./${DEFAULT_DIR}; answering from the bundled demo corpus (build yours with \`paper-atlas build <input>\`, or pass --atlas <dir>)\n`);
   return buildFrom(undefined, o);
 }
 
@@ -238,12 +251,14 @@ const recallText = (r: { recall: number; worst: number; queries: number } | unde
   r ? `recall@10: ${(r.recall * 100).toFixed(2)}% over ${r.queries} queries (worst ${(r.worst * 100).toFixed(0)}%)\n` : '';
 
 const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)), cosine: Number(n.cosine.toFixed(4)) }));
-function explainedText(rows: Neighbor[], why: Explanation[]): string {
+/** Results with why each is related; `titleOf` names the paper each was compared with, when several were asked about. */
+function explainedText(rows: Neighbor[], why: (Explanation & { against: string })[], titleOf?: (id: string) => string): string {
   if (!rows.length) return '(no results)';
   return rows
     .map((n, i) => {
       const w = why[i]!;
       const lines = [line`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`];
+      if (titleOf) lines.push(line`      vs: ${titleOf(w.against)}`);
       if (w.phrases.length) lines.push(line`      shared: ${w.phrases.join(', ')}`);
       const best = w.sentences[0];
       if (best) lines.push(line`      "${clip(best.a)}"`, line`   ~  "${clip(best.b)}"  (${best.score.toFixed(2)})`);
@@ -325,17 +340,31 @@ export function makeProgram(): Command {
     const atlas = await openAtlas(o.atlas, o);
     const given = papers.map((p) => atlas.paper(p));
     const rows = await atlas.relatedTo(papers, { k: o.k, ...filters(o) });
-    const why = o.why ? await Promise.all(rows.map((r) => atlas.explain(given[0]!.id, r.paper.id))) : undefined;
+    // Each result is explained against the paper asked about that it is closest to.
+    const closest = (id: string): string => {
+      const v = atlas.vectorOf(id);
+      const score = (g: { id: string }): number => atlas.vectorOf(g.id).reduce((s, x, d) => s + x * v[d]!, 0);
+      return given.reduce((best, g) => (score(g) > score(best) ? g : best)).id;
+    };
+    const why = o.why
+      ? await Promise.all(
+          rows.map(async (r) => {
+            const against = closest(r.paper.id);
+            return { against, ...(await atlas.explain(against, r.paper.id)) };
+          }),
+        )
+      : undefined;
     const heading = given.length === 1 ? line`Related to: ${given[0]!.title}` : `Related to ${given.length} papers:\n${given.map((p) => line`  - ${p.title}`).join('\n')}`;
     print(
       o.json,
       {
         // `paper`: the first (or only) paper asked about, as before `related` took several.
+        source: atlas.source,
         paper: { id: given[0]!.id, title: given[0]!.title },
         papers: given.map((p) => ({ id: p.id, title: p.title })),
         related: neighborRows(rows).map((r, i) => (why ? { ...(r as object), why: why[i] } : r)),
       },
-      () => `${heading}\n${why ? explainedText(rows, why) : neighborText(rows)}`,
+      () => `${heading}\n${why ? explainedText(rows, why, given.length > 1 ? (id) => atlas.paper(id).title : undefined) : neighborText(rows)}`,
     );
   });
 
@@ -352,7 +381,7 @@ export function makeProgram(): Command {
   ).action(async (text: string, o: CommonOptions & FilterFlags & { k: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
     const rows = await atlas.search(text, { k: o.k, ...filters(o) });
-    print(o.json, { query: text, results: neighborRows(rows) }, () => neighborText(rows));
+    print(o.json, { source: atlas.source, query: text, results: neighborRows(rows) }, () => neighborText(rows));
   });
 
   common(
@@ -371,6 +400,7 @@ export function makeProgram(): Command {
       .option('--outliers', 'also list papers far from their theme')
       .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; merge?: number[]; label?: string; rename?: { id: number; label: string }; outliers?: boolean; atlas?: string }) => {
+    if (o.label !== undefined && o.merge === undefined) throw new OptionError('--label', 'names the theme --merge makes; use --rename "<id>=<label>" to rename a theme');
     const editing = o.merge !== undefined || o.rename !== undefined;
     if (editing && !o.atlas && !existsSync(resolve(DEFAULT_DIR, 'atlas.json'))) throw new OptionError('--merge', '--merge and --rename edit a saved atlas: build one first (`paper-atlas build`) or pass --atlas <dir>');
     const atlas = await openAtlas(o.atlas, o);
@@ -381,7 +411,7 @@ export function makeProgram(): Command {
     const outliers = o.outliers ? atlas.outliers() : undefined;
     print(
       o.json,
-      { k: atlas.kSelection, themes: atlas.themes, ...(outliers ? { outliers: outliers.map((x) => ({ id: x.paper.id, title: x.paper.title, theme: x.theme, score: Number(x.score.toFixed(4)) })) } : {}) },
+      { source: atlas.source, k: atlas.kSelection, themes: atlas.themes, ...(outliers ? { outliers: outliers.map((x) => ({ id: x.paper.id, title: x.paper.title, theme: x.theme, score: Number(x.score.toFixed(4)) })) } : {}) },
       () =>
         [
           ...atlas.themes.map((t) => [line`${String(t.id).padStart(2)}  ${t.label} (${t.size})`, line`    keywords: ${t.keywords.join(', ')}`, line`    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`].join('\n')),
@@ -402,7 +432,7 @@ export function makeProgram(): Command {
     const t = atlas.themesOverTime({ bin: o.bin });
     const out = resolve(o.out);
     await t.write(out);
-    print(o.json, { file: out, periods: t.periods, themes: t.themes, undated: t.undated }, () => `wrote ${out} (${t.periods.length} periods${t.periods.length ? `, ${t.periods[0]} to ${t.periods.at(-1)}` : ''}; ${t.undated} papers without a year)`);
+    print(o.json, { source: atlas.source, file: out, periods: t.periods, themes: t.themes, undated: t.undated }, () => `wrote ${out} (${t.periods.length} periods${t.periods.length ? `, ${t.periods[0]} to ${t.periods.at(-1)}` : ''}; ${t.undated} papers without a year)`);
   });
 
   common(
@@ -420,7 +450,7 @@ export function makeProgram(): Command {
     const format = o.format ?? (o.out ? undefined : 'html');
     const out = resolve(o.out ?? `map.${format === 'vega' ? 'vl.json' : format}`);
     await map.write(out, format ? { format } : {});
-    print(o.json, { file: out, points: map.points.length, themes: map.labels.length }, () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`);
+    print(o.json, { source: atlas.source, file: out, points: map.points.length, themes: map.labels.length }, () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`);
   });
 
   program

@@ -151,6 +151,21 @@ export function isInputError(err: unknown): boolean {
 }
 
 /** Throws an OptionError for a key of `given` that is not one of `allowed` (a typo would otherwise be ignored). */
+/**
+ * The keys of an options type, listed once where the type is checked; the compiler refuses a list
+ * that misses one: `const KEYS = optionKeys<MapOptions>()('relatedPerPaper', 'why', 'title')`.
+ */
+export function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): readonly string[] => keys;
+}
+
+/** Refuses an options object holding a key the callee does not know (a typo would otherwise do nothing). */
+export function checkOptionsObject(option: string, given: unknown, allowed: readonly string[]): void {
+  if (given === undefined) return;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new OptionError(option, `must be an object (${allowed.join(', ')})`);
+  rejectUnknownKeys(option, given, allowed);
+}
+
 export function rejectUnknownKeys(option: string, given: object | undefined, allowed: readonly string[]): void {
   if (!given) return;
   for (const key of Object.keys(given)) {

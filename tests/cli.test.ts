@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Atlas } from '../src/index.js';
 import { ROOT, tempDir } from './support/helpers.js';
 import { replayServer } from './support/replay.js';
 
@@ -97,12 +98,18 @@ describe('paper-atlas CLI', () => {
   it('re-clusters with --k and writes maps in every format', async () => {
     const themes = JSON.parse((await cli(['themes', '--atlas', atlasDir, '--k', '6', '--json'])).stdout);
     expect(themes.themes).toHaveLength(6);
+    // Every format holds every paper of the atlas, and the six themes.
+    const counts: Record<string, (text: string) => number> = {
+      svg: (text) => (text.split('<g class="points"')[1]!.split('</g>')[0]!.match(/<circle /gu) ?? []).length,
+      html: (text) => (JSON.parse(text.match(/<script type="application\/json" class="pa-data">([\s\S]*?)<\/script>/u)![1]!) as { related: unknown[] }).related.length,
+      vega: (text) => (JSON.parse(text) as { layer: { data?: { values: unknown[] } }[] }).layer[0]!.data!.values.length,
+    };
     for (const format of ['svg', 'html', 'vega']) {
       const out = join(dir, `m.${format}`);
       const r = await cli(['map', '--atlas', atlasDir, '--format', format, '--out', out]);
       expect(r.code, r.stderr).toBe(0);
-      const text = await readFile(out, 'utf8');
-      expect(text.length).toBeGreaterThan(1000);
+      expect(counts[format]!(await readFile(out, 'utf8')), format).toBe(194);
+      expect(JSON.parse((await cli(['map', '--atlas', atlasDir, '--format', format, '--out', out, '--json'])).stdout)).toMatchObject({ points: 194, themes: 6 });
     }
     // --related sets how many related papers each point carries in the page's data.
     const related = async (n: string): Promise<number[][]> => {
@@ -114,7 +121,7 @@ describe('paper-atlas CLI', () => {
     expect((await related('0')).every((r) => r.length === 0)).toBe(true);
     expect((await related('2')).every((r) => r.length === 2)).toBe(true);
     const bad = await cli(['map', '--atlas', atlasDir, '--related', '-1']);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(2);
   });
 
   it('prints text from a saved atlas without terminal escape sequences', async () => {
@@ -178,6 +185,114 @@ describe('paper-atlas CLI', () => {
     await writeFile(unknown, '# my notes\nnothing here\n');
     const fmt = await cli(['build', unknown, '--out', join(dir, 'u')]);
     expect(fmt.stderr).toMatch(/notes\.md: is in no format paper-atlas recognises\. Supported: .*; use --format <bibtex\|ris\|/u);
+  });
+
+  it('draws themes over time (SVG and Vega-Lite), counting every paper once', async () => {
+    const svg = join(dir, 'tl.svg');
+    const r = await cli(['timeline', '--atlas', atlasDir, '--bin', '5', '--out', svg, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const t = JSON.parse(r.stdout) as { source: string; file: string; periods: string[]; themes: { counts: number[] }[]; undated: number };
+    expect(t.file).toBe(svg);
+    expect(t.source).toMatch(/regularized-optimization\.page\.txt$/u);
+    // Every paper is in one period of one theme, or counted as undated.
+    expect(t.themes.reduce((n, th) => n + th.counts.reduce((a, b) => a + b, 0), 0) + t.undated).toBe(194);
+    expect(t.periods.every((p) => /^\d{4}(–\d{4})?$/u.test(p))).toBe(true);
+    expect(await readFile(svg, 'utf8')).toMatch(/^<svg /u);
+    const json = join(dir, 'tl.json');
+    expect((await cli(['timeline', '--atlas', atlasDir, '--out', json])).code).toBe(0);
+    expect(JSON.parse(await readFile(json, 'utf8')).$schema).toMatch(/vega-lite/u);
+  });
+
+  it('merges themes under a label, renames one, lists outliers, and saves the edits', async () => {
+    const edited = join(dir, 'edited');
+    await cp(atlasDir, edited, { recursive: true });
+    const before = JSON.parse((await cli(['themes', '--atlas', edited, '--json'])).stdout) as { themes: { id: number; label: string; size: number }[] };
+    const [a, b] = before.themes;
+    const merged = await cli(['themes', '--atlas', edited, '--merge', `${a!.id},${b!.id}`, '--label', 'merged by hand', '--json']);
+    expect(merged.code, merged.stderr).toBe(0);
+    const afterMerge = JSON.parse(merged.stdout) as { themes: { id: number; label: string; size: number }[] };
+    expect(afterMerge.themes).toHaveLength(before.themes.length - 1);
+    expect(afterMerge.themes.find((t) => t.label === 'merged by hand')?.size).toBe(a!.size + b!.size);
+    const target = afterMerge.themes.at(-1)!;
+    const renamed = await cli(['themes', '--atlas', edited, '--rename', `${target.id}=sparse training`, '--outliers', '--json']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    const out = JSON.parse(renamed.stdout) as { themes: { id: number; label: string }[]; outliers: { id: string; theme: number; score: number }[] };
+    expect(out.themes.find((t) => t.id === target.id)!.label).toBe('sparse training');
+    expect(out.outliers.length).toBeGreaterThan(0);
+    expect(out.outliers.every((o) => out.themes.some((t) => t.id === o.theme))).toBe(true);
+    // Saved: a fresh process reads the edits back.
+    const again = JSON.parse((await cli(['themes', '--atlas', edited, '--json'])).stdout) as { themes: { label: string }[] };
+    expect(again.themes.map((t) => t.label)).toEqual(out.themes.map((t) => t.label));
+    const text = (await cli(['themes', '--atlas', edited, '--outliers'])).stdout;
+    expect(text).toMatch(/^outliers \(\d+\): papers far from their theme's centre$/mu);
+  });
+
+  it('filters related and search by years, theme and rank', async () => {
+    const years = JSON.parse((await cli(['search', 'optimization', '--atlas', atlasDir, '--k', '20', '--years', '2020-2021', '--json'])).stdout) as { results: { id: string }[] };
+    const info = JSON.parse(await readFile(join(atlasDir, 'atlas.json'), 'utf8')) as { papers: string };
+    const papers = (await readFile(join(atlasDir, info.papers), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; year?: number });
+    const yearOf = new Map(papers.map((p) => [p.id, p.year]));
+    expect(years.results.length).toBeGreaterThan(0);
+    expect(years.results.every((r) => yearOf.get(r.id)! >= 2020 && yearOf.get(r.id)! <= 2021)).toBe(true);
+    const themes = JSON.parse((await cli(['themes', '--atlas', atlasDir, '--json'])).stdout) as { themes: { id: number; paperIds: string[] }[] };
+    const one = themes.themes[1]!;
+    const inTheme = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--theme', String(one.id), '--k', '5', '--json'])).stdout) as { related: { id: string }[] };
+    expect(inTheme.related.length).toBeGreaterThan(0);
+    expect(inTheme.related.every((r) => one.paperIds.includes(r.id))).toBe(true);
+    const cosine = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--rank', 'cosine', '--k', '5', '--json'])).stdout) as { related: { score: number; cosine: number }[] };
+    expect(cosine.related.every((r) => r.score === r.cosine)).toBe(true);
+    expect((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--rank', 'bm25'])).code).toBe(2);
+  });
+
+  it('explains each related paper against the paper asked about that it is closest to', async () => {
+    const r = await cli(['related', 'Wasserstein GAN', 'Sinkhorn Distances', '--atlas', atlasDir, '--k', '4', '--why', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { papers: { id: string }[]; related: { id: string; why: { against: string; score: number } }[] };
+    const ids = out.papers.map((p) => p.id);
+    // The paper each result is explained against is, of the two asked about, the closer to it.
+    const saved = await Atlas.load(atlasDir);
+    const cos = (a: string, b: string): number => saved.vectorOf(a).reduce((sum, x, d) => sum + x * saved.vectorOf(b)[d]!, 0);
+    for (const row of out.related) {
+      const closer = cos(row.id, ids[0]!) >= cos(row.id, ids[1]!) ? ids[0]! : ids[1]!;
+      expect(row.why.against, row.id).toBe(closer);
+    }
+    await saved.dispose();
+    const text = (await cli(['related', 'Wasserstein GAN', 'Sinkhorn Distances', '--atlas', atlasDir, '--k', '2', '--why'])).stdout;
+    expect(text).toMatch(/^ {6}vs: (Wasserstein GAN|Sinkhorn Distances.*)$/mu);
+  });
+
+  it('refuses flags that would do nothing, with exit code 2', async () => {
+    const refused = async (args: string[], message: RegExp): Promise<void> => {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    };
+    await refused(['themes', '--atlas', atlasDir, '--label', 'x'], /--label.*names the theme --merge makes/u);
+    await refused(['build', '--vectors', join(ROOT, 'fixtures/parquet/papers.parquet'), '--field', 'title=T', '--out', join(dir, 'v')], /--field.*applies to an input file only; --vectors tables have fixed columns/u);
+    await refused(['build', '--vectors', join(ROOT, 'fixtures/parquet/papers.parquet'), '--format', 'json', '--out', join(dir, 'v')], /--format.*applies to an input file only/u);
+    await refused(['build', join(ROOT, 'fixtures/samples/library.bib'), '--max', '10', '--out', join(dir, 'v')], /--max.*applies to arxiv: and openalex: sources only/u);
+    await refused(['build', 'arxiv:bilevel', '--email', 'me@example.org', '--out', join(dir, 'v')], /--email.*applies to openalex: sources only/u);
+  });
+
+  it('says on stderr, also under --json, when it answers from the bundled demo corpus, and names the source', async () => {
+    const empty = await tempDir();
+    const r = await cli(['search', 'optimal transport', '--k', '2', '--json'], empty);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^note: no atlas in \.\/atlas; answering from the bundled demo corpus/mu);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'paper-atlas:regularized-optimization', results: [expect.anything(), expect.anything()] });
+    const own = JSON.parse((await cli(['search', 'optimal transport', '--k', '2', '--atlas', atlasDir, '--json'])).stdout) as { source: string };
+    expect(own.source).toMatch(/regularized-optimization\.page\.txt$/u);
+  });
+
+  it('runs the demo: builds the bundled corpus, saves it and writes its map', async () => {
+    const cwd = await tempDir();
+    const r = await cli(['demo', '--json'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { papers: number; map: string; svg: string; atlas: string };
+    expect(out.papers).toBe(194);
+    expect(out.map).toBe(join(cwd, 'paper-atlas-demo/map.html'));
+    expect(await readFile(out.map, 'utf8')).toMatch(/Regularized optimization in ML: 194 papers/u);
+    expect(JSON.parse((await cli(['info', out.atlas, '--json'])).stdout).papers).toBe(194);
   });
 
   it('builds an atlas from an arXiv search (against a local replay of the API)', async () => {

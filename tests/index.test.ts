@@ -1,8 +1,8 @@
 import { readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { Atlas, AtlasFileError, DEFAULT_HNSW_OPTIONS, HnswStore, OptionError, PaperLookupError, exactSearch, measureRecall, type AtlasOptions } from '../src/index.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { Atlas, AtlasFileError, DEFAULT_HNSW_OPTIONS, HnswStore, OptionError, PaperLookupError, TransformersEmbedder, exactSearch, measureRecall, type AtlasOptions } from '../src/index.js';
 import { normalizeInPlace } from '../src/vector.js';
 import { buildBundled, tempDir } from './support/helpers.js';
 
@@ -163,6 +163,30 @@ describe('recall', () => {
     const r = await measureRecall(index, vectors, 10, 300);
     expect(r.queries).toBe(300);
     expect(r.recall).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('a freshly loaded atlas', () => {
+  it('restores its embedder once however many calls race for it', async () => {
+    const dir = await tempDir();
+    await atlas.save(dir);
+    const again = await Atlas.load(dir);
+    const restores = vi.spyOn(TransformersEmbedder, 'create');
+    try {
+      const [a, b] = atlas.papers;
+      await Promise.all([
+        again.search('optimal transport', { k: 3 }),
+        again.search('bilevel optimization', { k: 3 }),
+        again.explain(a!.id, b!.id),
+        again.add([{ id: 'raced', title: 'Entropic optimal transport at scale', abstract: 'Sinkhorn iterations for large optimal transport problems.' }]),
+      ]);
+      expect(restores).toHaveBeenCalledTimes(1);
+      await again.search('sinkhorn', { k: 1 });
+      expect(restores).toHaveBeenCalledTimes(1);
+    } finally {
+      restores.mockRestore();
+      await again.dispose();
+    }
   });
 });
 

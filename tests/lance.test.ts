@@ -1,4 +1,4 @@
-import { cp } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,32 @@ describe('a table outside the atlas directory', () => {
     expect((err as Error).message).toMatch(/version \d+ of the table, which this atlas was saved at, is gone/u);
     await (await lancedb.connect(uri)).dropTable('papers');
     await expect(Atlas.load(dir)).rejects.toThrow(/the Lance table this atlas points at does not exist/u);
+  });
+
+  it('keeps every version an atlas was saved at through compaction, unless told to clean up', async () => {
+    const saveThenCompact = async (store: Record<string, unknown>): Promise<{ dir: string; uri: string }> => {
+      const uri = await tempDir();
+      const atlas = await buildBundled({ store: { kind: 'lance', uri, optimizeAfter: 2, ...store } });
+      const dir = await tempDir();
+      await atlas.save(dir);
+      // Two adds: two small fragments, so the store compacts the table (LanceDB's optimize).
+      await atlas.add([{ title: 'First later paper', abstract: 'Optimal transport between point clouds with entropic regularization.' }]);
+      await atlas.add([{ title: 'Second later paper', abstract: 'Bilevel optimization with implicit differentiation of the inner problem.' }]);
+      expect((await (await (await lancedb.connect(uri)).openTable('papers')).stats()).fragmentStats.numFragments).toBe(1);
+      await atlas.dispose();
+      return { dir, uri };
+    };
+    const kept = await saveThenCompact({});
+    const versions = await (await (await lancedb.connect(kept.uri)).openTable('papers')).listVersions();
+    const saved = JSON.parse(await readFile(join(kept.dir, 'atlas.json'), 'utf8')).stages.store.state.version as number;
+    expect(versions.map((v) => v.version)).toContain(saved);
+    const loaded = await Atlas.load(kept.dir);
+    expect(loaded.papers).toHaveLength(194);
+    await loaded.dispose();
+    // Asked to clean up everything older than now: the saved version goes, and the atlas says so.
+    const cleaned = await saveThenCompact({ cleanupOlderThanDays: 0 });
+    await expect(Atlas.load(cleaned.dir)).rejects.toThrow(/version \d+ of the table, which this atlas was saved at, is gone/u);
+    await expect(buildBundled({ store: { kind: 'lance', uri: await tempDir(), cleanupOlderThanDays: -1 } })).rejects.toThrow(OptionError);
   });
 
   it('compacts the table once small fragments from add() pile up', async () => {

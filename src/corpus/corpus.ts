@@ -1,4 +1,4 @@
-import { CorpusError, type InputLocation } from '../errors.js';
+import { checkOptionsObject, CorpusError, optionKeys, type InputLocation } from '../errors.js';
 import { jsonDepth, MAX_META_DEPTH, setData } from '../io/json.js';
 import type { Paper, PaperRecord } from '../types.js';
 import { normalizeText, shortHash, slugify } from './text.js';
@@ -54,6 +54,9 @@ export interface CorpusOptions {
   /** Strip HTML/JATS markup and decode entities in titles and abstracts (default true). */
   stripMarkup?: boolean;
 }
+
+/** Every key of `CorpusOptions`, checked where they are passed. */
+export const CORPUS_OPTION_KEYS = optionKeys<CorpusOptions>()('source', 'fields', 'onDuplicate', 'missingAbstract', 'stripMarkup');
 
 /** Something the reader noticed and handled, reported instead of silently dropped. */
 export interface CorpusWarning {
@@ -264,6 +267,7 @@ export class Corpus implements Iterable<Paper> {
 
   /** Validates in-memory records (`{ title, abstract, ... }`) into a corpus. */
   static from(records: Iterable<unknown>, opts: CorpusOptions = {}): Corpus {
+    checkOptionsObject('options', opts, CORPUS_OPTION_KEYS);
     const b = new CorpusBuilder(opts);
     for (const r of records) b.add(r);
     return b.finish();

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { CorpusError, OptionError } from '../errors.js';
-import { Corpus, CorpusBuilder, MISSING_ABSTRACT_POLICIES, type CorpusOptions } from './corpus.js';
+import { checkOptionsObject, CorpusError, OptionError, optionKeys } from '../errors.js';
+import { Corpus, CORPUS_OPTION_KEYS, CorpusBuilder, MISSING_ABSTRACT_POLICIES, type CorpusOptions } from './corpus.js';
 import { decodeStream, type TextEncoding } from './decode.js';
 import { readAtom } from './read/atom.js';
 import { readBibtex } from './read/bibtex.js';
@@ -113,7 +113,10 @@ export async function readCorpus(path: string, opts: ReadCorpusOptions = {}): Pr
   return parseInput(createReadStream(path, { highWaterMark: 1 << 16 }), { ...opts, source: opts.source ?? path, ...(format ? { format } : {}) }, isText ? 'page' : undefined);
 }
 
+const READ_OPTION_KEYS = [...CORPUS_OPTION_KEYS, ...optionKeys<Omit<ReadCorpusOptions, keyof CorpusOptions>>()('format', 'encoding', 'jsonKey', 'maxEntryChars')];
+
 function checkOptions(opts: ReadCorpusOptions): void {
+  checkOptionsObject('options', opts, READ_OPTION_KEYS);
   if (opts.format !== undefined && !CORPUS_FORMATS.includes(opts.format)) {
     throw new OptionError('format', `must be one of ${CORPUS_FORMATS.join(', ')}, got "${opts.format}"`);
   }

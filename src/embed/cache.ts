@@ -38,7 +38,10 @@ export class EmbeddingCache {
     let buf: Buffer;
     try {
       buf = await readFile(file);
-    } catch {
+    } catch (err) {
+      // Not there yet is the normal first run; anything else (permissions, a directory in the way) is said.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.lastProblem = `${file}: cannot be read (${code ?? (err as Error).message}); recomputing every embedding`;
       return new Map();
     }
     try {
@@ -122,7 +125,8 @@ export class CachedEmbedder implements Embedder {
         await this.cache.store(this.inner, stored);
       } catch (err) {
         // A read-only or full cache directory costs the next run time, not this run its result.
-        this.cache.lastProblem = `could not write ${this.cache.fileFor(this.inner.id)}: ${(err as Error).message}`;
+        const problem = `could not write ${this.cache.fileFor(this.inner.id)}: ${(err as Error).message}`;
+        this.cache.lastProblem = this.cache.lastProblem ? `${this.cache.lastProblem}; ${problem}` : problem;
       }
     }
     this.lastStats = { hits, computed: missing.length };

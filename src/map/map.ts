@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { OptionError } from '../errors.js';
+import { checkOptionsObject, OptionError, optionKeys } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Paper, Theme } from '../types.js';
 import { median } from '../vector.js';
@@ -81,7 +81,14 @@ export interface MapInput {
   why?: string[][];
 }
 
+/** Every key of `MapOptions` and of the renderers' options, checked where they are passed. */
+export const MAP_OPTION_KEYS = optionKeys<MapOptions>()('relatedPerPaper', 'why', 'title');
+const SVG_KEYS = optionKeys<SvgOptions>()('width', 'height', 'radius', 'legend');
+const PNG_KEYS = [...SVG_KEYS, ...optionKeys<PngOptions>()('scale')];
+const HTML_KEYS = optionKeys<HtmlOptions>()('fragment');
+
 export function buildMap(input: readonly MapInput[], themes: readonly Theme[], opts: MapOptions = {}): TopicMap {
+  checkOptionsObject('map options', opts, MAP_OPTION_KEYS);
   const points: MapPoint[] = input.map(({ paper, x, y, theme, related, why }) => ({
     id: paper.id,
     title: paper.title,
@@ -105,10 +112,10 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
   const data: MapData = { points, labels, sublabels: subthemeLabels(input, labels), title };
   const map: TopicMap = {
     ...data,
-    toSVG: (o) => renderSVG(data, o),
-    toHTML: (o) => renderHTML(data, o),
+    toSVG: (o) => (checkOptionsObject('toSVG options', o, SVG_KEYS), renderSVG(data, o)),
+    toHTML: (o) => (checkOptionsObject('toHTML options', o, HTML_KEYS), renderHTML(data, o)),
     toVegaLite: () => renderVegaLite(data),
-    toPNG: (o = {}) => svgToPng(renderSVG(data, o), o),
+    toPNG: (o = {}) => (checkOptionsObject('toPNG options', o, PNG_KEYS), svgToPng(renderSVG(data, o), o)),
     mimeBundle: () => ({
       'image/svg+xml': renderSVG(data),
       'text/html': renderHTML(data, { fragment: true }),
@@ -117,6 +124,7 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     }),
     display: async () => displayInNotebook(map.mimeBundle()),
     write: async (file, o = {}) => {
+      checkOptionsObject('write options', o, ['format']);
       const format = formatOf(file, o.format);
       const content =
         format === 'svg' ? renderSVG(data) : format === 'html' ? renderHTML(data) : format === 'png' ? await svgToPng(renderSVG(data)) : `${JSON.stringify(renderVegaLite(data), null, 1)}\n`;

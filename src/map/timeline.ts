@@ -1,5 +1,5 @@
 import { area, curveMonotoneX, stack, stackOffsetWiggle, stackOrderInsideOut } from 'd3-shape';
-import { OptionError } from '../errors.js';
+import { checkOptionsObject, OptionError, optionKeys } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { escapeXml } from './escape.js';
 import { wrapText } from './labels.js';
@@ -42,6 +42,7 @@ export interface Timeline extends ThemesOverTime {
 }
 
 const MAX_PERIODS = 1000;
+const TIMELINE_KEYS = optionKeys<TimelineOptions>()('bin', 'from', 'to');
 
 /** Counts papers per theme per period. */
 export function countOverTime(
@@ -49,6 +50,7 @@ export function countOverTime(
   themes: readonly { id: number; label: string }[],
   opts: TimelineOptions = {},
 ): ThemesOverTime {
+  checkOptionsObject('options', opts, TIMELINE_KEYS);
   const width = opts.bin === undefined || opts.bin === 'year' ? 1 : opts.bin;
   if (!Number.isInteger(width) || width < 1 || width > 1000) throw new OptionError('bin', `must be 'year' or a whole number of years, got ${JSON.stringify(opts.bin)}`);
   for (const [name, y] of [['from', opts.from], ['to', opts.to]] as const) {

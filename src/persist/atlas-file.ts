@@ -1,13 +1,13 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { AtlasFileError, PaperAtlasError } from '../errors.js';
-import { readRegularFile, sha256, tempFileWriter, UnsafeFileError, writeFileAtomic } from '../io/atomic.js';
+import { readRegularFile, readRegularFileChunks, sha256, syncDir, tempFileWriter, UnsafeFileError, writeFileAtomic, writeTempStream } from '../io/atomic.js';
 import { DEFAULT_FIT_SAMPLE } from '../pipeline/options.js';
 import type { AtlasState } from '../pipeline/state.js';
 import { describeStages, restoreStages, type Stages } from '../pipeline/stages.js';
 import type { FileSink, FileSource, VectorStore } from '../store/store.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject, Paper } from '../types.js';
 import { firstBadVector, groupCentroids, packRows, rowViews } from '../vector.js';
 import { ATLAS_FORMAT, ATLAS_VERSION, checkLexicalModel, checkManifest, checkPapers, checkThemes, DATA_FILE, MANIFEST, type FileRef, type Manifest, type SavedStages } from './manifest.js';
 
@@ -18,6 +18,8 @@ const JOURNAL = '.paper-atlas-journal.json';
 const LOCK = '.paper-atlas.lock';
 const MAX_MANIFEST_BYTES = 1 << 30;
 const MAX_DATA_BYTES = 2 ** 40;
+/** Longest line of the papers file: a paper with a 10 MB abstract and room to spare. */
+const MAX_LINE_CHARS = 64 << 20;
 
 /** An fs error as one line a user can act on. */
 function fsReason(err: unknown): string {
@@ -150,20 +152,50 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
     // A save that died left its journal: its files that no manifest names are garbage.
     for (const name of await readJournal(dir)) if (!kept.has(name)) await rm(join(dir, name), { force: true });
     const refs: FileRef[] = [];
-    const sink: FileSink = {
+    /** Records a data file under its content name: journaled first, then placed by `place`. */
+    const commit = async (name: string, bytes: number, digest: string, place: () => Promise<void>, discard: () => Promise<void>): Promise<string> => {
+      const existing = await stat(join(dir, name)).catch(() => undefined);
+      if (existing?.isFile() && existing.size === bytes && kept.has(name)) await discard();
+      else {
+        journal.push(name);
+        await writeFileAtomic(join(dir, JOURNAL), JSON.stringify(journal));
+        await place();
+        created.push(name);
+      }
+      refs.push({ name, bytes, sha256: digest });
+      return name;
+    };
+    const checkName = (stem: string, ext: string): void => {
+      if (!/^[a-z][a-z0-9]*$/u.test(stem) || !/^[a-z0-9]+$/u.test(ext)) throw new AtlasFileError(dir, `invalid data file name ${stem}.${ext}`);
+    };
+    const sink: StreamingSink = {
       async put(stem, ext, data) {
-        if (!/^[a-z][a-z0-9]*$/u.test(stem) || !/^[a-z0-9]+$/u.test(ext)) throw new AtlasFileError(dir, `invalid data file name ${stem}.${ext}`);
+        checkName(stem, ext);
         const digest = sha256(data);
         const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
-        const existing = await stat(join(dir, name)).catch(() => undefined);
-        if (!(existing?.isFile() && existing.size === data.byteLength && kept.has(name))) {
-          journal.push(name);
-          await writeFileAtomic(join(dir, JOURNAL), JSON.stringify(journal));
-          await writeFileAtomic(join(dir, name), data);
-          created.push(name);
+        return commit(name, data.byteLength, digest, () => writeFileAtomic(join(dir, name), data), async () => undefined);
+      },
+      async putStream(stem, ext, produce) {
+        checkName(stem, ext);
+        // Streamed into a temp file under a placeholder name of the data-file shape (so a save that
+        // dies leaves a temp file the next save removes), then renamed to its content name.
+        const file = await writeTempStream(dir, `${stem}-${'0'.repeat(16)}.${ext}`, produce);
+        const name = `${stem}-${file.sha256.slice(0, 16)}.${ext}`;
+        try {
+          return await commit(
+            name,
+            file.bytes,
+            file.sha256,
+            async () => {
+              await rename(file.path, join(dir, name));
+              await syncDir(dir);
+            },
+            () => rm(file.path, { force: true }),
+          );
+        } catch (err) {
+          await rm(file.path, { force: true });
+          throw err;
         }
-        refs.push({ name, bytes: data.byteLength, sha256: digest });
-        return name;
       },
     };
     const manifest = await writeDataFiles(state, store, sink, refs, prior?.files ?? []);
@@ -186,11 +218,46 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
   }
 }
 
-async function writeDataFiles(state: AtlasState, store: VectorStore, sink: FileSink, refs: FileRef[], previous: string[]): Promise<Manifest> {
+/** A sink that can also stream a data file of any size, piece by piece. */
+interface StreamingSink extends FileSink {
+  putStream(stem: string, ext: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>): Promise<string>;
+}
+
+/** Bytes gathered before each write while streaming papers and vectors: large writes, bounded memory. */
+const WRITE_PIECE_BYTES = 8 << 20;
+
+/** The papers as JSON lines, written a few megabytes at a time (the file may exceed any string V8 can hold). */
+async function writePapers(papers: readonly Paper[], write: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+  let lines: string[] = [];
+  let size = 0;
+  for (const p of papers) {
+    const line = `${JSON.stringify(p)}\n`;
+    lines.push(line);
+    size += line.length;
+    if (size >= WRITE_PIECE_BYTES / 2) {
+      await write(Buffer.from(lines.join(''), 'utf8'));
+      lines = [];
+      size = 0;
+    }
+  }
+  if (lines.length) await write(Buffer.from(lines.join(''), 'utf8'));
+}
+
+/** The vectors as packed little-endian float32 rows, a few megabytes at a time (never one copy of them all). */
+async function writeVectors(vectors: readonly Float32Array[], dims: number, write: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+  const rows = Math.max(1, Math.floor(WRITE_PIECE_BYTES / (dims * 4)));
+  const piece = new Float32Array(rows * dims);
+  for (let first = 0; first < vectors.length; first += rows) {
+    const count = Math.min(rows, vectors.length - first);
+    for (let r = 0; r < count; r++) piece.set(vectors[first + r]!, r * dims);
+    await write(new Uint8Array(piece.buffer, 0, count * dims * 4));
+  }
+}
+
+async function writeDataFiles(state: AtlasState, store: VectorStore, sink: StreamingSink, refs: FileRef[], previous: string[]): Promise<Manifest> {
   const dims = state.embedder.dims;
-  const papers = await sink.put('papers', 'jsonl', Buffer.from(state.papers.map((p) => JSON.stringify(p)).join('\n') + '\n'));
-  const packed = packRows(state.vectors, dims);
-  const vectors = await sink.put('vectors', 'f32', new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength));
+  const papers = await sink.putStream('papers', 'jsonl', (write) => writePapers(state.papers, write));
+  const vectors = await sink.putStream('vectors', 'f32', (write) => writeVectors(state.vectors, dims, write));
   const lexical = state.lexicalModel ? await sink.put('lexical', 'json', Buffer.from(JSON.stringify(state.lexicalModel))) : undefined;
   const stages: SavedStages = describeStages(state.stages);
   stages.store = { ...stages.store, state: await store.save(sink) };
@@ -223,29 +290,93 @@ async function writeDataFiles(state: AtlasState, store: VectorStore, sink: FileS
 /** A data file vanished because a newer save replaced the manifest meanwhile: read again. */
 class Superseded extends Error {}
 
-function fileSource(dir: string, m: Manifest, manifestBytes: Buffer): FileSource {
+/** Where the atlas's own files are read back: whole (for stores), or streamed piece by piece. */
+interface AtlasSource extends FileSource {
+  /** The file's content to `onChunk` piece by piece (a reused buffer: copy what you keep); its size and sha256 checked. */
+  stream(name: string, onChunk: (chunk: Uint8Array, offset: number) => void): Promise<void>;
+}
+
+function fileSource(dir: string, m: Manifest, manifestBytes: Buffer): AtlasSource {
   const refs = new Map(m.files.map((r) => [r.name, r]));
+  /** Reads one data file the manifest lists, turning every failure into an AtlasFileError (or Superseded). */
+  const checked = async <T>(name: string, read: (file: string, ref: FileRef) => Promise<{ value: T; digest: string }>): Promise<T> => {
+    const ref = refs.get(name);
+    if (!ref) throw new AtlasFileError(join(dir, MANIFEST), `names a data file it does not list: ${JSON.stringify(name)}`);
+    const file = join(dir, name);
+    let got: { value: T; digest: string };
+    try {
+      got = await read(file, ref);
+    } catch (err) {
+      if (err instanceof PaperAtlasError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        const now = await readRegularFile(join(dir, MANIFEST), { maxBytes: MAX_MANIFEST_BYTES }).catch(() => undefined);
+        if (now && !now.equals(manifestBytes)) throw new Superseded();
+        throw new AtlasFileError(file, 'is missing (a data file of the atlas)');
+      }
+      throw new AtlasFileError(file, err instanceof UnsafeFileError ? err.message : `cannot be read (${fsReason(err)})`);
+    }
+    if (got.digest !== ref.sha256) throw new AtlasFileError(file, 'checksum mismatch: the file is corrupted');
+    return got.value;
+  };
   return {
     path: (name) => join(dir, name),
-    async read(name) {
-      const ref = refs.get(name);
-      if (!ref) throw new AtlasFileError(join(dir, MANIFEST), `names a data file it does not list: ${JSON.stringify(name)}`);
-      const file = join(dir, name);
-      let data: Buffer;
-      try {
-        data = await readRegularFile(file, { maxBytes: MAX_DATA_BYTES, expectBytes: ref.bytes });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          const now = await readRegularFile(join(dir, MANIFEST), { maxBytes: MAX_MANIFEST_BYTES }).catch(() => undefined);
-          if (now && !now.equals(manifestBytes)) throw new Superseded();
-          throw new AtlasFileError(file, 'is missing (a data file of the atlas)');
-        }
-        throw new AtlasFileError(file, err instanceof UnsafeFileError ? err.message : `cannot be read (${fsReason(err)})`);
-      }
-      if (sha256(data) !== ref.sha256) throw new AtlasFileError(file, 'checksum mismatch: the file is corrupted');
-      return data;
-    },
+    read: (name) =>
+      checked(name, async (file, ref) => {
+        const data = await readRegularFile(file, { maxBytes: MAX_DATA_BYTES, expectBytes: ref.bytes });
+        return { value: data, digest: sha256(data) };
+      }),
+    stream: (name, onChunk) =>
+      checked(name, async (file, ref) => ({ value: undefined, digest: await readRegularFileChunks(file, { maxBytes: MAX_DATA_BYTES, expectBytes: ref.bytes }, onChunk) })),
   };
+}
+
+/**
+ * The papers file, parsed line by line as it streams (it may be larger than any string V8 can
+ * hold): strict UTF-8, one JSON object a line, every line checked; a line over `MAX_LINE_CHARS` is refused.
+ */
+async function readPapers(files: AtlasSource, name: string, file: string): Promise<Paper[]> {
+  const values: unknown[] = [];
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let rest = '';
+  const take = (text: string): void => {
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      const line = rest + text.slice(from, nl);
+      rest = '';
+      from = nl + 1;
+      if (!line) continue;
+      try {
+        values.push(JSON.parse(line) as unknown);
+      } catch {
+        throw new AtlasFileError(file, `line ${values.length + 1} is not valid JSON`);
+      }
+    }
+    rest += text.slice(from);
+    if (rest.length > MAX_LINE_CHARS) throw new AtlasFileError(file, `line ${values.length + 1} is longer than ${MAX_LINE_CHARS} characters`);
+  };
+  const decode = (chunk?: Uint8Array): string => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new AtlasFileError(file, `line ${values.length + 1} is not valid UTF-8`);
+    }
+  };
+  await files.stream(name, (chunk) => take(decode(chunk)));
+  take(`${decode()}\n`);
+  return checkPapers(values, file);
+}
+
+/** The vectors file read straight into the one array the atlas keeps (no second copy). */
+async function readVectors(files: AtlasSource, name: string, count: number, dims: number): Promise<Float32Array> {
+  // Allocated on the first piece, once the file is known to hold the size the manifest gives.
+  let floats: Float32Array | undefined;
+  let bytes: Uint8Array | undefined;
+  await files.stream(name, (chunk, offset) => {
+    floats ??= new Float32Array(count * dims);
+    bytes ??= new Uint8Array(floats.buffer);
+    bytes.set(chunk, offset);
+  });
+  return floats ?? new Float32Array(0);
 }
 
 /**
@@ -286,30 +417,18 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
   }
   const m = checkManifest(raw, manifestPath);
   const files = fileSource(dir, m, bytes);
-  const paperBytes = await files.read(m.papers);
-  const vectorBytes = await files.read(m.vectors);
-  const lexicalBytes = m.lexical ? await files.read(m.lexical) : undefined;
-
   const papersFile = join(dir, m.papers);
-  const lines = Buffer.from(paperBytes).toString('utf8').split('\n').filter(Boolean);
-  const papers = checkPapers(
-    lines.map((line, i) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        throw new AtlasFileError(papersFile, `line ${i + 1} is not valid JSON`);
-      }
-    }),
-    papersFile,
-  );
+  const vectorsFile = join(dir, m.vectors);
+  const vectorRef = m.files.find((f) => f.name === m.vectors);
+  if (vectorRef && vectorRef.bytes !== m.count * m.dims * 4) throw new AtlasFileError(vectorsFile, `is ${vectorRef.bytes} bytes; ${m.count} vectors of ${m.dims} dimensions take ${m.count * m.dims * 4}`);
+  const papers = await readPapers(files, m.papers, papersFile);
   if (papers.length !== m.count) throw new AtlasFileError(papersFile, `holds ${papers.length} papers, the manifest says ${m.count}`);
   checkThemes(m, papers, manifestPath);
-  const vectorsFile = join(dir, m.vectors);
-  if (vectorBytes.length !== m.count * m.dims * 4) throw new AtlasFileError(vectorsFile, `is ${vectorBytes.length} bytes; ${m.count} vectors of ${m.dims} dimensions take ${m.count * m.dims * 4}`);
-  const floats = new Float32Array(vectorBytes.buffer.slice(vectorBytes.byteOffset, vectorBytes.byteOffset + vectorBytes.length));
+  const floats = await readVectors(files, m.vectors, m.count, m.dims);
   const vectors = rowViews(floats, m.dims);
   const bad = firstBadVector(vectors, m.dims);
   if (bad) throw new AtlasFileError(vectorsFile, `vector ${bad.index} ${bad.problem}`);
+  const lexicalBytes = m.lexical ? await files.read(m.lexical) : undefined;
   const lexicalModel = lexicalBytes ? checkLexicalModel(parseJson(lexicalBytes, join(dir, m.lexical!)), join(dir, m.lexical!)) : undefined;
   if (lexicalModel && lexicalModel.dims !== m.dims) throw new AtlasFileError(join(dir, m.lexical!), `has ${lexicalModel.dims} dimensions, the atlas ${m.dims}`);
 

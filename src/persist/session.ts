@@ -1,8 +1,8 @@
 import { isEmbedder } from '../embed/create.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { resolveModel } from '../embed/transformers.js';
-import { ModelError } from '../errors.js';
-import type { LoadOptions } from '../pipeline/options.js';
+import { checkOptionsObject, ModelError } from '../errors.js';
+import { LOAD_OPTION_KEYS, type LoadOptions } from '../pipeline/options.js';
 import { warnDefault, type Session } from '../pipeline/run.js';
 import { readAtlas } from './atlas-file.js';
 
@@ -14,6 +14,7 @@ const modelInstalled = (): Promise<boolean> => resolveModel({ offline: true }).t
  * installed.
  */
 export async function loadSession(dir: string, opts: LoadOptions = {}): Promise<Session> {
+  checkOptionsObject('options', opts, LOAD_OPTION_KEYS);
   const { state, store } = await readAtlas(dir, opts.stages);
   const embedder = state.lexicalModel ? LexicalEmbedder.fromJSON(state.lexicalModel) : isEmbedder(opts.embedder) ? opts.embedder : undefined;
   if (embedder && embedder.id !== state.embedder.id) {

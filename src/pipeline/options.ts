@@ -2,7 +2,7 @@ import type { EmbedderOption } from '../embed/create.js';
 import type { PrecomputedVectors } from '../embed/precomputed.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { TransformersEmbedderOptions } from '../embed/transformers.js';
-import { OptionError, rejectUnknownKeys } from '../errors.js';
+import { OptionError, optionKeys, rejectUnknownKeys } from '../errors.js';
 import type { BuildProgress } from '../types.js';
 import type { StageOptions, Stages } from './stages.js';
 
@@ -75,6 +75,11 @@ export interface RelatedOptions {
   /** Papers never to return (ids or titles), besides the query papers themselves. */
   exclude?: readonly string[];
 }
+
+/** Every key of the options objects, checked where they are passed (an unknown key is refused). */
+export const ATLAS_OPTION_KEYS = optionKeys<AtlasOptions>()('store', 'reducer', 'layout', 'clusterer', 'labeller', 'seed', 'fitSample', 'embedder', 'cache', 'precomputed', 'onProgress', 'onWarning', 'signal');
+export const LOAD_OPTION_KEYS = optionKeys<LoadOptions>()('embedder', 'stages', 'onWarning');
+export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()('store', 'reducer', 'layout', 'clusterer', 'labeller', 'seed', 'fitSample', 'onWarning', 'onProgress', 'signal');
 
 /** The default seed. */
 export const DEFAULT_SEED = 42;

@@ -7,7 +7,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { defaultCacheDir } from '../embed/model-store.js';
 import { engineId } from '../engine.js';
-import { OptionError, StageError } from '../errors.js';
+import { checkOptionsObject, OptionError, StageError } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
 import type { VectorStore } from '../store/store.js';
 import type { BuildProgress, Paper, Theme } from '../types.js';
@@ -16,7 +16,7 @@ import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample, scratchGraph } from './knn.js';
 import { fitThemes } from './fit.js';
-import { checkFitSample, checkSeed, DEFAULT_FIT_SAMPLE, DEFAULT_SEED, type AtlasOptions, type RefitOptions } from './options.js';
+import { ATLAS_OPTION_KEYS, checkFitSample, checkSeed, DEFAULT_FIT_SAMPLE, DEFAULT_SEED, REFIT_OPTION_KEYS, type AtlasOptions, type RefitOptions } from './options.js';
 import { placePapers } from './place.js';
 import { resolveStages, type Stages } from './stages.js';
 import type { AtlasState } from './state.js';
@@ -98,6 +98,7 @@ async function storeAndThemes(
 
 /** corpus → embeddings → store → reduce → cluster → label → layout. */
 export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<Session> {
+  checkOptionsObject('options', opts, ATLAS_OPTION_KEYS);
   if (!(corpus instanceof Corpus)) throw new OptionError('corpus', 'must be a Corpus: use Corpus.from(records), readCorpus(file) or loadBundledCorpus()');
   const seed = checkSeed(opts.seed ?? DEFAULT_SEED);
   const fitSample = checkFitSample(opts.fitSample ?? DEFAULT_FIT_SAMPLE);
@@ -151,6 +152,7 @@ function checkK(stages: Stages, papers: number): void {
  * updated by `opts`. Returns a new session; the given one is untouched (its store still open).
  */
 export async function refitSession(s: Session, opts: RefitOptions, embedder: Embedder): Promise<Session> {
+  checkOptionsObject('options', opts, REFIT_OPTION_KEYS);
   const seed = opts.seed === undefined ? s.state.seed : checkSeed(opts.seed);
   const fitSample = opts.fitSample === undefined ? s.state.fitSample : checkFitSample(opts.fitSample);
   const stages = resolveStages(opts, s.state.stages);

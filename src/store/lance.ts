@@ -1,4 +1,4 @@
-import { AtlasFileError, integerOption, OptionError, rejectUnknownKeys, StageError } from '../errors.js';
+import { AtlasFileError, integerOption, numberOption, OptionError, rejectUnknownKeys, StageError } from '../errors.js';
 import { lanceMessage, lanceModules, tableUri, vectorColumn, type Arrow, type LanceModules } from '../io/lance.js';
 import type { JsonObject } from '../types.js';
 import { clampScore } from './exact.js';
@@ -38,6 +38,13 @@ export interface LanceOptions {
    * under a million rows as small) before the table is compacted and its index brought up to date.
    */
   optimizeAfter: number;
+  /**
+   * [cleanupOlderThanDays=null] When the table is compacted, delete the versions older than this
+   * many days (and the files only they use) to free space. By default none is deleted: every
+   * atlas saved on this table keeps pointing at a version that holds its rows. An atlas saved on a
+   * version that was cleaned up is refused on load, with a message saying so.
+   */
+  cleanupOlderThanDays: number | null;
 }
 
 /** Credentials and endpoints for object storage, passed through to LanceDB; never saved. */
@@ -53,6 +60,7 @@ export const DEFAULT_LANCE_OPTIONS: Readonly<Omit<LanceOptions, 'uri'>> = Object
   ef: 200,
   refineFactor: 10,
   optimizeAfter: 8,
+  cleanupOlderThanDays: null,
 });
 
 /** Schema metadata marking a table as a paper-atlas store: `build` replaces only such tables. */
@@ -90,6 +98,7 @@ function checkOptions(given: unknown): LanceOptions & { storageOptions: StorageO
     ef: integerOption('store.ef', o.ef, 1, 65_536),
     refineFactor: integerOption('store.refineFactor', o.refineFactor, 1, 1000),
     optimizeAfter: integerOption('store.optimizeAfter', o.optimizeAfter, 1, 1_000_000),
+    cleanupOlderThanDays: o.cleanupOlderThanDays === null ? null : numberOption('store.cleanupOlderThanDays', o.cleanupOlderThanDays, 0, 36_500),
     storageOptions: { ...((storageOptions as StorageOptions | undefined) ?? {}) },
   };
 }
@@ -214,9 +223,16 @@ class LanceStore implements VectorStore {
     if (stats.fragmentStats.numSmallFragments >= this.options.optimizeAfter) await this.optimize();
   }
 
-  /** Compacts small fragments, drops deleted rows from the files and brings the index up to date. */
+  /**
+   * Compacts small fragments, drops deleted rows from the files and brings the index up to date.
+   * Old versions are kept (LanceDB's own default deletes those older than 7 days, which would
+   * strand atlases saved on them) unless `cleanupOlderThanDays` says otherwise.
+   */
   async optimize(): Promise<void> {
-    await this.writing('optimizing the table', () => this.table.optimize());
+    const days = this.options.cleanupOlderThanDays;
+    // A date before any version was written: nothing is old enough to be deleted.
+    const cleanupOlderThan = days === null ? new Date(0) : new Date(Date.now() - days * 86_400_000);
+    await this.writing('optimizing the table', () => this.table.optimize({ cleanupOlderThan }));
   }
 
   /** One write on top of this store's own version (restored first if the table moved on), which it then reads. */

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
@@ -361,3 +361,44 @@ describe('HTTP as real servers answer', () => {
     expect(api.paths).toHaveLength(2);
   });
 });
+
+describe('caches that cannot be used are reported, not passed over in silence', () => {
+  let server: Replay;
+  beforeAll(async () => {
+    server = await replayServer();
+  });
+  afterAll(() => server.close());
+
+  it('warns about a damaged or unreadable response-cache entry, and about a response it could not cache', async () => {
+    const warnings: string[] = [];
+    const opts = { ...(await fast()), baseUrl: `${server.url}/openalex`, search: 'copper oxide', max: 5, onWarning: (m: string) => warnings.push(m) };
+    await fetchOpenAlex(opts);
+    const [entry] = await readdir(opts.cache);
+    expect(warnings).toEqual([]);
+    await writeFile(join(opts.cache, entry!), '{"url": "cut short');
+    expect((await fetchOpenAlex(opts)).size).toBe(1);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`${entry}: the response cache entry is damaged \\(.*\\); fetching again$`, 'u'))]);
+    await rm(join(opts.cache, entry!));
+    await mkdir(join(opts.cache, entry!));
+    warnings.length = 0;
+    expect((await fetchOpenAlex(opts)).size).toBe(1);
+    expect(warnings).toEqual([
+      expect.stringMatching(/: the response cache entry cannot be read \(EISDIR\); fetching again$/u),
+      expect.stringMatching(/: the response could not be cached \(.+\); the next run fetches it again$/u),
+    ]);
+  });
+
+  it('warns at build when the embedding cache cannot be read, naming the file and the reason', async () => {
+    const { Atlas } = await import('../../src/index.js');
+    const { EmbeddingCache } = await import('../../src/embed/cache.js');
+    const { FakeEmbedder, syntheticCorpus } = await import('./synthetic.js');
+    const cache = await tempDir();
+    const embedder = new FakeEmbedder(16);
+    await mkdir(new EmbeddingCache(cache).fileFor(embedder.id));
+    const warnings: string[] = [];
+    const atlas = await Atlas.build(syntheticCorpus(4).corpus, { embedder, cache, seed: 1, onWarning: (m) => warnings.push(m) });
+    expect(warnings.find((w) => w.startsWith('embedding cache:'))).toMatch(/\.emb: cannot be read \(EISDIR\); recomputing every embedding; could not write/u);
+    await atlas.dispose();
+  });
+});
+

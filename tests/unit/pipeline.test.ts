@@ -69,13 +69,17 @@ describe('the default pipeline on synthetic topics', () => {
   });
 
   it('validates options before doing any work', async () => {
+    const before = embedder.calls;
     await expect(build({ seed: -1 })).rejects.toThrow(OptionError);
     await expect(build({ clusterer: { k: 'many' as never } })).rejects.toThrow(/option "k"/u);
     await expect(build({ layout: { dims: 0 } })).rejects.toThrow(/layout\.dims/u);
     await expect(build({ reducer: { spread: 1 } as never })).rejects.toThrow(/no setting "spread"/u);
     await expect(build({ clusterer: { id: 'x', options: {} } as never })).rejects.toThrow(OptionError);
     await expect(Atlas.build([{ title: 'a', abstract: 'b' }] as never)).rejects.toThrow(/must be a Corpus/u);
-    expect(embedder.calls).toBeGreaterThan(0);
+    // An option no build knows is refused too (a typo would otherwise do nothing).
+    await expect(build({ seeds: 3 } as never)).rejects.toThrow(/option "options": has no setting "seeds"/u);
+    // None of these builds got as far as embedding a paper.
+    expect(embedder.calls).toBe(before);
   });
 
   it('clusters on the embeddings with the identity reducer, and takes the user\'s own themes', async () => {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { defaultCacheDir } from '../../io/cache-dir.js';
-import { CorpusError, OptionError } from '../../errors.js';
+import { checkOptionsObject, CorpusError, OptionError, optionKeys } from '../../errors.js';
 import { Corpus, CorpusBuilder, type CorpusOptions } from '../corpus.js';
 import { readAtom } from '../read/atom.js';
-import { requester, type FetchOptions } from './http.js';
+import { FETCH_OPTION_KEYS, requester, type FetchOptions } from './http.js';
 
 export interface ArxivOptions extends FetchOptions, Pick<CorpusOptions, 'missingAbstract' | 'onDuplicate'> {
   /**
@@ -16,6 +16,8 @@ export interface ArxivOptions extends FetchOptions, Pick<CorpusOptions, 'missing
   /** Results per request (default 100, at most 2,000). */
   pageSize?: number;
 }
+
+const ARXIV_OPTION_KEYS = [...FETCH_OPTION_KEYS, ...optionKeys<Omit<ArxivOptions, keyof FetchOptions>>()('missingAbstract', 'onDuplicate', 'query', 'max', 'pageSize')];
 
 /** arXiv's API and its documented manners: one request every three seconds. */
 export const ARXIV_API = 'https://export.arxiv.org/api/query';
@@ -66,6 +68,7 @@ async function parsePage(body: string, source: string): Promise<Page> {
  * abortable; `onProgress` reports papers fetched of the total the API announces.
  */
 export async function fetchArxiv(opts: ArxivOptions): Promise<Corpus> {
+  checkOptionsObject('options', opts, ARXIV_OPTION_KEYS);
   if (typeof opts.query !== 'string' || !opts.query.trim()) throw new OptionError('query', 'must be non-empty text');
   const max = opts.max ?? 100;
   const pageSize = opts.pageSize ?? 100;

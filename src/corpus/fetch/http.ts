@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorpusError, OptionError } from '../../errors.js';
+import { CorpusError, OptionError, optionKeys } from '../../errors.js';
 import { sha256, writeFileAtomic } from '../../io/atomic.js';
 import { HttpError, httpGet, RetryableHttpError, sleep } from '../../io/http.js';
 
@@ -35,8 +35,28 @@ export interface FetchOptions {
   /** Least time between two requests, in milliseconds (default: the API's documented rate). */
   intervalMs?: number;
   onProgress?: (p: { fetched: number; total: number | undefined; requests: number }) => void;
+  /** Problems that cost time, not the result: a cache entry that cannot be read or written (default: `process.emitWarning`). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
+
+/** Every key of `FetchOptions`; each fetcher adds its own. */
+export const FETCH_OPTION_KEYS = optionKeys<FetchOptions>()(
+  'baseUrl',
+  'cache',
+  'maxAgeHours',
+  'offline',
+  'attempts',
+  'retryBaseMs',
+  'timeoutSeconds',
+  'deadlineSeconds',
+  'maxResponseBytes',
+  'allowRedirectsTo',
+  'intervalMs',
+  'onProgress',
+  'onWarning',
+  'signal',
+);
 
 const USER_AGENT = 'paper-atlas (https://www.npmjs.com/package/paper-atlas)';
 
@@ -78,13 +98,26 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
   let last = 0;
   let requests = 0;
 
+  const warn = opts.onWarning ?? ((m: string): void => void process.emitWarning(m, { code: 'PAPER_ATLAS' }));
+  const entryFile = (url: string): string => join(cacheDir!, `${sha256(url).slice(0, 32)}.json`);
+
   async function fromCache(url: string): Promise<string | undefined> {
     if (!cacheDir) return undefined;
+    const file = entryFile(url);
+    let text: string;
     try {
-      const entry = JSON.parse(await readFile(join(cacheDir, `${sha256(url).slice(0, 32)}.json`), 'utf8')) as { url: string; at: number; body: string };
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') warn(`${file}: the response cache entry cannot be read (${code ?? (err as Error).message}); fetching again`);
+      return undefined;
+    }
+    try {
+      const entry = JSON.parse(text) as { url?: unknown; at?: unknown; body?: unknown };
+      if (typeof entry.url !== 'string' || typeof entry.at !== 'number' || typeof entry.body !== 'string') throw new Error('not a cache entry');
       if (entry.url === url && (offline || Date.now() - entry.at < maxAge)) return entry.body;
-    } catch {
-      // No entry, or an unreadable one: fetch.
+    } catch (err) {
+      warn(`${file}: the response cache entry is damaged (${(err as Error).message.split('\n')[0]}); fetching again`);
     }
     return undefined;
   }
@@ -93,9 +126,10 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
     if (!cacheDir) return;
     try {
       await mkdir(cacheDir, { recursive: true });
-      await writeFileAtomic(join(cacheDir, `${sha256(url).slice(0, 32)}.json`), JSON.stringify({ url, at: Date.now(), body }));
-    } catch {
-      // A cache that cannot be written costs the next run a request, not this one its result.
+      await writeFileAtomic(entryFile(url), JSON.stringify({ url, at: Date.now(), body }));
+    } catch (err) {
+      // A cache that cannot be written costs the next run a request, not this one its result; it is said.
+      warn(`${entryFile(url)}: the response could not be cached (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the next run fetches it again`);
     }
   }
 

@@ -1,8 +1,8 @@
 import { defaultCacheDir } from '../../io/cache-dir.js';
-import { CorpusError, OptionError } from '../../errors.js';
+import { checkOptionsObject, CorpusError, OptionError, optionKeys } from '../../errors.js';
 import { Corpus, CorpusBuilder, type CorpusOptions } from '../corpus.js';
 import { ShapeError, toRecord } from '../shapes.js';
-import { requester, type FetchOptions } from './http.js';
+import { FETCH_OPTION_KEYS, requester, type FetchOptions } from './http.js';
 
 export interface OpenAlexOptions extends FetchOptions, Pick<CorpusOptions, 'missingAbstract' | 'onDuplicate'> {
   /** Full-text search over titles and abstracts. */
@@ -16,6 +16,8 @@ export interface OpenAlexOptions extends FetchOptions, Pick<CorpusOptions, 'miss
   /** Results per request (default 200, OpenAlex's largest). */
   pageSize?: number;
 }
+
+const OPENALEX_OPTION_KEYS = [...FETCH_OPTION_KEYS, ...optionKeys<Omit<OpenAlexOptions, keyof FetchOptions>>()('missingAbstract', 'onDuplicate', 'search', 'filter', 'max', 'email', 'pageSize')];
 
 /** OpenAlex's works API; its documented limit is ten requests a second. */
 export const OPENALEX_API = 'https://api.openalex.org/works';
@@ -50,6 +52,7 @@ function parseResponse(body: string): Response {
  * e-mail in `mailto`, ten requests a second at most, retries with back-off), cached, abortable.
  */
 export async function fetchOpenAlex(opts: OpenAlexOptions): Promise<Corpus> {
+  checkOptionsObject('options', opts, OPENALEX_OPTION_KEYS);
   const search = opts.search?.trim();
   const filter = opts.filter?.trim();
   if (!search && !filter) throw new OptionError('search', 'give a search or a filter (or both)');
