@@ -1,5 +1,5 @@
 import type { Corpus } from './corpus/corpus.js';
-import { isEmbedder, restoreEmbedder } from './embed/create.js';
+import { embedderRestorer, isEmbedder } from './embed/create.js';
 import type { Embedder } from './embed/embedder.js';
 import type { MapOptions, TopicMap } from './map/map.js';
 import type { Timeline, TimelineOptions } from './map/timeline.js';
@@ -28,13 +28,15 @@ export type { OutlierPaper } from './pipeline/views.js';
 export class Atlas {
   private view: View;
   private queue: Promise<unknown> = Promise.resolve();
-  private restoring: Promise<Embedder> | undefined;
+  private readonly restore: () => Promise<Embedder>;
 
   private constructor(
     private session: Session,
     private readonly loadOptions: LoadOptions = {},
   ) {
     this.view = new View(session, () => this.ensureEmbedder());
+    const given = loadOptions.embedder;
+    this.restore = embedderRestorer(() => this.session.state.embedder, isEmbedder(given) ? undefined : given);
   }
 
   /** Embeds, indexes, clusters, labels and lays out a corpus. */
@@ -247,19 +249,9 @@ export class Atlas {
     return run;
   }
 
-  /**
-   * The embedder of a loaded atlas, restored on first use: calls that race for it share one
-   * restore (one model session); a restore that fails is tried again by the next call.
-   */
+  /** The embedder of a loaded atlas, restored on first use, once however many calls race for it. */
   private async ensureEmbedder(): Promise<Embedder> {
-    if (this.session.embedder) return this.session.embedder;
-    const given = this.loadOptions.embedder;
-    this.restoring ??= restoreEmbedder(this.session.state.embedder, isEmbedder(given) ? undefined : given).catch((err: unknown) => {
-      this.restoring = undefined;
-      throw err;
-    });
-    const embedder = await this.restoring;
-    this.session.embedder ??= embedder;
+    this.session.embedder ??= await this.restore();
     return this.session.embedder;
   }
 }

@@ -43,6 +43,19 @@ export async function createEmbedder(given: EmbedderOption | undefined, texts: r
 }
 
 /**
+ * `restoreEmbedder` made once: calls that race for it share one restore (one model session), and
+ * one that fails lets the next call try again.
+ */
+export function embedderRestorer(saved: () => EmbedderInfo, given: TransformersEmbedderOptions | undefined): () => Promise<Embedder> {
+  let pending: Promise<Embedder> | undefined;
+  return () =>
+    (pending ??= restoreEmbedder(saved(), given).catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    }));
+}
+
+/**
  * The embedder a saved atlas needs to embed queries and added papers: the same model, settings and
  * weights it was built with (checked by id), found through the normal model search.
  */

@@ -177,13 +177,33 @@ describe('linear-time parsing of fetched and read text', () => {
     const text = lines.join('\n');
     expect(text.length).toBeLessThan(600);
     const { value, ms } = await timed(() => parseCorpus(text, { format: 'bibtex', source: 'bomb.bib' }));
-    expect(ms).toBeLessThan(2000);
+    // About a second here (defining s1 … s12 is real parsing work); 12 s and more before the fix.
+    expect(ms).toBeLessThan(6000);
     const corpus = value as Awaited<ReturnType<typeof parseCorpus>>;
     expect(corpus.papers.map((p) => p.id)).toEqual(['small']);
     const reasons = corpus.warnings.map((w) => w.message);
     expect(reasons.some((r) => /@string entry expands its @string macros to more than 65536 characters/u.test(r))).toBe(true);
     expect(reasons).toContain('skipped: @article entry uses the @string macro "s15", which was refused');
     expect(reasons.some((r) => /@article entry expands its @string macros to more than 65536/u.test(r))).toBe(true);
+  });
+
+  it('bounds the text macros add over a whole file: many short entries naming a long macro are refused past the allowance', async () => {
+    // s0 … s11 define an 18,432-character macro (about 0.2 s of parsing each time it is expanded);
+    // then 60 short entries each name it. The macros may add 4 × 65,536 characters beyond the
+    // file's own size: a handful are read, the rest refused, each with the reason.
+    const lines = ['@string{s0 = "abcdefgh "}'];
+    for (let i = 1; i <= 11; i++) lines.push(`@string{s${i} = s${i - 1} # s${i - 1}}`);
+    for (let i = 0; i < 60; i++) lines.push(`@article{e${i}, title = {Entry ${i}}, abstract = s11}`);
+    const { value, ms } = await timed(() => parseCorpus(lines.join('\n'), { format: 'bibtex', source: 'many.bib' }));
+    const corpus = value as Awaited<ReturnType<typeof parseCorpus>>;
+    const read = corpus.size;
+    expect(read).toBeGreaterThan(0);
+    // At most the allowance's worth: 4 × 65,536 / 18,432 ≈ 14 expansions.
+    expect(read).toBeLessThanOrEqual(15);
+    expect(corpus.warnings).toHaveLength(60 - read);
+    expect(corpus.warnings[0]!.message).toMatch(/would take the text its @string macros add past 262144 characters plus the file's own size/u);
+    // Before the fix every one of the 60 was expanded and parsed: tens of seconds.
+    expect(ms).toBeLessThan(15_000);
   });
 
   it('skips a BibTeX entry longer than the limit without reading it, quickly, and reads it when the limit is raised', async () => {

@@ -36,6 +36,25 @@ describe('map data and renderers', () => {
     expect(svg).toContain('bilevel &lt;optimization&gt;');
   });
 
+  it('links only http(s) pages from the HTML map: javascript:, data: and other schemes are dropped', () => {
+    const urls = ['javascript:alert(1)', ' JaVaScRiPt:alert(2)', 'data:text/html,<script>alert(3)</script>', 'vbscript:x', 'file:///etc/passwd', '//evil.example/x', 'https://arxiv.org/abs/2202.12139v1', 'HTTP://example.org/a'];
+    const hostile = buildMap(
+      urls.map((url, i) => ({ paper: { id: `u${i}`, title: `Paper ${i}`, abstract: 'x', url }, x: i, y: i % 3, theme: i % 3, related: [] })),
+      themes,
+    );
+    const html = hostile.toHTML();
+    const data = JSON.parse(html.match(/<script type="application\/json" class="pa-data">([\s\S]*?)<\/script>/u)![1]!) as { urls: Record<string, string> };
+    expect(data.urls).toEqual({ 6: 'https://arxiv.org/abs/2202.12139v1', 7: 'HTTP://example.org/a' });
+    expect(html).not.toMatch(/javascript:alert|data:text\/html|vbscript:|file:\/\/\/etc|evil\.example/iu);
+  });
+
+  it('refuses options it does not know, for the map and for each renderer', () => {
+    expect(() => buildMap(input, themes, { titel: 'x' } as never)).toThrow(/option "map options": has no setting "titel"/u);
+    expect(() => map.toSVG({ widht: 10 } as never)).toThrow(/option "toSVG options": has no setting "widht"/u);
+    expect(() => map.toHTML({ fragmnet: true } as never)).toThrow(OptionError);
+    expect(() => countOverTime([], themes, { bins: 2 } as never)).toThrow(/has no setting "bins"/u);
+  });
+
   it('renders HTML with its data escaped for a script element, and a Vega-Lite v5 spec', () => {
     const html = map.toHTML();
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);

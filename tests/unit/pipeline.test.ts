@@ -111,6 +111,11 @@ describe('save, load and refit', () => {
     await loaded.refit({ clusterer: { k: 3 } });
     expect(loaded.themes).toHaveLength(3);
     expect(loaded.stages.clusterer.options).toMatchObject({ k: 3, restarts: 10 });
+    // A key refit does not know is refused, and the atlas stays as it was.
+    await expect(loaded.refit({ themes: 4 } as never)).rejects.toThrow(/option "options": has no setting "themes"/u);
+    expect(loaded.themes).toHaveLength(3);
+    await expect(Atlas.load(dir, { embedder, stage: {} } as never)).rejects.toThrow(/has no setting "stage"/u);
+    await expect(loaded.subthemes(0, { kk: 2 } as never)).rejects.toThrow(/has no setting "kk"/u);
   });
 
   it('an atlas saved before the k-means algorithm and refine options existed refits with unrefined ml-kmeans, as it was built', async () => {

@@ -141,8 +141,14 @@ export const readBibtex: Reader = async (text, { builder, source, maxEntryChars 
       continue;
     }
     const expanded = macros.expandedLength(raw.text);
-    if (expanded > limit) {
-      builder.malformed(at, `@${raw.type} entry expands its @string macros to more than ${limit} characters (raise maxEntryChars to read it)`);
+    const over =
+      expanded > limit
+        ? `expands its @string macros to more than ${limit} characters`
+        : !macros.withinBudget(raw.text.length, expanded, 4 * limit)
+          ? `would take the text its @string macros add past ${4 * limit} characters plus the file's own size`
+          : undefined;
+    if (over) {
+      builder.malformed(at, `@${raw.type} entry ${over} (raise maxEntryChars to read it)`);
       if (raw.type === 'string') macros.refuse(raw.text);
       continue;
     }
@@ -177,13 +183,29 @@ export const readBibtex: Reader = async (text, { builder, source, maxEntryChars 
 };
 
 /**
- * The lengths of the `@string` macros defined so far, to bound an entry's expansion before the
- * parser does it: `s1 = s0 # s0` … doubles per line, so a 400-byte file could name 100 k characters.
- * Every macro's own value passed the same bound, so no chain of them can grow past it.
+ * The lengths of the `@string` macros defined so far, to bound expansion before the parser does
+ * it: `s1 = s0 # s0` … doubles per line, so a 400-byte file could name 100 k characters, and 30-byte
+ * entries each naming 64 k would cost the parser a second apiece. Every macro's own value passed
+ * the same bounds, so no chain of them can grow past them.
  */
 class Macros {
   private lengths = new Map<string, number>();
   private refused = new Set<string>();
+  /** Characters of entries read so far, and characters their macros added. */
+  private raw = 0;
+  private added = 0;
+  /**
+   * Whether an entry of `raw` characters expanding to `expanded` keeps the text macros add, over
+   * the whole file, within `allowance` plus the file's own size (the parser's time grows with the
+   * text it builds, so macros may at most double it); counts the entry when it does.
+   */
+  withinBudget(raw: number, expanded: number, allowance: number): boolean {
+    const added = Math.max(0, expanded - raw);
+    if (this.added + added > allowance + this.raw + raw) return false;
+    this.raw += raw;
+    this.added += added;
+    return true;
+  }
   define(name: string, length: number): void {
     this.lengths.set(name.toLowerCase(), length);
   }
