@@ -165,6 +165,7 @@ export class Atlas {
    * placed on the map. Call `refit()` to recompute themes and layout from scratch.
    */
   add(papers: Iterable<unknown>, opts: { signal?: AbortSignal } = {}): Promise<Paper[]> {
+    checkOptionsObject('options', opts, ['signal']);
     return this.exclusive(async () => {
       const { state, added } = await addToSession(this.session, papers, await this.ensureEmbedder(), opts.signal);
       this.commit({ ...this.session, state });

@@ -1,8 +1,9 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, resolveModel, TransformersEmbedder } from '../src/index.js';
 import { missingModelFiles } from '../src/embed/model-store.js';
@@ -16,7 +17,11 @@ import { tempDir } from './support/helpers.js';
 let server: Server;
 let hub: string;
 let modelDir: string;
-let mode: 'ok' | 'error' | 'stall' | 'truncate' = 'ok';
+let mode: 'ok' | 'error' | 'stall' | 'truncate' | 'cdn' = 'ok';
+/** A second origin standing for the hub's content host: the hub redirects file requests there, as it does. */
+let cdn: Server;
+let cdnUrl: string;
+const cdnRequests: string[] = [];
 const requests: string[] = [];
 
 beforeAll(async () => {
@@ -28,6 +33,7 @@ beforeAll(async () => {
     if (!file || !existsSync(file)) return void res.writeHead(404).end('not found');
     if (mode === 'error' && file.endsWith('.onnx')) return void res.writeHead(500).end('server error');
     if (mode === 'stall' && file.endsWith('.onnx')) return; // never answers
+    if (mode === 'cdn') return void res.writeHead(302, { location: `${cdnUrl}/files/${m![1]}` }).end();
     void stat(file).then((s) => {
       res.writeHead(200, { 'content-length': String(s.size) });
       if (mode === 'truncate' && file.endsWith('.onnx')) {
@@ -39,11 +45,26 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   hub = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The content host sends JSON gzip-compressed with the compressed Content-Length, and the weights chunked.
+  cdn = createServer((req, res) => {
+    cdnRequests.push(req.url ?? '');
+    const file = join(modelDir, decodeURIComponent((req.url ?? '').replace(/^\/files\//u, '')));
+    if (!existsSync(file)) return void res.writeHead(404).end();
+    if (file.endsWith('.json') && /gzip/u.test(String(req.headers['accept-encoding']))) {
+      const body = gzipSync(readFileSync(file));
+      return void res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(body.length) }).end(body);
+    }
+    res.writeHead(200);
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => cdn.listen(0, '127.0.0.1', () => r()));
+  cdnUrl = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  cdn.closeAllConnections();
+  await Promise.all([new Promise((r) => server.close(r)), new Promise((r) => cdn.close(r))]);
 });
 
 const opts = async () => ({ cacheDir: await tempDir(), hubUrl: hub, modelPackages: [] as string[], hubTimeoutSeconds: 2 });
@@ -66,6 +87,18 @@ describe('model download from a hub', () => {
     const before = requests.length;
     expect((await resolveModel(o)).source).toBe('cache');
     expect(requests.length).toBe(before);
+  });
+
+  it('follows the hub to its content host, reading gzip-compressed and chunked answers whole', async () => {
+    mode = 'cdn';
+    const o = await opts();
+    const res = await resolveModel(o);
+    expect(res.source).toBe('hub');
+    expect(cdnRequests.some((r) => r.endsWith('/onnx/model_quantized.onnx'))).toBe(true);
+    expect(cdnRequests.some((r) => r.endsWith('tokenizer.json'))).toBe(true);
+    for (const file of ['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx']) {
+      expect(readFileSync(join(res.path, file)).equals(readFileSync(join(modelDir, file))), file).toBe(true);
+    }
   });
 
   it('fails with the URL and status, leaving no directory that looks complete', async () => {

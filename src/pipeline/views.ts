@@ -1,7 +1,7 @@
 import { findOutliers } from '../cluster/outliers.js';
 import type { Embedder } from '../embed/embedder.js';
-import { integerOption, OptionError } from '../errors.js';
-import { buildMap, type MapInput, type MapOptions, type TopicMap } from '../map/map.js';
+import { checkOptionsObject, integerOption, OptionError } from '../errors.js';
+import { buildMap, MAP_OPTION_KEYS, type MapInput, type MapOptions, type TopicMap } from '../map/map.js';
 import { countOverTime, timeline, type Timeline, type TimelineOptions } from '../map/timeline.js';
 import type { Neighbor, Paper } from '../types.js';
 import { dot } from '../vector.js';
@@ -97,6 +97,7 @@ export async function search(v: View, embedder: () => Promise<Embedder>, query: 
 }
 
 export function explain(v: View, a: string, b: string, opts: { sentences?: number; signal?: AbortSignal }): Promise<Explanation> {
+  checkOptionsObject('options', opts, ['sentences', 'signal']);
   const ra = v.lookup.find(a);
   const rb = v.lookup.find(b);
   const n = opts.sentences ?? 3;
@@ -112,6 +113,7 @@ export function outliers(v: View): OutlierPaper[] {
 
 /** Map input for every live paper: position, theme, related papers and (up to 20,000 papers) the phrases each shares. */
 export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
+  checkOptionsObject('map options', opts, MAP_OPTION_KEYS);
   const { state } = v.session;
   const input: MapInput[] = [];
   // Up to 20,000 papers the map shows what `related` would (hybrid order) and why; beyond, the cosine order alone.

@@ -29,7 +29,8 @@ describe('Parquet decode bombs and damaged footers', () => {
     const { value, ms } = await timed(() => readVectorTable(join(PARQUET, 'bad/bomb.parquet')));
     expect(value).toBeInstanceOf(CorpusError);
     expect((value as CorpusError).message).toMatch(/row group 0, column "vector": declares 160000000 list values in \d+ bytes/u);
-    expect(ms).toBeLessThan(2000);
+    // Under a second here; before the fix the process died of heap exhaustion after 17-49 s.
+    expect(ms).toBeLessThan(10_000);
     // The decoder would have built 160 M numbers (> 1.3 GB); nothing near that was allocated.
     expect(process.memoryUsage().rss - before).toBeLessThan(200 << 20);
   });
