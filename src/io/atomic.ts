@@ -9,22 +9,7 @@ import { dirname, basename, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`); // the shape tempFileWriter parses
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-    // Some failures (a file-size limit, a full disk behind a cache) only show as a short file.
-    const expected = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-    const { size } = await fh.stat();
-    if (size !== expected) throw Object.assign(new Error(`wrote ${size} of ${expected} bytes`), { code: 'ESHORTWRITE' });
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
+  const { path: tmp } = await writeTempStream(dir, basename(path), (write) => write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
   try {
     await rename(tmp, path);
   } catch (err) {
@@ -115,6 +100,7 @@ export async function writeTempStream(dir: string, name: string, produce: (write
   const hash = createHash('sha256');
   let bytes = 0;
   try {
+    // Some failures (a file-size limit, a full disk behind a cache) only show as a short file.
     await produce(async (chunk) => {
       hash.update(chunk);
       for (let done = 0; done < chunk.length; ) done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
