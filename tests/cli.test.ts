@@ -189,7 +189,7 @@ describe('paper-atlas CLI', () => {
     expect(fmt.stderr).toMatch(/notes\.md: is in no format paper-atlas recognises\. Supported: .*; use --format <bibtex\|ris\|/u);
   });
 
-  /** The Zotero sample (nine papers, eight with a year, one without an abstract kept by its title), built once. */
+  /** The Zotero sample (eight papers with a title, each with a year, two kept by their title alone), built once. */
   let dated: Promise<string> | undefined;
   const datedAtlas = (): Promise<string> =>
     (dated ??= (async () => {
@@ -207,10 +207,10 @@ describe('paper-atlas CLI', () => {
     const t = JSON.parse(r.stdout) as { source: string; file: string; periods: string[]; themes: { counts: number[] }[]; undated: number };
     expect(t.file).toBe(svg);
     expect(t.source).toMatch(/zotero-export\.csv$/u);
-    // Years 2004 … 2025 in five-year bins; the one paper without a year is counted apart.
+    // Years 2004 … 2025 in five-year bins, every paper in one of them.
     expect(t.periods[0]).toMatch(/^2004–2008$/u);
     expect(t.periods.at(-1)).toBe('2024–2025'); // the last bin ends at the latest year
-    expect(t.undated).toBe(1);
+    expect(t.undated).toBe(0);
     expect(t.themes.reduce((n, th) => n + th.counts.reduce((a, b) => a + b, 0), 0)).toBe(8);
     expect(await readFile(svg, 'utf8')).toMatch(/^<svg /u);
     const json = join(dir, 'tl.json');

@@ -244,7 +244,7 @@ describe('atlases from vectors someone else computed', () => {
     const err = await readVectorTable(bad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorpusError);
     expect(err).toMatchObject({ record: 5, field: 'vector' });
-    expect((err as Error).message).toMatch(/is not a unit vector \(length 2/u);
+    expect((err as Error).message).toMatch(/is not unit length \(length 2\.000\)/u);
 
     const plain = await tempDir();
     await (await lancedb.connect(plain)).createTable('papers', [{ id: 'a', title: 'A', vector: [1, 0] }]);

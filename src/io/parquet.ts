@@ -23,8 +23,10 @@ export const PARQUET_LIMITS = {
   listValuesPerByte: 16,
   /** Items a row's list (besides the vector: its authors) may hold on average beyond that bound. */
   listItemsPerRow: 100,
-  /** Bytes read at a page's start to decode its header (headers carry statistics, rarely > 1 kB). */
+  /** Room a page header may take (headers carry statistics, rarely more than 1 kB). */
   headerWindow: 64 << 10,
+  /** Bytes read at once while walking page headers. */
+  readAhead: 1 << 20,
 } as const;
 
 /** One Parquet file, opened: its footer read, its top-level columns and key-value metadata known. */
@@ -193,24 +195,34 @@ async function checkPages(path: string, file: AsyncBuffer, group: RowGroup, g: n
     const { start, end } = chunkRange(meta);
     if (!(start >= 0 && end >= start && end <= file.byteLength)) throw bad(`its pages (bytes ${start}-${end}) lie outside the file (${file.byteLength} bytes)`, name);
     let values = 0;
+    // Headers are parsed out of a window read ahead (a chunk of many small pages costs one read per
+    // window, not one per page); a header the window cuts short is read again from its start.
+    let window = new DataView(new ArrayBuffer(0));
+    let windowStart = start;
     for (let pos = start; pos < end; ) {
-      const window = await file.slice(pos, Math.min(pos + PARQUET_LIMITS.headerWindow, end));
-      const reader = { view: new DataView(window), offset: 0 };
+      const windowEnd = windowStart + window.byteLength;
+      const covered = pos >= windowStart && pos < windowEnd && (pos + PARQUET_LIMITS.headerWindow <= windowEnd || windowEnd === end);
+      if (!covered) {
+        windowStart = pos;
+        window = new DataView(await file.slice(pos, Math.min(pos + PARQUET_LIMITS.readAhead, end)));
+      }
+      const reader = { view: window, offset: pos - windowStart };
       let header;
       try {
         header = parquetHeader(reader);
       } catch (err) {
         throw bad(`the page header at byte ${pos} is unreadable (${(err as Error).message})`, name);
       }
+      const headerBytes = reader.offset - (pos - windowStart);
       const { compressed_page_size: compressed, uncompressed_page_size: uncompressed } = header;
-      if (!Number.isSafeInteger(compressed) || compressed < 0 || reader.offset > window.byteLength || pos + reader.offset + compressed > end) throw bad(`the page at byte ${pos} declares ${compressed} bytes, past the end of its column chunk`, name);
+      if (!Number.isSafeInteger(compressed) || compressed < 0 || reader.offset > window.byteLength || pos + headerBytes + compressed > end) throw bad(`the page at byte ${pos} declares ${compressed} bytes, past the end of its column chunk`, name);
       if (!Number.isSafeInteger(uncompressed) || uncompressed < 0 || uncompressed > PARQUET_LIMITS.maxPageBytes) throw bad(`the page at byte ${pos} declares ${uncompressed} bytes uncompressed (at most ${PARQUET_LIMITS.maxPageBytes} are read)`, name);
       const dictionary = header.dictionary_page_header?.num_values;
       if (dictionary !== undefined && !(Number.isSafeInteger(dictionary) && dictionary >= 0 && dictionary <= 8 * uncompressed + 8)) throw bad(`the dictionary page at byte ${pos} declares ${dictionary} values in ${uncompressed} bytes`, name);
       const n = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? 0;
       if (!Number.isSafeInteger(n) || n < 0) throw bad(`the page at byte ${pos} declares ${n} values`, name);
       values += n;
-      pos += reader.offset + compressed;
+      pos += headerBytes + compressed;
     }
     const flat = meta.path_in_schema.length === 1;
     if (flat && values !== rows) throw bad(`holds ${values} values for ${rows} rows`, name);
