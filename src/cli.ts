@@ -520,6 +520,6 @@ export async function main(argv = process.argv): Promise<number> {
   }
 }
 
-main().then((code) => {
+void main().then((code) => {
   process.exitCode = code;
 });

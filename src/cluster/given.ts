@@ -24,7 +24,7 @@ export class GivenThemes implements Clusterer {
 
   async cluster(_points: readonly ArrayLike<number>[], ctx: ClusterContext): Promise<Clustering> {
     const themes = this.options.themes;
-    const missing = ctx.ids.filter((id) => !Object.prototype.hasOwnProperty.call(themes, id));
+    const missing = ctx.ids.filter((id) => !Object.hasOwn(themes, id));
     if (missing.length) {
       throw new StageError('clusterer given', `${missing.length} paper(s) have no given theme: ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
     }

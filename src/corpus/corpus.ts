@@ -79,7 +79,7 @@ function resolveFields(fields: FieldNames | undefined): ResolvedFields {
 
 function pick(record: PaperRecord, names: string[]): [string | undefined, unknown] {
   for (const name of names) {
-    if (Object.prototype.hasOwnProperty.call(record, name) && record[name] !== undefined && record[name] !== null && record[name] !== '') {
+    if (Object.hasOwn(record, name) && record[name] !== undefined && record[name] !== null && record[name] !== '') {
       return [name, record[name]];
     }
   }

@@ -98,7 +98,7 @@ export function sniffFormat(head: string): CorpusFormat | undefined {
 
 /** Reads a corpus file of any supported format, streaming it so large files use bounded memory. */
 export async function readCorpus(path: string, opts: ReadCorpusOptions = {}): Promise<Corpus> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch (err) {

@@ -207,7 +207,7 @@ async function checkPages(path: string, file: AsyncBuffer, group: RowGroup, g: n
         window = new DataView(await file.slice(pos, Math.min(pos + PARQUET_LIMITS.readAhead, end)));
       }
       const reader = { view: window, offset: pos - windowStart };
-      let header;
+      let header: ReturnType<HeaderReader>;
       try {
         header = parquetHeader(reader);
       } catch (err) {

@@ -8,7 +8,7 @@ import type { AtlasState } from '../pipeline/state.js';
 import { describeStages, restoreStages, type Stages } from '../pipeline/stages.js';
 import type { FileSink, FileSource, VectorStore } from '../store/store.js';
 import type { JsonObject, Paper } from '../types.js';
-import { firstBadVector, groupCentroids, packRows, rowViews } from '../vector.js';
+import { firstBadVector, groupCentroids, rowViews } from '../vector.js';
 import { ATLAS_FORMAT, ATLAS_VERSION, checkLexicalModel, checkManifest, checkPapers, checkThemes, DATA_FILE, MANIFEST, type FileRef, type Manifest, type SavedStages } from './manifest.js';
 
 export { ATLAS_FORMAT, ATLAS_VERSION } from './manifest.js';

@@ -158,7 +158,7 @@ export const readBibtex: Reader = async (text, { builder, source, maxEntryChars 
       if (raw.type === 'string') macros.refuse(raw.text);
       continue;
     }
-    let lib;
+    let lib: ReturnType<typeof parse>;
     try {
       lib = parse(raw.text, { ...OPTIONS, strings });
     } catch (err) {

@@ -39,7 +39,7 @@ function wrappedList(value: unknown): unknown[] | undefined {
 
 /** One JSON value per line; a line holding an API response contributes its list of records. */
 export const readJsonl: Reader = async (text, ctx) => {
-  const { builder, source } = ctx;
+  const { source } = ctx;
   const shape = shaper(ctx);
   for await (const { text: raw, line } of splitLines(text, source)) {
     if (!raw.trim()) continue;
