@@ -20,7 +20,13 @@ type Row = Record<string, number | string>;
 async function timedBuild(corpus: Corpus, opts: { cache?: string | false; embedder?: Embedder }): Promise<Row> {
   const timer = stageTimer();
   const start = performance.now();
-  const atlas = await Atlas.build(corpus, { seed: 42, onProgress: timer.onProgress, onWarning: () => undefined, ...(opts.cache !== undefined ? { cache: opts.cache } : {}), ...(opts.embedder ? { embedder: opts.embedder } : {}) });
+  const atlas = await Atlas.build(corpus, {
+    seed: 42,
+    onProgress: timer.onProgress,
+    onWarning: () => undefined,
+    ...(opts.cache !== undefined ? { cache: opts.cache } : {}),
+    ...(opts.embedder ? { embedder: opts.embedder } : {}),
+  });
   const stages = timer.done();
   return { total_s: +seconds(start).toFixed(2), k: atlas.kSelection.k, ...stages };
 }
@@ -75,8 +81,20 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-py-'));
 const file = join(dir, 'v.f32');
 await writeVectors(file, syntheticVectors(n, 384, `e2e-${n}`, 50));
 const [lo, hi] = defaultKRange(n);
-const py = await peer<Row>('pipeline', [file, 384, 42, lo, hi, DEFAULT_KMEANS_OPTIONS.searchRestarts, DEFAULT_KMEANS_OPTIONS.restarts, DEFAULT_KMEANS_OPTIONS.searchSample]);
-rows.push({ run: `post-embedding pipeline, ${n} × 384 vectors (hnswlib + umap-learn + scikit-learn)`, ...Object.fromEntries(Object.entries(py).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(2) : v])) });
+const py = await peer<Row>('pipeline', [
+  file,
+  384,
+  42,
+  lo,
+  hi,
+  DEFAULT_KMEANS_OPTIONS.searchRestarts,
+  DEFAULT_KMEANS_OPTIONS.restarts,
+  DEFAULT_KMEANS_OPTIONS.searchSample,
+]);
+rows.push({
+  run: `post-embedding pipeline, ${n} × 384 vectors (hnswlib + umap-learn + scikit-learn)`,
+  ...Object.fromEntries(Object.entries(py).map(([k, v]) => [k, typeof v === 'number' ? +v.toFixed(2) : v])),
+});
 ratios[`post_embedding_vs_python@${n}`] = Number(ours.total_s) / Number(py.total_s);
 
 const big = QUICK ? 20_000 : 100_000;

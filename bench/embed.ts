@@ -42,10 +42,12 @@ async function raw(batch: number[][]): Promise<Float32Array[]> {
   const len = Math.max(...batch.map((b) => b.length));
   const ids = new BigInt64Array(batch.length * len);
   const mask = new BigInt64Array(batch.length * len);
-  batch.forEach((b, i) => b.forEach((id, j) => {
-    ids[i * len + j] = BigInt(id);
-    mask[i * len + j] = 1n;
-  }));
+  batch.forEach((b, i) =>
+    b.forEach((id, j) => {
+      ids[i * len + j] = BigInt(id);
+      mask[i * len + j] = 1n;
+    }),
+  );
   const dims = [batch.length, len];
   const out = await session.run({
     input_ids: new ort.Tensor('int64', ids, dims),
@@ -149,33 +151,77 @@ const { gflops } = await peer<{ gflops: number }>('peak', [2048]);
 const boundTokensPerS = (gflops * 1e9) / flopsPerToken;
 
 const rows = [
-  { run: `paper-atlas, onnxruntime with 1 thread`, seconds: +oneThread.time.toFixed(2), papers_per_s: +(texts.length / oneThread.time).toFixed(1), tokens_per_s: Math.round(tokens / oneThread.time) },
-  { run: `paper-atlas, onnxruntime with ${cores} threads (default)`, seconds: +allThreads.time.toFixed(2), papers_per_s: +(texts.length / allThreads.time).toFixed(1), tokens_per_s: Math.round(tokens / allThreads.time) },
-  ...(oneCore ? [{ run: 'paper-atlas default, process pinned to one core (taskset)', seconds: +oneCore.time.toFixed(2), papers_per_s: +(texts.length / oneCore.time).toFixed(1), tokens_per_s: Math.round(tokens / oneCore.time) }] : []),
-  { run: `paper-atlas, ${cores} worker threads × 1-thread session`, seconds: +pooled.time.toFixed(2), papers_per_s: +(texts.length / pooled.time).toFixed(1), tokens_per_s: Math.round(tokens / pooled.time) },
-  { run: 'paper-atlas (truncate, one text per call)', seconds: +oursTime.toFixed(2), papers_per_s: +(texts.length / oursTime).toFixed(1), tokens_per_s: Math.round(tokens / oursTime) },
-  { run: 'raw onnxruntime-node, one text per call', seconds: +rawTime.toFixed(2), papers_per_s: +(texts.length / rawTime).toFixed(1), tokens_per_s: Math.round(tokens / rawTime) },
-  { run: 'raw onnxruntime-node, padded batches of 16', seconds: +batchedTime.toFixed(2), papers_per_s: +(texts.length / batchedTime).toFixed(1), tokens_per_s: Math.round(tokens / batchedTime) },
+  {
+    run: `paper-atlas, onnxruntime with 1 thread`,
+    seconds: +oneThread.time.toFixed(2),
+    papers_per_s: +(texts.length / oneThread.time).toFixed(1),
+    tokens_per_s: Math.round(tokens / oneThread.time),
+  },
+  {
+    run: `paper-atlas, onnxruntime with ${cores} threads (default)`,
+    seconds: +allThreads.time.toFixed(2),
+    papers_per_s: +(texts.length / allThreads.time).toFixed(1),
+    tokens_per_s: Math.round(tokens / allThreads.time),
+  },
+  ...(oneCore
+    ? [
+        {
+          run: 'paper-atlas default, process pinned to one core (taskset)',
+          seconds: +oneCore.time.toFixed(2),
+          papers_per_s: +(texts.length / oneCore.time).toFixed(1),
+          tokens_per_s: Math.round(tokens / oneCore.time),
+        },
+      ]
+    : []),
+  {
+    run: `paper-atlas, ${cores} worker threads × 1-thread session`,
+    seconds: +pooled.time.toFixed(2),
+    papers_per_s: +(texts.length / pooled.time).toFixed(1),
+    tokens_per_s: Math.round(tokens / pooled.time),
+  },
+  {
+    run: 'paper-atlas (truncate, one text per call)',
+    seconds: +oursTime.toFixed(2),
+    papers_per_s: +(texts.length / oursTime).toFixed(1),
+    tokens_per_s: Math.round(tokens / oursTime),
+  },
+  {
+    run: 'raw onnxruntime-node, one text per call',
+    seconds: +rawTime.toFixed(2),
+    papers_per_s: +(texts.length / rawTime).toFixed(1),
+    tokens_per_s: Math.round(tokens / rawTime),
+  },
+  {
+    run: 'raw onnxruntime-node, padded batches of 16',
+    seconds: +batchedTime.toFixed(2),
+    papers_per_s: +(texts.length / batchedTime).toFixed(1),
+    tokens_per_s: Math.round(tokens / batchedTime),
+  },
   { run: 'paper-atlas default (chunk long texts), cold cache', seconds: +cold.toFixed(2), papers_per_s: +(texts.length / cold).toFixed(1) },
   { run: 'paper-atlas default, warm cache', seconds: +warm.toFixed(3), papers_per_s: +(texts.length / warm).toFixed(0) },
 ];
-await saveResult('embed', rows, {
-  all_threads_speedup_over_one: oneThread.time / allThreads.time,
-  ...(oneCore ? { all_cores_speedup_over_one_core: oneCore.time / allThreads.time } : {}),
-  cpu_seconds_per_second_all_threads: allThreads.cpu / allThreads.time,
-  cpu_seconds_per_second_one_thread: oneThread.cpu / oneThread.time,
-  worker_pool_speedup_over_one: oneThread.time / pooled.time,
-  fraction_of_physical_bound: tokens / allThreads.time / boundTokensPerS,
-  overhead_vs_raw_onnxruntime: oursTime / rawTime,
-  batched16_speedup_over_single: rawTime / batchedTime,
-  cold_over_warm: cold / warm,
-}, [
-  `${texts.length} papers, ${tokens} tokens (truncated at 256), all-MiniLM-L6-v2 int8, ${embedder.id}`,
-  'thread rows: best of three runs each, alternated (1 thread, all threads, 1, all, ...); the pool: best of two; one core: best of three in a child process pinned with taskset -c 0',
-  `CPU seconds per wall second: ${(oneThread.cpu / oneThread.time).toFixed(2)} with threads: 1, ${(allThreads.cpu / allThreads.time).toFixed(2)} with ${cores}`,
-  `vectors with ${cores} onnxruntime threads ${sameBits(oneThread.vectors, allThreads.vectors) ? 'are bit-identical to' : 'DIFFER from'} 1 thread; from the worker pool ${sameBits(oneThread.vectors, pooled.vectors) ? 'bit-identical' : 'DIFFERENT'}`,
-  `physical bound: ${(flopsPerToken / 1e6).toFixed(1)} MFLOP per token (mean ${seq.toFixed(0)} tokens) at the measured ${gflops.toFixed(0)} GFLOP/s float32 matrix multiply (numpy, all cores) = ${Math.round(boundTokensPerS)} tokens/s; the int8 model runs ${(tokens / allThreads.time).toFixed(0)} tokens/s`,
-  `paper-atlas vs raw onnxruntime: max 1-cosine ${agreeRaw.toExponential(2)} (same computation)`,
-  `padded batches move vectors by up to 1-cosine ${drift.toExponential(2)} and are not faster on CPU, so paper-atlas runs texts one at a time`,
-  `peak RSS ${peakRssMiB()} MiB (whole process: model, both runtimes' sessions, corpus)`,
-]);
+await saveResult(
+  'embed',
+  rows,
+  {
+    all_threads_speedup_over_one: oneThread.time / allThreads.time,
+    ...(oneCore ? { all_cores_speedup_over_one_core: oneCore.time / allThreads.time } : {}),
+    cpu_seconds_per_second_all_threads: allThreads.cpu / allThreads.time,
+    cpu_seconds_per_second_one_thread: oneThread.cpu / oneThread.time,
+    worker_pool_speedup_over_one: oneThread.time / pooled.time,
+    fraction_of_physical_bound: tokens / allThreads.time / boundTokensPerS,
+    overhead_vs_raw_onnxruntime: oursTime / rawTime,
+    batched16_speedup_over_single: rawTime / batchedTime,
+    cold_over_warm: cold / warm,
+  },
+  [
+    `${texts.length} papers, ${tokens} tokens (truncated at 256), all-MiniLM-L6-v2 int8, ${embedder.id}`,
+    'thread rows: best of three runs each, alternated (1 thread, all threads, 1, all, ...); the pool: best of two; one core: best of three in a child process pinned with taskset -c 0',
+    `CPU seconds per wall second: ${(oneThread.cpu / oneThread.time).toFixed(2)} with threads: 1, ${(allThreads.cpu / allThreads.time).toFixed(2)} with ${cores}`,
+    `vectors with ${cores} onnxruntime threads ${sameBits(oneThread.vectors, allThreads.vectors) ? 'are bit-identical to' : 'DIFFER from'} 1 thread; from the worker pool ${sameBits(oneThread.vectors, pooled.vectors) ? 'bit-identical' : 'DIFFERENT'}`,
+    `physical bound: ${(flopsPerToken / 1e6).toFixed(1)} MFLOP per token (mean ${seq.toFixed(0)} tokens) at the measured ${gflops.toFixed(0)} GFLOP/s float32 matrix multiply (numpy, all cores) = ${Math.round(boundTokensPerS)} tokens/s; the int8 model runs ${(tokens / allThreads.time).toFixed(0)} tokens/s`,
+    `paper-atlas vs raw onnxruntime: max 1-cosine ${agreeRaw.toExponential(2)} (same computation)`,
+    `padded batches move vectors by up to 1-cosine ${drift.toExponential(2)} and are not faster on CPU, so paper-atlas runs texts one at a time`,
+    `peak RSS ${peakRssMiB()} MiB (whole process: model, both runtimes' sessions, corpus)`,
+  ],
+);

@@ -40,7 +40,15 @@ for (const n of sizes) {
   }
   const file = join(dir, `v${n}.f32`);
   await writeVectors(file, vectors);
-  const py = await peer<{ build_s: number; p50_ms: number; p99_ms: number; recall: number }>('hnswlib', [file, DIMS, p.M, p.efConstruction, p.efSearch, K, nQueries]);
+  const py = await peer<{ build_s: number; p50_ms: number; p99_ms: number; recall: number }>('hnswlib', [
+    file,
+    DIMS,
+    p.M,
+    p.efConstruction,
+    p.efSearch,
+    K,
+    nQueries,
+  ]);
   const row = {
     n,
     build_s: +build.toFixed(2),

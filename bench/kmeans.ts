@@ -14,12 +14,14 @@ import { Atlas } from '../src/index.js';
 import seedrandom from 'seedrandom';
 import { checkSets, peakRssMiB, peer, QUICK, saveResult, seconds, syntheticVectors, writeVectors } from './lib.js';
 
-const cases = QUICK ? [{ n: 1000, dims: 5, k: 20 }] : [
-  { n: 1000, dims: 5, k: 20 },
-  { n: 10_000, dims: 5, k: 30 },
-  { n: 1000, dims: 384, k: 20 },
-  { n: 10_000, dims: 384, k: 30 },
-];
+const cases = QUICK
+  ? [{ n: 1000, dims: 5, k: 20 }]
+  : [
+      { n: 1000, dims: 5, k: 20 },
+      { n: 10_000, dims: 5, k: 30 },
+      { n: 1000, dims: 384, k: 20 },
+      { n: 10_000, dims: 384, k: 30 },
+    ];
 const dir = await mkdtemp(join(tmpdir(), 'bench-kmeans-'));
 // Both JavaScript implementations compiled and optimised before anything is timed (as umap-learn is
 // timed after its numba warm-up): otherwise whichever runs first pays for V8's JIT.
@@ -42,9 +44,15 @@ for (const { n, dims, k } of cases) {
   await writeVectors(file, vectors);
   const py = await peer<{ time_s: number; inertia: number }>('kmeans', [file, dims, k, 42]);
   rows.push({
-    n, dims, k,
-    time_s: +time.toFixed(3), mlkmeans_time_s: +mlTime.toFixed(3), sklearn_time_s: +py.time_s.toFixed(3),
-    inertia: +ours.inertia.toFixed(4), mlkmeans_inertia: +ml.inertia.toFixed(4), sklearn_inertia: +py.inertia.toFixed(4),
+    n,
+    dims,
+    k,
+    time_s: +time.toFixed(3),
+    mlkmeans_time_s: +mlTime.toFixed(3),
+    sklearn_time_s: +py.time_s.toFixed(3),
+    inertia: +ours.inertia.toFixed(4),
+    mlkmeans_inertia: +ml.inertia.toFixed(4),
+    sklearn_inertia: +py.inertia.toFixed(4),
     peak_rss_mib: peakRssMiB(),
   });
   ratios[`time_vs_sklearn@${n}x${dims}`] = time / py.time_s;
@@ -121,7 +129,10 @@ if (!QUICK) {
         const t = performance.now();
         const c = await new KMeansClusterer({ algorithm }).cluster(space, { seed, ids });
         const time = seconds(t);
-        const nmi = agreement(labelled.map((i) => set.labels.get(ids[i]!)!), labelled.map((i) => c.assignments[i]!)).nmi;
+        const nmi = agreement(
+          labelled.map((i) => set.labels.get(ids[i]!)!),
+          labelled.map((i) => c.assignments[i]!),
+        ).nmi;
         Object.assign(row, { [`${algorithm}_k`]: c.k, [`${algorithm}_time_s`]: +time.toFixed(2), [`${algorithm}_nmi`]: +nmi.toFixed(4) });
         totals[algorithm].time += time;
         totals[algorithm].nmi += nmi;

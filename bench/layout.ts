@@ -20,7 +20,12 @@ async function measure(name: string, corpus: Corpus, embedder?: Embedder): Promi
   let vectors: Float32Array[] = [];
   for (const w of WEIGHTS) {
     const t = performance.now();
-    const atlas = await Atlas.build(corpus, { seed: 42, layout: { themeWeight: w }, onWarning: () => undefined, ...(embedder ? { embedder, cache: false as const } : {}) });
+    const atlas = await Atlas.build(corpus, {
+      seed: 42,
+      layout: { themeWeight: w },
+      onWarning: () => undefined,
+      ...(embedder ? { embedder, cache: false as const } : {}),
+    });
     const time = seconds(t);
     const map = await atlas.map({ why: false });
     layouts.push(Float32Array.from(map.points.flatMap((p) => [p.x, p.y])));
@@ -35,7 +40,12 @@ async function measure(name: string, corpus: Corpus, embedder?: Embedder): Promi
   layouts.reduce((at, l) => (all.set(l, at), at + l.length), 0);
   await writeFile(join(dir, 'layouts.f32'), new Uint8Array(all.buffer));
   await writeFile(join(dir, 'labels.i32'), new Uint8Array(labels!.buffer));
-  const scores = await peer<{ trust: number; silhouette: number }[]>('trust', [join(dir, 'v.f32'), vectors[0]!.length, join(dir, 'layouts.f32'), join(dir, 'labels.i32')]);
+  const scores = await peer<{ trust: number; silhouette: number }[]>('trust', [
+    join(dir, 'v.f32'),
+    vectors[0]!.length,
+    join(dir, 'layouts.f32'),
+    join(dir, 'labels.i32'),
+  ]);
   return rows.map((r, i) => ({ ...r, trust: +scores[i]!.trust.toFixed(4), theme_silhouette_2d: +scores[i]!.silhouette.toFixed(4) }));
 }
 
@@ -61,6 +71,6 @@ for (const r of rows) {
 }
 await saveResult('layout', rows, ratios, [
   'trust: scikit-learn trustworthiness(n_neighbors=10) of the 2-d map against the embeddings; theme_silhouette_2d: silhouette of the theme assignment in the 2-d map',
-  'theme_weight: the share of the way each paper moves towards its theme\'s median point after the layout (0: UMAP as it is); supervised UMAP (umap-js categorical targets) was tried first and collapsed every theme into a dot at any weight',
+  "theme_weight: the share of the way each paper moves towards its theme's median point after the layout (0: UMAP as it is); supervised UMAP (umap-js categorical targets) was tried first and collapsed every theme into a dot at any weight",
   'ratios here are differences (after − before), not quotients',
 ]);

@@ -118,7 +118,10 @@ export async function writeVectors(file: string, vectors: Float32Array[]): Promi
 export async function ensureVenv(dir: string, requirements: string, noDeps: string[] = []): Promise<string> {
   const python = join(dir, 'bin/python');
   const marker = join(dir, '.paper-atlas-complete');
-  const want = createHash('sha256').update(await readFile(requirements)).update(noDeps.join('\n')).digest('hex');
+  const want = createHash('sha256')
+    .update(await readFile(requirements))
+    .update(noDeps.join('\n'))
+    .digest('hex');
   if (existsSync(python) && (await readFile(marker, 'utf8').catch(() => '')) === want) return python;
   const t = performance.now();
   console.error(`creating the Python virtualenv ${relative(ROOT, dir)} from ${relative(ROOT, requirements)}...`);
@@ -128,7 +131,13 @@ export async function ensureVenv(dir: string, requirements: string, noDeps: stri
   const pip = async (args: string[]): Promise<void> => {
     const install = (): Promise<unknown> => run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...args], { maxBuffer: 64 << 20 });
     await install().catch(async (err: unknown) => {
-      console.error(`pip install failed, retrying once: ${String((err as { stderr?: string }).stderr ?? err).trim().split('\n').slice(-3).join(' | ')}`);
+      console.error(
+        `pip install failed, retrying once: ${String((err as { stderr?: string }).stderr ?? err)
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' | ')}`,
+      );
       await new Promise((r) => setTimeout(r, 10_000));
       await install();
     });
@@ -142,7 +151,8 @@ export async function ensureVenv(dir: string, requirements: string, noDeps: stri
 
 /** The peers' virtualenv, checked once per process. BERTopic without its sentence-transformers/torch dependency: embeddings are passed in. */
 let benchVenv: Promise<string> | undefined;
-export const benchPython = (): Promise<string> => (benchVenv ??= ensureVenv(join(ROOT, '.cache/venv-bench'), join(ROOT, 'bench/requirements.txt'), ['bertopic==0.17.4']));
+export const benchPython = (): Promise<string> =>
+  (benchVenv ??= ensureVenv(join(ROOT, '.cache/venv-bench'), join(ROOT, 'bench/requirements.txt'), ['bertopic==0.17.4']));
 
 /** The JSON line a script printed last (what every peer and child process answers with). */
 export function lastJson<T>(stdout: string): T {
@@ -154,7 +164,11 @@ export function lastJson<T>(stdout: string): T {
  * and returns the JSON line it printed last. `node`: flags for that Node; `timeout` in ms (0: none);
  * `cpus`: a CPU list for `taskset -c`.
  */
-export async function inChild<T>(name: string, args: (string | number)[], opts: { node?: string[]; env?: NodeJS.ProcessEnv; timeout?: number; cpus?: string } = {}): Promise<T> {
+export async function inChild<T>(
+  name: string,
+  args: (string | number)[],
+  opts: { node?: string[]; env?: NodeJS.ProcessEnv; timeout?: number; cpus?: string } = {},
+): Promise<T> {
   const argv = [...(opts.node ?? []), '--import', 'tsx', join(ROOT, `bench/${name}.ts`), '--child', ...args.map(String)];
   // `cpus`: the child and every thread it starts pinned to these CPUs (Linux `taskset`).
   const [command, full] = opts.cpus ? ['taskset', ['-c', opts.cpus, process.execPath, ...argv]] : [process.execPath, argv];
@@ -178,8 +192,29 @@ export async function peer<T>(command: string, args: (string | number)[]): Promi
  */
 export function cachedSyntheticCorpus(n: number): { corpus: Corpus; embedder: Embedder; vectors: Float32Array[] } {
   const vectors = syntheticVectors(n, 384, `e2e-${n}`, 50);
-  const words = ['transport', 'sinkhorn', 'bilevel', 'gradient', 'preference', 'reward', 'graph', 'message', 'federated', 'privacy', 'sparse', 'pruning', 'bayesian', 'kernel', 'diffusion', 'score'];
-  const records = vectors.map((_, i) => ({ id: `p${i}`, title: `Paper ${i} on ${words[i % 16]}`, abstract: `${words[i % 16]} ${words[(i * 7) % 16]} ${words[(i * 3) % 16]} and ${words[(i * 5) % 16]}` }));
+  const words = [
+    'transport',
+    'sinkhorn',
+    'bilevel',
+    'gradient',
+    'preference',
+    'reward',
+    'graph',
+    'message',
+    'federated',
+    'privacy',
+    'sparse',
+    'pruning',
+    'bayesian',
+    'kernel',
+    'diffusion',
+    'score',
+  ];
+  const records = vectors.map((_, i) => ({
+    id: `p${i}`,
+    title: `Paper ${i} on ${words[i % 16]}`,
+    abstract: `${words[i % 16]} ${words[(i * 7) % 16]} ${words[(i * 3) % 16]} and ${words[(i * 5) % 16]}`,
+  }));
   const corpus = Corpus.from(records);
   const byText = new Map(corpus.papers.map((p, i) => [Corpus.textOf(p), vectors[i]!]));
   const phrase = (t: string): Float32Array => {

@@ -24,10 +24,17 @@ try {
     const renderSeconds = seconds(t);
     t = performance.now();
     const page = await browser.open(html);
-    await page.waitForFunction(() => !!(document.querySelector('.paper-atlas') as unknown as { paperAtlas?: unknown }).paperAtlas, undefined, { timeout: 600_000, polling: 100 });
+    await page.waitForFunction(() => !!(document.querySelector('.paper-atlas') as unknown as { paperAtlas?: unknown }).paperAtlas, undefined, {
+      timeout: 600_000,
+      polling: 100,
+    });
     const loadSeconds = seconds(t);
     const timings = await page.evaluate(() => {
-      const api = (document.querySelector('.paper-atlas') as unknown as { paperAtlas: { draw(): void; zoom(k: number): void; positionOf(id: string): { x: number; y: number } | null } }).paperAtlas;
+      const api = (
+        document.querySelector('.paper-atlas') as unknown as {
+          paperAtlas: { draw(): void; zoom(k: number): void; positionOf(id: string): { x: number; y: number } | null };
+        }
+      ).paperAtlas;
       const frames: number[] = [];
       for (const k of [1, 1.5, 2.5, 4, 2, 1]) {
         const s = performance.now();
@@ -42,7 +49,9 @@ try {
       return frames;
     });
     // Hover and search through real input events; their cost is the page's, measured around them.
-    const pos = await page.evaluate(() => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: { positionOf(id: string): { x: number; y: number } } }).paperAtlas.positionOf('p7'));
+    const pos = await page.evaluate(() =>
+      (document.querySelector('.paper-atlas') as unknown as { paperAtlas: { positionOf(id: string): { x: number; y: number } } }).paperAtlas.positionOf('p7'),
+    );
     t = performance.now();
     await page.mouse.move(pos.x, pos.y);
     await page.waitForSelector('.pa-tip', { state: 'visible' });
@@ -72,5 +81,7 @@ const at = (n: number): Record<string, unknown> | undefined => rows.find((r) => 
 await saveResult('map', rows, {}, [
   `headless Chromium (${browser.description}, software rendering, --disable-gpu), 1400×900 viewport; synthetic maps: ${THEMES} themes, 80-character titles, 5 related papers per point`,
   'load: navigation until the map is drawn and interactive; frame: one redraw while zooming (median and worst of 10); hover: mouse move until the tooltip shows; search: one fill of the search box until the match count shows',
-  ...(at(1_000_000) ? [`1M points: ${at(1_000_000)!.htmlMiB} MiB file, loads in ${at(1_000_000)!.loadSeconds} s, frame p50 ${at(1_000_000)!.frameP50Ms} ms`] : []),
+  ...(at(1_000_000)
+    ? [`1M points: ${at(1_000_000)!.htmlMiB} MiB file, loads in ${at(1_000_000)!.loadSeconds} s, frame p50 ${at(1_000_000)!.frameP50Ms} ms`]
+    : []),
 ]);

@@ -176,7 +176,8 @@ if (process.argv.includes('--child')) {
   const rows: Record<string, unknown>[] = [];
   for (const n of QUICK ? [20_000] : [100_000, 1_000_000]) rows.push(...(await measure(ROOT, n, 'streaming')));
   if (!QUICK) {
-    const commit = process.argv[process.argv.indexOf('--before') + 1] && process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : BEFORE;
+    const commit =
+      process.argv[process.argv.indexOf('--before') + 1] && process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : BEFORE;
     const tree = await beforeTree(commit);
     for (const n of [100_000, 200_000, 400_000, 600_000]) {
       const r = await measure(tree, n, `before ${commit.slice(0, 7)}`);
@@ -184,9 +185,16 @@ if (process.argv.includes('--child')) {
       if (r.some((x) => x.error)) break;
     }
   }
-  const at = (impl: string, n: number, op: string): Record<string, unknown> | undefined => rows.find((r) => String(r.impl).startsWith(impl) && r.papers === n && r.op === op);
+  const at = (impl: string, n: number, op: string): Record<string, unknown> | undefined =>
+    rows.find((r) => String(r.impl).startsWith(impl) && r.papers === n && r.op === op);
   const ratio = (op: string, field: string): number => Number(at('streaming', 100_000, op)?.[field]) / Number(at('before', 100_000, op)?.[field]);
-  const ratios: Record<string, number> = QUICK ? {} : { save_seconds_100k_vs_before: ratio('save', 'seconds'), load_seconds_100k_vs_before: ratio('load', 'seconds'), load_peak_100k_vs_before: ratio('load', 'peak_rss_mib') };
+  const ratios: Record<string, number> = QUICK
+    ? {}
+    : {
+        save_seconds_100k_vs_before: ratio('save', 'seconds'),
+        load_seconds_100k_vs_before: ratio('load', 'seconds'),
+        load_peak_100k_vs_before: ratio('load', 'peak_rss_mib'),
+      };
   await saveResult('persist', rows, ratios, [
     'papers: the bundled abstracts (1.13 kB on average) repeated under unique ids; 384-d vectors; a store that saves no index',
     'peak_rss_mib: the whole child process (for save, including the atlas it built first: rss_before_mib)',

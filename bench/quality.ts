@@ -70,9 +70,15 @@ for (const set of await checkSets()) {
   const [h5, h10] = await precision('hybrid');
   const hybridMs = (1000 * seconds(t)) / labelled.length;
   const [c5, c10] = await precision('cosine');
-  const themes = agreement(truth, labelled.map((p) => atlas.themeOf(p.id).id));
+  const themes = agreement(
+    truth,
+    labelled.map((p) => atlas.themeOf(p.id).id),
+  );
   const texts = new Map(atlas.papers.map((p) => [p.id, new Set(phrases(Corpus.textOf(p)))]));
-  const ours = labelScores(atlas.themes.map((th) => ({ members: [...th.paperIds], parts: th.label.split(' / ') })), texts);
+  const ours = labelScores(
+    atlas.themes.map((th) => ({ members: [...th.paperIds], parts: th.label.split(' / ') })),
+    texts,
+  );
   const sel = atlas.kSelection;
   const k = sel.k;
   const edge = sel.scores.length > 0 && (k === sel.scores[0]!.k || k === sel.scores.at(-1)!.k);
@@ -80,17 +86,30 @@ for (const set of await checkSets()) {
   // What a centroid partition of these vectors can reach at best: Lloyd in the embedding space
   // started from the labels themselves (labelled papers only), run to convergence.
   const labelIds = [...new Set(truth)];
-  const fromLabels = lloydFrom(packF64(labelled.map((p) => atlas.vectorOf(p.id))), truth.map((l) => labelIds.indexOf(l)), labelIds.length, DEFAULT_KMEANS_OPTIONS);
+  const fromLabels = lloydFrom(
+    packF64(labelled.map((p) => atlas.vectorOf(p.id))),
+    truth.map((l) => labelIds.indexOf(l)),
+    labelIds.length,
+    DEFAULT_KMEANS_OPTIONS,
+  );
   const ceiling = agreement(truth, Array.from(fromLabels.assignments));
   await atlas.refit({ reducer: new IdentityReducer(), clusterer: { k, refine: false } });
-  const plain = agreement(truth, labelled.map((p) => atlas.themeOf(p.id).id));
+  const plain = agreement(
+    truth,
+    labelled.map((p) => atlas.themeOf(p.id).id),
+  );
   // BERTopic on the same vectors.
   const dir = await mkdtemp(join(tmpdir(), 'bench-quality-'));
   const ids = atlas.papers.map((p) => p.id);
   const all = ids.map((id) => atlas.vectorOf(id));
   await writeVectors(join(dir, 'v.f32'), all);
   await writeFile(join(dir, 'docs.json'), JSON.stringify(atlas.papers.map(Corpus.textOf)));
-  const bt = await peer<{ topics: number[]; n_topics: number; outlier_share: number; words: Record<string, string[]>; time_s: number }>('bertopic', [join(dir, 'v.f32'), all[0]!.length, join(dir, 'docs.json'), 42]);
+  const bt = await peer<{ topics: number[]; n_topics: number; outlier_share: number; words: Record<string, string[]>; time_s: number }>('bertopic', [
+    join(dir, 'v.f32'),
+    all[0]!.length,
+    join(dir, 'docs.json'),
+    42,
+  ]);
   await rm(dir, { recursive: true, force: true });
   const topicOf = new Map(ids.map((id, i) => [id, bt.topics[i]!]));
   const centroids = new Map<number, Float32Array>();
@@ -107,9 +126,18 @@ for (const set of await checkSets()) {
     const v = atlas.vectorOf(id);
     return [...centroids].map(([tp, c]) => ({ tp, s: dot(v, c) / Math.hypot(...c) })).sort((a, b) => b.s - a.s)[0]!.tp;
   };
-  const btCounted = agreement(truth, labelled.map((p) => topicOf.get(p.id)!));
-  const btReassigned = agreement(truth, labelled.map((p) => reassigned(p.id)));
-  const btGroups = [...centroids.keys()].map((topic) => ({ members: ids.filter((id) => topicOf.get(id) === topic), parts: (bt.words[String(topic)] ?? []).slice(0, 2) }));
+  const btCounted = agreement(
+    truth,
+    labelled.map((p) => topicOf.get(p.id)!),
+  );
+  const btReassigned = agreement(
+    truth,
+    labelled.map((p) => reassigned(p.id)),
+  );
+  const btGroups = [...centroids.keys()].map((topic) => ({
+    members: ids.filter((id) => topicOf.get(id) === topic),
+    parts: (bt.words[String(topic)] ?? []).slice(0, 2),
+  }));
   const theirs = btGroups.length ? labelScores(btGroups, texts) : { coverage: 0, min: 0, distinct: 0 };
   const row = {
     check_set: set.name,

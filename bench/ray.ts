@@ -56,7 +56,25 @@ try {
     t = performance.now();
     const { stdout } = await run(
       python,
-      [join(ROOT, 'bench/ray/embed.py'), '--input', input, '--model-dir', embedder.resolution.path, '--out', out, '--long', s.long, '--max-tokens', String(s.maxTokens), '--format', s.format, '--workers', '2', '--threads', '1'],
+      [
+        join(ROOT, 'bench/ray/embed.py'),
+        '--input',
+        input,
+        '--model-dir',
+        embedder.resolution.path,
+        '--out',
+        out,
+        '--long',
+        s.long,
+        '--max-tokens',
+        String(s.maxTokens),
+        '--format',
+        s.format,
+        '--workers',
+        '2',
+        '--threads',
+        '1',
+      ],
       { maxBuffer: 64 << 20, env: { ...process.env, LANCE_LOG: 'error', RAY_DEDUP_LOGS: '0' } },
     );
     const rayTime = seconds(t);

@@ -31,19 +31,21 @@ if (child !== -1) {
   const fitS = seconds(t);
   const times = timer.done();
   const sizes = fit.themes.map((th) => th.size);
-  console.log(JSON.stringify({
-    n,
-    sample: sample.rows.length,
-    sample_graph_s: +sampleS.toFixed(1),
-    fit_s: +fitS.toFixed(1),
-    ...times,
-    k: fit.themes.length,
-    smallest: Math.min(...sizes),
-    largest: Math.max(...sizes),
-    placed: fit.coords.length,
-    rss_after_vectors_mib: vectorsMiB,
-    peak_rss_mib: peakRssMiB(),
-  }));
+  console.log(
+    JSON.stringify({
+      n,
+      sample: sample.rows.length,
+      sample_graph_s: +sampleS.toFixed(1),
+      fit_s: +fitS.toFixed(1),
+      ...times,
+      k: fit.themes.length,
+      smallest: Math.min(...sizes),
+      largest: Math.max(...sizes),
+      placed: fit.coords.length,
+      rss_after_vectors_mib: vectorsMiB,
+      peak_rss_mib: peakRssMiB(),
+    }),
+  );
   process.exit(0);
 }
 
@@ -61,6 +63,6 @@ for (const r of rows) {
 }
 await saveResult('scale-themes', rows, ratios, [
   `synthetic: 50-blob 384-d vectors, titles/abstracts from 16 words; fitSample ${FIT_SAMPLE}${FIT_SAMPLE === DEFAULT_FIT_SAMPLE ? ' (the default)' : ''}, seed 42, default stages`,
-  'sample_graph_s: HNSW over the sample, its 15-NN graph, and each paper\'s 15 nearest sampled papers; fit_s: both UMAP runs, the k search, theme votes, labels, placement (stage seconds overlap: the 2-D layout runs in a worker beside the rest)',
+  "sample_graph_s: HNSW over the sample, its 15-NN graph, and each paper's 15 nearest sampled papers; fit_s: both UMAP runs, the k search, theme votes, labels, placement (stage seconds overlap: the 2-D layout runs in a worker beside the rest)",
   'rss_after_vectors_mib: the process once the vectors and papers exist; the rest of peak RSS is the fit',
 ]);

@@ -23,13 +23,25 @@ const K = 10;
 const queriesFor = (n: number): number => (QUICK ? 50 : n > 200_000 ? 100 : 200);
 const sizes = QUICK ? [20_000] : [100_000, 1_000_000];
 const HNSW_MAX = 100_000;
-const SETTINGS: { nprobes: number; ef: number }[] = QUICK ? [{ nprobes: 20, ef: 200 }] : [{ nprobes: 10, ef: 100 }, { nprobes: 20, ef: 200 }, { nprobes: 40, ef: 400 }, { nprobes: 80, ef: 400 }];
+const SETTINGS: { nprobes: number; ef: number }[] = QUICK
+  ? [{ nprobes: 20, ef: 200 }]
+  : [
+      { nprobes: 10, ef: 100 },
+      { nprobes: 20, ef: 200 },
+      { nprobes: 40, ef: 400 },
+      { nprobes: 80, ef: 400 },
+    ];
 
 const rows: Record<string, unknown>[] = [];
 const ratios: Record<string, number> = {};
 const dir = await mkdtemp(join(tmpdir(), 'bench-scale-'));
 
-async function measure(store: VectorStore, vectors: readonly Float32Array[], queryRows: number[], truth: Set<number>[]): Promise<{ p50: number; p99: number; recall: number }> {
+async function measure(
+  store: VectorStore,
+  vectors: readonly Float32Array[],
+  queryRows: number[],
+  truth: Set<number>[],
+): Promise<{ p50: number; p99: number; recall: number }> {
   const times: number[] = [];
   let hits = 0;
   // One warm-up query: the first opens index files and caches partitions.
@@ -72,7 +84,18 @@ for (const n of sizes) {
     const buildS = setting === SETTINGS[0] ? seconds(t) : undefined;
     const m = await measure(store, vectors, queryRows, truth);
     store.dispose?.();
-    rows.push({ n, store: 'lance ivf_hnsw_sq', nprobes: setting.nprobes, ef: setting.ef, build_s: buildS === undefined ? '' : +buildS.toFixed(1), p50_ms: m.p50, p99_ms: m.p99, recall: m.recall, exact_p50_ms: +exactMs.toFixed(1), peak_rss_mib: peakRssMiB() });
+    rows.push({
+      n,
+      store: 'lance ivf_hnsw_sq',
+      nprobes: setting.nprobes,
+      ef: setting.ef,
+      build_s: buildS === undefined ? '' : +buildS.toFixed(1),
+      p50_ms: m.p50,
+      p99_ms: m.p99,
+      recall: m.recall,
+      exact_p50_ms: +exactMs.toFixed(1),
+      peak_rss_mib: peakRssMiB(),
+    });
     console.error(JSON.stringify(rows.at(-1)));
     ratios[`lance_recall@${n}/nprobes${setting.nprobes}`] = m.recall;
     ratios[`lance_p50_ms@${n}/nprobes${setting.nprobes}`] = m.p50;
@@ -83,7 +106,18 @@ for (const n of sizes) {
     const store = await HnswStore.build(vectors, DIMS, DEFAULT_HNSW_OPTIONS, 42);
     const buildS = seconds(t);
     const m = await measure(store, vectors, queryRows, truth);
-    rows.push({ n, store: 'hnswlib in memory (default)', nprobes: '', ef: DEFAULT_HNSW_OPTIONS.efSearch, build_s: +buildS.toFixed(1), p50_ms: m.p50, p99_ms: m.p99, recall: m.recall, exact_p50_ms: +exactMs.toFixed(1), peak_rss_mib: peakRssMiB() });
+    rows.push({
+      n,
+      store: 'hnswlib in memory (default)',
+      nprobes: '',
+      ef: DEFAULT_HNSW_OPTIONS.efSearch,
+      build_s: +buildS.toFixed(1),
+      p50_ms: m.p50,
+      p99_ms: m.p99,
+      recall: m.recall,
+      exact_p50_ms: +exactMs.toFixed(1),
+      peak_rss_mib: peakRssMiB(),
+    });
     console.error(JSON.stringify(rows.at(-1)));
     const lance = rows.filter((r) => r.n === n && r.store === 'lance ivf_hnsw_sq');
     const built = lance.find((r) => typeof r.build_s === 'number')!;

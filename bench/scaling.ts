@@ -55,10 +55,15 @@ const ratios: Record<string, number> = {};
 const notes: string[] = [];
 const last = rows[rows.length - 1]!;
 for (const key of ['index_s', 'layout_s', 'cluster_s', 'peak_rss_mib']) {
-  const s = slope(ns, rows.map((r) => r[key] ?? 0));
+  const s = slope(
+    ns,
+    rows.map((r) => r[key] ?? 0),
+  );
   ratios[`slope_${key}`] = s;
   const at100k = (last[key] ?? 0) * (100_000 / last.n!) ** s;
   notes.push(`${key}: grows as n^${s.toFixed(2)}; extrapolated to 100k: ${key === 'peak_rss_mib' ? `${Math.round(at100k)} MiB` : `${Math.round(at100k)} s`}`);
 }
-notes.push('embedding: linear (one model call per text); at the bench/embed.ts rate of ~23 papers/s, 100k abstracts take ~75 min once, then come from the cache');
+notes.push(
+  'embedding: linear (one model call per text); at the bench/embed.ts rate of ~23 papers/s, 100k abstracts take ~75 min once, then come from the cache',
+);
 await saveResult('scaling', rows, ratios, notes);

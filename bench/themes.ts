@@ -13,7 +13,10 @@ const corpus = await loadBundledCorpus();
 const checkIds = Object.entries(check.themes).flatMap(([name, ids]) => ids.map((id) => ({ id, name })));
 const truth = checkIds.map((c) => c.name);
 const score = (themeOf: (id: string) => number | string): { nmi: number; ari: number } => {
-  const a = agreement(truth, checkIds.map((c) => themeOf(c.id)));
+  const a = agreement(
+    truth,
+    checkIds.map((c) => themeOf(c.id)),
+  );
   return { nmi: +a.nmi.toFixed(4), ari: +a.ari.toFixed(4) };
 };
 
@@ -36,14 +39,25 @@ for (const [name, opts] of variants) {
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-themes-'));
 const vectors = join(dir, 'v.f32');
-await writeVectors(vectors, corpus.papers.map((p) => atlas.vectorOf(p.id)));
+await writeVectors(
+  vectors,
+  corpus.papers.map((p) => atlas.vectorOf(p.id)),
+);
 await writeFile(join(dir, 'docs.json'), JSON.stringify(corpus.papers.map(Corpus.textOf)));
-const bt = await peer<{ time_s: number; topics: number[]; n_topics: number; outlier_share: number; pipeline: string; peak_rss_mib: number }>('bertopic', [vectors, 384, join(dir, 'docs.json'), 42]);
+const bt = await peer<{ time_s: number; topics: number[]; n_topics: number; outlier_share: number; pipeline: string; peak_rss_mib: number }>('bertopic', [
+  vectors,
+  384,
+  join(dir, 'docs.json'),
+  42,
+]);
 const topicOf = new Map(corpus.papers.map((p, i) => [p.id, bt.topics[i]!]));
 // Outliers (-1) count as one more group, as they are one more bucket a reader has to look through.
 const bScore = score((id) => topicOf.get(id)!);
 const inliers = checkIds.filter((c) => topicOf.get(c.id) !== -1);
-const inlierScore = agreement(inliers.map((c) => c.name), inliers.map((c) => topicOf.get(c.id)!));
+const inlierScore = agreement(
+  inliers.map((c) => c.name),
+  inliers.map((c) => topicOf.get(c.id)!),
+);
 rows.push({
   method: `BERTopic (${bt.pipeline})`,
   themes: bt.n_topics,
@@ -53,13 +67,18 @@ rows.push({
   nmi_inliers_only: +inlierScore.nmi.toFixed(4),
   peak_rss_mib: bt.peak_rss_mib,
 });
-await saveResult('themes', rows, {
-  nmi_vs_bertopic: (rows[0]!.nmi as number) / bScore.nmi,
-  ari_vs_bertopic: (rows[0]!.ari as number) / bScore.ari,
-  time_vs_bertopic: defaultTime / bt.time_s,
-}, [
-  `check set: ${checkIds.length} papers in ${Object.keys(check.themes).length} hand-labelled themes (fixtures/checkset)`,
-  'same all-MiniLM-L6-v2 vectors for every method; BERTopic gets them through fit_transform(docs, embeddings)',
-  'paper-atlas time covers index + 2-d layout + 5-d UMAP + k search + labels; BERTopic: UMAP + HDBSCAN + c-TF-IDF',
-  'BERTopic outliers (topic -1) count as one group in nmi/ari; nmi_inliers_only drops them',
-]);
+await saveResult(
+  'themes',
+  rows,
+  {
+    nmi_vs_bertopic: (rows[0]!.nmi as number) / bScore.nmi,
+    ari_vs_bertopic: (rows[0]!.ari as number) / bScore.ari,
+    time_vs_bertopic: defaultTime / bt.time_s,
+  },
+  [
+    `check set: ${checkIds.length} papers in ${Object.keys(check.themes).length} hand-labelled themes (fixtures/checkset)`,
+    'same all-MiniLM-L6-v2 vectors for every method; BERTopic gets them through fit_transform(docs, embeddings)',
+    'paper-atlas time covers index + 2-d layout + 5-d UMAP + k search + labels; BERTopic: UMAP + HDBSCAN + c-TF-IDF',
+    'BERTopic outliers (topic -1) count as one group in nmi/ari; nmi_inliers_only drops them',
+  ],
+);

@@ -31,8 +31,23 @@ for (const n of sizes) {
   const layouts = [coords, fed.coords].map((c, i) => ({ c, file: join(dir, `ours${n}-${i}.f32`) }));
   for (const l of layouts) await writeFile(l.file, new Uint8Array(Float32Array.from(l.c.flatMap((row) => Array.from(row))).buffer));
   const py = await peer<{ time_s: number; trust_peer: number; trust_paper_atlas: number }>('umap', [file, 384, 42, layouts[0]!.file, join(dir, `py${n}.f32`)]);
-  const pyFed = await peer<{ time_s: number; trust_peer: number; trust_paper_atlas: number }>('umap', [file, 384, 42, layouts[1]!.file, join(dir, `py${n}b.f32`)]);
-  rows.push({ n, time_s: +time.toFixed(2), graph_fed_s: +fedTime.toFixed(2), umap_learn_s: +py.time_s.toFixed(2), trust: +py.trust_paper_atlas.toFixed(4), graph_fed_trust: +pyFed.trust_paper_atlas.toFixed(4), umap_learn_trust: +py.trust_peer.toFixed(4), peak_rss_mib: peakRssMiB() });
+  const pyFed = await peer<{ time_s: number; trust_peer: number; trust_paper_atlas: number }>('umap', [
+    file,
+    384,
+    42,
+    layouts[1]!.file,
+    join(dir, `py${n}b.f32`),
+  ]);
+  rows.push({
+    n,
+    time_s: +time.toFixed(2),
+    graph_fed_s: +fedTime.toFixed(2),
+    umap_learn_s: +py.time_s.toFixed(2),
+    trust: +py.trust_paper_atlas.toFixed(4),
+    graph_fed_trust: +pyFed.trust_paper_atlas.toFixed(4),
+    umap_learn_trust: +py.trust_peer.toFixed(4),
+    peak_rss_mib: peakRssMiB(),
+  });
   ratios[`time_vs_umap_learn@${n}`] = time / py.time_s;
   ratios[`graph_fed_time_vs_umap_learn@${n}`] = fedTime / py.time_s;
   ratios[`graph_fed_speedup_over_nndescent@${n}`] = time / fedTime;

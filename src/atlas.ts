@@ -15,7 +15,6 @@ import { measureRecall, type RecallReport } from './store/exact.js';
 import { checkOptionsObject } from './errors.js';
 import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme } from './types.js';
 
-
 export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
 export type { OutlierPaper } from './pipeline/views.js';
 
@@ -227,7 +226,13 @@ export class Atlas {
 
   /** What `JSON.stringify(atlas)` gives: the summary, not the vectors (use `save` to persist). */
   toJSON(): Record<string, unknown> {
-    return { papers: this.papers.length, themes: this.themes.map((t) => ({ id: t.id, label: t.label, size: t.size })), embedder: this.embedder.id, source: this.source, seed: this.seed };
+    return {
+      papers: this.papers.length,
+      themes: this.themes.map((t) => ({ id: t.id, label: t.label, size: t.size })),
+      embedder: this.embedder.id,
+      source: this.source,
+      seed: this.seed,
+    };
   }
 
   private commit(next: Session): void {

@@ -40,7 +40,6 @@ interface CommonOptions {
   offline?: boolean;
 }
 
-
 function version(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const p of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
@@ -49,11 +48,13 @@ function version(): string {
   return 'unknown';
 }
 
-const integer = (name: string, min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!/^\d+$/u.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
-};
+const integer =
+  (name: string, min: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/u.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    return n;
+  };
 
 const kOption = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : integer('--k', 1)(v));
 
@@ -73,10 +74,14 @@ interface FilterFlags {
 }
 
 const FILTER_OPTIONS = {
-  rank: ['--rank <mode>', 'order: hybrid (embeddings, feedback and shared words; default for related) or cosine (default for search)', (v: string) => {
-    if (v !== 'hybrid' && v !== 'cosine') throw new InvalidArgumentError(`--rank must be hybrid or cosine, got "${v}"`);
-    return v;
-  }] as const,
+  rank: [
+    '--rank <mode>',
+    'order: hybrid (embeddings, feedback and shared words; default for related) or cosine (default for search)',
+    (v: string) => {
+      if (v !== 'hybrid' && v !== 'cosine') throw new InvalidArgumentError(`--rank must be hybrid or cosine, got "${v}"`);
+      return v;
+    },
+  ] as const,
   years: ['--years <range>', 'only papers from these years (2019-2023, 2019-, -2023)', yearRange] as const,
   theme: ['--theme <id>', 'only papers in this theme (repeat for several)', (v: string, prev: number[] = []) => [...prev, integer('--theme', 0)(v)]] as const,
 };
@@ -94,7 +99,10 @@ function embedderOptions(o: CommonOptions): TransformersEmbedderOptions {
 /** Progress bars on stderr, one per build stage; silent when stderr is not a terminal or output is JSON. */
 function progressReporter(enabled: boolean): { onProgress: (p: BuildProgress) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
-  const bars = new MultiBar({ format: ' {stage} [{bar}] {value}/{total} {rate}', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const bars = new MultiBar(
+    { format: ' {stage} [{bar}] {value}/{total} {rate}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    Presets.shades_classic,
+  );
   const byStage = new Map<string, SingleBar>();
   return {
     onProgress: (p) => {
@@ -131,7 +139,8 @@ const FIELD_NAMES = ['id', 'title', 'abstract', 'url', 'doi', 'year', 'authors']
 /** `--field title=Title` (repeatable): the column or key holding a paper field. */
 function fieldOption(v: string, previous: FieldNames = {}): FieldNames {
   const m = /^([a-z]+)=(.+)$/u.exec(v);
-  if (!m || !(FIELD_NAMES as readonly string[]).includes(m[1]!)) throw new InvalidArgumentError(`--field takes <${FIELD_NAMES.join('|')}>=<column>, got "${v}"`);
+  if (!m || !(FIELD_NAMES as readonly string[]).includes(m[1]!))
+    throw new InvalidArgumentError(`--field takes <${FIELD_NAMES.join('|')}>=<column>, got "${v}"`);
   const key = m[1] as keyof FieldNames;
   const before = previous[key];
   return { ...previous, [key]: [...(before === undefined ? [] : Array.isArray(before) ? before : [before]), m[2]!] };
@@ -149,18 +158,31 @@ async function readInput(input: string, o: CommonOptions & ReadOptions): Promise
     const q = input.slice(9);
     return fetchOpenAlex({ ...fetched, ...(q.startsWith('filter=') ? { filter: q.slice(7) } : { search: q }), ...(o.email ? { email: o.email } : {}) });
   }
-  return readCorpus(input, { ...policy, ...(o.format ? { format: o.format } : {}), ...(o.field ? { fields: o.field } : {}), ...(o.jsonKey !== undefined ? { jsonKey: o.jsonKey } : {}), ...(o.encoding ? { encoding: o.encoding } : {}) });
+  return readCorpus(input, {
+    ...policy,
+    ...(o.format ? { format: o.format } : {}),
+    ...(o.field ? { fields: o.field } : {}),
+    ...(o.jsonKey !== undefined ? { jsonKey: o.jsonKey } : {}),
+    ...(o.encoding ? { encoding: o.encoding } : {}),
+  });
 }
 
 /** What reading found, once, before the build: papers, and every record left out and why. */
 function readReport(corpus: Corpus): { papers: number; skipped: Record<string, number>; examples: string[] } {
   const skipped: Record<string, number> = {};
   for (const w of corpus.warnings) skipped[w.kind] = (skipped[w.kind] ?? 0) + 1;
-  const examples = corpus.warnings.slice(0, 10).map((w) => line`${w.location.source}${w.location.line ? `, line ${w.location.line}` : ''}, record ${w.location.record}: ${w.message}`);
+  const examples = corpus.warnings
+    .slice(0, 10)
+    .map((w) => line`${w.location.source}${w.location.line ? `, line ${w.location.line}` : ''}, record ${w.location.record}: ${w.message}`);
   return { papers: corpus.size, skipped, examples };
 }
 
-const SKIP_WORDS: Record<string, string> = { 'missing-abstract': 'without an abstract', 'missing-title': 'without a title', malformed: 'malformed', duplicate: 'duplicates' };
+const SKIP_WORDS: Record<string, string> = {
+  'missing-abstract': 'without an abstract',
+  'missing-title': 'without a title',
+  malformed: 'malformed',
+  duplicate: 'duplicates',
+};
 
 type BuildOptions = CommonOptions & ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string; vectors?: string };
 
@@ -170,7 +192,10 @@ function checkInputFlags(input: string | undefined, o: BuildOptions): void {
   const fetched = input !== undefined && /^(arxiv|openalex):/u.test(input);
   const fileOnly = (['field', 'format', 'encoding', 'jsonKey'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k === 'jsonKey' ? 'json-key' : k}`);
   if (fileOnly.length && (o.vectors || fetched || !input)) {
-    throw new OptionError(fileOnly[0]!, `applies to an input file only; ${o.vectors ? '--vectors tables have fixed columns (id, title, abstract, authors, year, url, doi, vector)' : fetched ? 'arxiv: and openalex: sources have fixed fields' : 'no input file was given'}`);
+    throw new OptionError(
+      fileOnly[0]!,
+      `applies to an input file only; ${o.vectors ? '--vectors tables have fixed columns (id, title, abstract, authors, year, url, doi, vector)' : fetched ? 'arxiv: and openalex: sources have fixed fields' : 'no input file was given'}`,
+    );
   }
   if (o.max !== undefined && !fetched) throw new OptionError('--max', 'applies to arxiv: and openalex: sources only');
   if (o.email !== undefined && !input?.startsWith('openalex:')) throw new OptionError('--email', 'applies to openalex: sources only (its polite pool)');
@@ -214,7 +239,9 @@ async function openAtlas(dir: string | undefined, o: CommonOptions): Promise<Atl
   const target = dir ?? DEFAULT_DIR;
   if (dir || existsSync(resolve(target, 'atlas.json'))) return Atlas.load(target, { embedder: embedderOptions(o), onWarning: warn });
   // Said on stderr under --json too: answers from the demo corpus must never pass for the user's own.
-  process.stderr.write(`note: no atlas in ./${DEFAULT_DIR}; answering from the bundled demo corpus (build yours with \`paper-atlas build <input>\`, or pass --atlas <dir>)\n`);
+  process.stderr.write(
+    `note: no atlas in ./${DEFAULT_DIR}; answering from the bundled demo corpus (build yours with \`paper-atlas build <input>\`, or pass --atlas <dir>)\n`,
+  );
   return buildFrom(undefined, o);
 }
 
@@ -239,8 +266,12 @@ function summaryText(atlas: Atlas): string {
   return [
     line`${atlas.papers.length} papers from ${atlas.source}`,
     `embedder: ${e.id} (${e.kind}, ${e.dims} dims${e.resolution ? `, from ${e.resolution.source} ${e.resolution.path}` : ''})`,
-    `stages: ${Object.entries(atlas.stages).map(([name, s]) => `${name} ${s.id}`).join(', ')}`,
-    `store: ${Object.entries(atlas.stages.store.options).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`,
+    `stages: ${Object.entries(atlas.stages)
+      .map(([name, s]) => `${name} ${s.id}`)
+      .join(', ')}`,
+    `store: ${Object.entries(atlas.stages.store.options)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ')}`,
     `themes: ${atlas.themes.length} (k ${atlas.kSelection.method === 'given' ? 'given' : `chosen by ${atlas.kSelection.method}`}${atlas.papers.length > atlas.fitSample ? `; layout and themes fitted on a sample of ${atlas.fitSample} papers` : ''})`,
     ...atlas.themes.map((t) => line`  ${String(t.id).padStart(2)}  ${t.label} (${t.size}): ${t.keywords.slice(0, 5).join(', ')}`),
     ...atlas.warnings.map((w) => line`warning: ${w.split('\n')[0]}`),
@@ -250,7 +281,8 @@ function summaryText(atlas: Atlas): string {
 const recallText = (r: { recall: number; worst: number; queries: number } | undefined): string =>
   r ? `recall@10: ${(r.recall * 100).toFixed(2)}% over ${r.queries} queries (worst ${(r.worst * 100).toFixed(0)}%)\n` : '';
 
-const neighborRows = (rows: Neighbor[]): unknown[] => rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)), cosine: Number(n.cosine.toFixed(4)) }));
+const neighborRows = (rows: Neighbor[]): unknown[] =>
+  rows.map((n) => ({ id: n.paper.id, title: n.paper.title, score: Number(n.score.toFixed(4)), cosine: Number(n.cosine.toFixed(4)) }));
 /** Results with why each is related; `titleOf` names the paper each was compared with, when several were asked about. */
 function explainedText(rows: Neighbor[], why: (Explanation & { against: string })[], titleOf?: (id: string) => string): string {
   if (!rows.length) return '(no results)';
@@ -269,7 +301,8 @@ function explainedText(rows: Neighbor[], why: (Explanation & { against: string }
 
 const clip = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-const neighborText = (rows: Neighbor[]): string => rows.map((n, i) => line`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
+const neighborText = (rows: Neighbor[]): string =>
+  rows.map((n, i) => line`${String(i + 1).padStart(2)}. ${n.score.toFixed(3)}  ${n.paper.title}  [${n.paper.id}]`).join('\n') || '(no results)';
 
 export function makeProgram(): Command {
   const program = new Command('paper-atlas')
@@ -289,28 +322,46 @@ export function makeProgram(): Command {
   common(
     program
       .command('build')
-      .description('read a library (BibTeX, RIS, CSL-JSON, JSON, JSONL, CSV/TSV incl. Zotero, OpenAlex, Semantic Scholar, arXiv Atom, page text) or fetch one from arXiv or OpenAlex, and save an atlas')
+      .description(
+        'read a library (BibTeX, RIS, CSL-JSON, JSON, JSONL, CSV/TSV incl. Zotero, OpenAlex, Semantic Scholar, arXiv Atom, page text) or fetch one from arXiv or OpenAlex, and save an atlas',
+      )
       .argument('[input]', 'a file, arxiv:"<query>", openalex:"<search>" or openalex:filter=<filter>; the bundled corpus when omitted')
       .addOption(new Option('--format <format>', 'input format (default: from the extension, else the content)').choices(CORPUS_FORMATS))
       .option('--field <field=column>', 'column or key of a paper field, e.g. --field title=Title (repeatable)', fieldOption)
       .option('--json-key <key>', 'JSON: the key the list of papers is under')
       .addOption(new Option('--encoding <encoding>', 'text encoding when the file has no byte-order mark').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']))
-      .addOption(new Option('--missing-abstract <policy>', 'records without an abstract: skip (default), title (keep, embedded from the title) or error').choices(['skip', 'title', 'error']))
+      .addOption(
+        new Option('--missing-abstract <policy>', 'records without an abstract: skip (default), title (keep, embedded from the title) or error').choices([
+          'skip',
+          'title',
+          'error',
+        ]),
+      )
       .option('--max <n>', 'arxiv:/openalex: papers to fetch at most (default 100 / 200)', integer('--max', 1))
       .option('--email <address>', "openalex: your e-mail, for OpenAlex's polite pool")
       .option('--out <dir>', 'directory to save the atlas in', DEFAULT_DIR)
       .option('--seed <n>', 'random seed', integer('--seed', 0), 42)
       .option('--k <k>', 'number of themes, or auto', kOption, 'auto')
       .option('--fit-sample <n>', 'above this many papers, fit layout and themes on a sample this size (default 25000)', integer('--fit-sample', 1000))
-      .option('--recall', 'also measure the store\'s recall@10 against exact search')
-      .option('--lance <uri>', 'keep the vectors in a LanceDB table at this directory or s3:// / gs:// / az:// URI (needs @lancedb/lancedb; credentials from the environment)')
-      .option('--vectors <path>', "papers with vectors another job computed, instead of an input: a Parquet file or directory of them, or a Lance table's URI (embeds nothing; refused unless made by this embedder)")
+      .option('--recall', "also measure the store's recall@10 against exact search")
+      .option(
+        '--lance <uri>',
+        'keep the vectors in a LanceDB table at this directory or s3:// / gs:// / az:// URI (needs @lancedb/lancedb; credentials from the environment)',
+      )
+      .option(
+        '--vectors <path>',
+        "papers with vectors another job computed, instead of an input: a Parquet file or directory of them, or a Lance table's URI (embeds nothing; refused unless made by this embedder)",
+      )
       .option('--no-cache', 'recompute every embedding instead of using the embedding cache'),
   ).action(async (input: string | undefined, o: BuildOptions & { out: string; recall?: boolean }) => {
     const atlas = await buildFrom(input, o);
     await atlas.save(o.out);
     const recall = o.recall ? await atlas.recall(10) : undefined;
-    print(o.json, { ...summary(atlas), savedTo: resolve(o.out), ...(recall ? { recall } : {}) }, () => `${summaryText(atlas)}\n${recallText(recall)}saved to ${resolve(o.out)}`);
+    print(
+      o.json,
+      { ...summary(atlas), savedTo: resolve(o.out), ...(recall ? { recall } : {}) },
+      () => `${summaryText(atlas)}\n${recallText(recall)}saved to ${resolve(o.out)}`,
+    );
   });
 
   common(
@@ -354,7 +405,8 @@ export function makeProgram(): Command {
           }),
         )
       : undefined;
-    const heading = given.length === 1 ? line`Related to: ${given[0]!.title}` : `Related to ${given.length} papers:\n${given.map((p) => line`  - ${p.title}`).join('\n')}`;
+    const heading =
+      given.length === 1 ? line`Related to: ${given[0]!.title}` : `Related to ${given.length} papers:\n${given.map((p) => line`  - ${p.title}`).join('\n')}`;
     print(
       o.json,
       {
@@ -399,26 +451,57 @@ export function makeProgram(): Command {
       })
       .option('--outliers', 'also list papers far from their theme')
       .option(...ATLAS_OPTION),
-  ).action(async (o: CommonOptions & { k?: number | 'auto'; seed?: number; merge?: number[]; label?: string; rename?: { id: number; label: string }; outliers?: boolean; atlas?: string }) => {
-    if (o.label !== undefined && o.merge === undefined) throw new OptionError('--label', 'names the theme --merge makes; use --rename "<id>=<label>" to rename a theme');
-    const editing = o.merge !== undefined || o.rename !== undefined;
-    if (editing && !o.atlas && !existsSync(resolve(DEFAULT_DIR, 'atlas.json'))) throw new OptionError('--merge', '--merge and --rename edit a saved atlas: build one first (`paper-atlas build`) or pass --atlas <dir>');
-    const atlas = await openAtlas(o.atlas, o);
-    if (o.k !== undefined || o.seed !== undefined) await atlas.refit({ ...(o.k !== undefined ? { clusterer: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
-    if (o.merge) await atlas.mergeThemes(o.merge, o.label !== undefined ? { label: o.label } : {});
-    if (o.rename) await atlas.renameTheme(o.rename.id, o.rename.label);
-    if (editing) await atlas.save(o.atlas ?? DEFAULT_DIR);
-    const outliers = o.outliers ? atlas.outliers() : undefined;
-    print(
-      o.json,
-      { source: atlas.source, k: atlas.kSelection, themes: atlas.themes, ...(outliers ? { outliers: outliers.map((x) => ({ id: x.paper.id, title: x.paper.title, theme: x.theme, score: Number(x.score.toFixed(4)) })) } : {}) },
-      () =>
-        [
-          ...atlas.themes.map((t) => [line`${String(t.id).padStart(2)}  ${t.label} (${t.size})`, line`    keywords: ${t.keywords.join(', ')}`, line`    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`].join('\n')),
-          ...(outliers ? [`outliers (${outliers.length}): papers far from their theme's centre`, ...outliers.map((x) => line`  ${x.score.toFixed(3)}  [theme ${x.theme}] ${x.paper.title}`)] : []),
-        ].join('\n'),
-    );
-  });
+  ).action(
+    async (
+      o: CommonOptions & {
+        k?: number | 'auto';
+        seed?: number;
+        merge?: number[];
+        label?: string;
+        rename?: { id: number; label: string };
+        outliers?: boolean;
+        atlas?: string;
+      },
+    ) => {
+      if (o.label !== undefined && o.merge === undefined)
+        throw new OptionError('--label', 'names the theme --merge makes; use --rename "<id>=<label>" to rename a theme');
+      const editing = o.merge !== undefined || o.rename !== undefined;
+      if (editing && !o.atlas && !existsSync(resolve(DEFAULT_DIR, 'atlas.json')))
+        throw new OptionError('--merge', '--merge and --rename edit a saved atlas: build one first (`paper-atlas build`) or pass --atlas <dir>');
+      const atlas = await openAtlas(o.atlas, o);
+      if (o.k !== undefined || o.seed !== undefined)
+        await atlas.refit({ ...(o.k !== undefined ? { clusterer: { k: o.k } } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+      if (o.merge) await atlas.mergeThemes(o.merge, o.label !== undefined ? { label: o.label } : {});
+      if (o.rename) await atlas.renameTheme(o.rename.id, o.rename.label);
+      if (editing) await atlas.save(o.atlas ?? DEFAULT_DIR);
+      const outliers = o.outliers ? atlas.outliers() : undefined;
+      print(
+        o.json,
+        {
+          source: atlas.source,
+          k: atlas.kSelection,
+          themes: atlas.themes,
+          ...(outliers ? { outliers: outliers.map((x) => ({ id: x.paper.id, title: x.paper.title, theme: x.theme, score: Number(x.score.toFixed(4)) })) } : {}),
+        },
+        () =>
+          [
+            ...atlas.themes.map((t) =>
+              [
+                line`${String(t.id).padStart(2)}  ${t.label} (${t.size})`,
+                line`    keywords: ${t.keywords.join(', ')}`,
+                line`    e.g. ${t.representative.map((id) => atlas.paper(id).title).join(' | ')}`,
+              ].join('\n'),
+            ),
+            ...(outliers
+              ? [
+                  `outliers (${outliers.length}): papers far from their theme's centre`,
+                  ...outliers.map((x) => line`  ${x.score.toFixed(3)}  [theme ${x.theme}] ${x.paper.title}`),
+                ]
+              : []),
+          ].join('\n'),
+      );
+    },
+  );
 
   common(
     program
@@ -432,7 +515,12 @@ export function makeProgram(): Command {
     const t = atlas.themesOverTime({ bin: o.bin });
     const out = resolve(o.out);
     await t.write(out);
-    print(o.json, { source: atlas.source, file: out, periods: t.periods, themes: t.themes, undated: t.undated }, () => `wrote ${out} (${t.periods.length} periods${t.periods.length ? `, ${t.periods[0]} to ${t.periods.at(-1)}` : ''}; ${t.undated} papers without a year)`);
+    print(
+      o.json,
+      { source: atlas.source, file: out, periods: t.periods, themes: t.themes, undated: t.undated },
+      () =>
+        `wrote ${out} (${t.periods.length} periods${t.periods.length ? `, ${t.periods[0]} to ${t.periods.at(-1)}` : ''}; ${t.undated} papers without a year)`,
+    );
   });
 
   common(
@@ -442,7 +530,11 @@ export function makeProgram(): Command {
       .addOption(new Option('--format <format>', 'output format (default: from --out, else html)').choices(MAP_FORMATS))
       .option('--out <file>', 'output file (default: map.html, map.svg, map.png or map.vl.json in the current directory)')
       .option('--title <title>', 'title shown on the map')
-      .option('--related <n>', 'related papers listed per paper, 0-50 (default 5; 0 skips one store query per paper on very large atlases)', integer('--related', 0))
+      .option(
+        '--related <n>',
+        'related papers listed per paper, 0-50 (default 5; 0 skips one store query per paper on very large atlases)',
+        integer('--related', 0),
+      )
       .option(...ATLAS_OPTION),
   ).action(async (o: CommonOptions & { format?: MapFormat; out?: string; title?: string; related?: number; atlas?: string }) => {
     const atlas = await openAtlas(o.atlas, o);
@@ -450,7 +542,11 @@ export function makeProgram(): Command {
     const format = o.format ?? (o.out ? undefined : 'html');
     const out = resolve(o.out ?? `map.${format === 'vega' ? 'vl.json' : format}`);
     await map.write(out, format ? { format } : {});
-    print(o.json, { source: atlas.source, file: out, points: map.points.length, themes: map.labels.length }, () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`);
+    print(
+      o.json,
+      { source: atlas.source, file: out, points: map.points.length, themes: map.labels.length },
+      () => `wrote ${out} (${map.points.length} papers, ${map.labels.length} themes)`,
+    );
   });
 
   program
@@ -479,20 +575,42 @@ export function makeProgram(): Command {
     const rows = await atlas.related(example.id, { k: 5 });
     const files = { map: resolve(dir, 'map.html'), svg: resolve(dir, 'map.svg'), atlas: resolve(dir, 'atlas') };
     print(o.json, { ...summary(atlas), ...files }, () =>
-      [summaryText(atlas), '', line`Related to "${example.title}":`, neighborText(rows), '', `map: ${files.map}`, `svg: ${files.svg}`, `atlas: ${files.atlas}`].join('\n'),
+      [
+        summaryText(atlas),
+        '',
+        line`Related to "${example.title}":`,
+        neighborText(rows),
+        '',
+        `map: ${files.map}`,
+        `svg: ${files.svg}`,
+        `atlas: ${files.atlas}`,
+      ].join('\n'),
     );
   });
 
   return program;
 }
 
-const FLAGS: Record<string, string> = { format: '--format', encoding: '--encoding', jsonKey: '--json-key', fields: '--field', missingAbstract: '--missing-abstract' };
+const FLAGS: Record<string, string> = {
+  format: '--format',
+  encoding: '--encoding',
+  jsonKey: '--json-key',
+  fields: '--field',
+  missingAbstract: '--missing-abstract',
+};
 
 /** A CorpusError as the CLI says it: the fix names the flag, not the API option. */
 function cliMessage(err: CorpusError): string {
   if (!err.hint) return err.message;
   const at = err.message.slice(0, err.message.indexOf(err.problem));
-  const value = err.hint.value !== undefined ? ` ${err.hint.value}` : err.hint.option === 'jsonKey' ? ' <key>' : err.hint.option === 'format' ? ` <${CORPUS_FORMATS.join('|')}>` : '';
+  const value =
+    err.hint.value !== undefined
+      ? ` ${err.hint.value}`
+      : err.hint.option === 'jsonKey'
+        ? ' <key>'
+        : err.hint.option === 'format'
+          ? ` <${CORPUS_FORMATS.join('|')}>`
+          : '';
   return `${at}${err.problem}; use ${FLAGS[err.hint.option]}${value}`;
 }
 

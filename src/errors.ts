@@ -4,15 +4,7 @@
  */
 
 /** The stable error codes. */
-export type ErrorCode =
-  | 'E_CORPUS'
-  | 'E_MODEL'
-  | 'E_ATLAS_FILE'
-  | 'E_UNKNOWN_PAPER'
-  | 'E_AMBIGUOUS_PAPER'
-  | 'E_OPTION'
-  | 'E_STAGE'
-  | 'E_DEPENDENCY';
+export type ErrorCode = 'E_CORPUS' | 'E_MODEL' | 'E_ATLAS_FILE' | 'E_UNKNOWN_PAPER' | 'E_AMBIGUOUS_PAPER' | 'E_OPTION' | 'E_STAGE' | 'E_DEPENDENCY';
 
 export class PaperAtlasError extends Error {
   readonly code: ErrorCode;
@@ -142,11 +134,7 @@ export class DependencyError extends PaperAtlasError {
 /** True for errors caused by what the user gave us (exit code 2), false for internal failures (1). */
 export function isInputError(err: unknown): boolean {
   return (
-    err instanceof CorpusError ||
-    err instanceof AtlasFileError ||
-    err instanceof PaperLookupError ||
-    err instanceof OptionError ||
-    err instanceof StageError
+    err instanceof CorpusError || err instanceof AtlasFileError || err instanceof PaperLookupError || err instanceof OptionError || err instanceof StageError
   );
 }
 
@@ -156,7 +144,9 @@ export function isInputError(err: unknown): boolean {
  * that misses one: `const KEYS = optionKeys<MapOptions>()('relatedPerPaper', 'why', 'title')`.
  */
 export function optionKeys<T>() {
-  return <const K extends readonly (keyof T & string)[]>(...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): readonly string[] => keys;
+  return <const K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+  ): readonly string[] => keys;
 }
 
 /** Refuses an options object holding a key the callee does not know (a typo would otherwise do nothing). */
@@ -183,6 +173,7 @@ export function integerOption(option: string, value: unknown, min: number, max: 
 
 /** The value if it is a number in [min, max]; else an OptionError naming the option and the range. */
 export function numberOption(option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !(value >= min && value <= max)) throw new OptionError(option, `must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value >= min && value <= max))
+    throw new OptionError(option, `must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
   return value;
 }

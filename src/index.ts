@@ -5,7 +5,23 @@ export { HYBRID_RANKING } from './pipeline/hybrid.js';
 export type { ThemesOverTime, Timeline, TimelineOptions } from './map/timeline.js';
 export type { PngOptions } from './map/png.js';
 export type { AtlasOptions, LoadOptions, RankMode, RefitOptions, RelatedOptions } from './pipeline/options.js';
-export type { BuildProgress, BuildStage, EmbedderInfo, EmbedderSettings, Json, JsonObject, KnnGraph, KSelection, ModelResolution, Neighbor, Paper, PaperRecord, Stage, StageContext, Theme } from './types.js';
+export type {
+  BuildProgress,
+  BuildStage,
+  EmbedderInfo,
+  EmbedderSettings,
+  Json,
+  JsonObject,
+  KnnGraph,
+  KSelection,
+  ModelResolution,
+  Neighbor,
+  Paper,
+  PaperRecord,
+  Stage,
+  StageContext,
+  Theme,
+} from './types.js';
 export { Corpus } from './corpus/corpus.js';
 export { DEFAULT_FIELDS } from './corpus/corpus.js';
 export type { CorpusOptions, CorpusWarning, FieldNames, MissingAbstractPolicy } from './corpus/corpus.js';
@@ -56,5 +72,15 @@ export { MAP_FORMATS } from './map/map.js';
 export type { MapData, MapFormat, MapLabel, MapOptions, MapPoint, MimeBundle, TopicMap, VegaLiteSpec } from './map/map.js';
 export type { SvgOptions } from './map/svg.js';
 export type { HtmlOptions } from './map/html.js';
-export { AtlasFileError, CorpusError, DependencyError, ModelError, OptionError, PaperAtlasError, PaperLookupError, StageError, isInputError } from './errors.js';
+export {
+  AtlasFileError,
+  CorpusError,
+  DependencyError,
+  ModelError,
+  OptionError,
+  PaperAtlasError,
+  PaperLookupError,
+  StageError,
+  isInputError,
+} from './errors.js';
 export type { ErrorCode, FixHint, InputLocation } from './errors.js';

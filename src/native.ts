@@ -3,7 +3,8 @@ import { DependencyError } from './errors.js';
 const FIXES: Record<string, string> = {
   'hnswlib-node':
     'it compiles at install time and needs python3, make and a C++ compiler (Debian/Ubuntu: `apt-get install python3 make g++`, macOS: `xcode-select --install`); then run `npm rebuild hnswlib-node`',
-  'onnxruntime-node': 'reinstall it (`npm rebuild onnxruntime-node`, or `npm install` again); it ships prebuilt binaries for Linux, macOS and Windows on x64 and arm64',
+  'onnxruntime-node':
+    'reinstall it (`npm rebuild onnxruntime-node`, or `npm install` again); it ships prebuilt binaries for Linux, macOS and Windows on x64 and arm64',
   '@resvg/resvg-js':
     'PNG export needs the optional dependencies @resvg/resvg-js (prebuilt for Linux, macOS and Windows) and @expo-google-fonts/inter (the bundled font); they install with paper-atlas unless optional dependencies are omitted: `npm install @resvg/resvg-js @expo-google-fonts/inter`',
   '@lancedb/lancedb':

@@ -17,9 +17,14 @@ interface Run {
 function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
     // tsx by its path, so the CLI also runs from a directory without node_modules (a user's cwd).
-    execFile(process.execPath, ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, 'src/cli.ts'), ...args], { cwd, maxBuffer: 32 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, 'src/cli.ts'), ...args],
+      { cwd, maxBuffer: 32 << 20, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -64,7 +69,9 @@ describe('paper-atlas CLI', () => {
   it('keeps the vectors in a LanceDB table with --lance, and answers from it after a reload', async () => {
     const out = join(dir, 'lance-atlas');
     const table = join(dir, 'lance-table');
-    const built = await cli(['build', join(ROOT, 'fixtures/regularized-optimization.page.txt'), '--lance', table, '--out', out, '--json'], ROOT, { LANCE_LOG: 'error' });
+    const built = await cli(['build', join(ROOT, 'fixtures/regularized-optimization.page.txt'), '--lance', table, '--out', out, '--json'], ROOT, {
+      LANCE_LOG: 'error',
+    });
     expect(built.code, built.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(out, 'atlas.json'), 'utf8')).stages.store).toMatchObject({ id: 'lance', options: { uri: table, table: 'papers' } });
     const lance = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', out, '--k', '3', '--json'], ROOT, { LANCE_LOG: 'error' })).stdout);
@@ -77,7 +84,9 @@ describe('paper-atlas CLI', () => {
     const other = await cli(['build', '--vectors', join(ROOT, 'fixtures/parquet/parts'), '--out', join(dir, 'from-vectors')]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/read .*fixtures\/parquet\/parts: 24 papers/u);
-    expect(other.stderr).toMatch(/the vectors were made by fixture\/unit-vectors@000000000000\+mean\+chunk256, but this atlas embeds queries and new papers with Xenova\/all-MiniLM-L6-v2@/u);
+    expect(other.stderr).toMatch(
+      /the vectors were made by fixture\/unit-vectors@000000000000\+mean\+chunk256, but this atlas embeds queries and new papers with Xenova\/all-MiniLM-L6-v2@/u,
+    );
     const both = await cli(['build', join(ROOT, 'fixtures/regularized-optimization.page.txt'), '--vectors', join(ROOT, 'fixtures/parquet/parts'), '--json']);
     expect(both.code).toBe(2);
     expect(JSON.parse(both.stdout).error.message).toMatch(/option "--vectors": replaces the input file/u);
@@ -86,7 +95,13 @@ describe('paper-atlas CLI', () => {
   it('accepts seed 0 like the API, and refuses more themes than papers', async () => {
     const small = join(dir, 'small.jsonl');
     const page = await readFile(join(ROOT, 'fixtures/corpus/regularized-optimization.json'), 'utf8');
-    await writeFile(small, (JSON.parse(page) as object[]).slice(0, 24).map((r) => JSON.stringify(r)).join('\n'));
+    await writeFile(
+      small,
+      (JSON.parse(page) as object[])
+        .slice(0, 24)
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
     const k50 = await cli(['build', small, '--out', join(dir, 'small'), '--k', '50']);
     expect(k50.code).toBe(2);
     expect(k50.stderr).toMatch(/option "k": is 50, but there are only 24 papers/u);
@@ -102,8 +117,15 @@ describe('paper-atlas CLI', () => {
     expect(themes.themes).toHaveLength(6);
     // Every format holds every paper of the atlas, and the six themes.
     const counts: Record<string, (text: string) => number> = {
-      svg: (text) => (text.split('<g class="points"')[1]!.split('</g>')[0]!.match(/<circle /gu) ?? []).length,
-      html: (text) => (JSON.parse(text.match(/<script type="application\/json" class="pa-data">([\s\S]*?)<\/script>/u)![1]!) as { related: unknown[] }).related.length,
+      svg: (text) =>
+        (
+          text
+            .split('<g class="points"')[1]!
+            .split('</g>')[0]!
+            .match(/<circle /gu) ?? []
+        ).length,
+      html: (text) =>
+        (JSON.parse(text.match(/<script type="application\/json" class="pa-data">([\s\S]*?)<\/script>/u)![1]!) as { related: unknown[] }).related.length,
       vega: (text) => (JSON.parse(text) as { layer: { data?: { values: unknown[] } }[] }).layer[0]!.data!.values.length,
     };
     for (const format of ['svg', 'html', 'vega']) {
@@ -144,7 +166,12 @@ describe('paper-atlas CLI', () => {
     ref.sha256 = createHash('sha256').update(bytes).digest('hex');
     m.themes[0].label = 'theme \u001b[2Jcleared\n99  forged theme (999)';
     await writeFile(join(hostile, 'atlas.json'), JSON.stringify(m));
-    for (const args of [['related', first.id, '--atlas', hostile, '--k', '2'], ['search', 'optimal transport', '--atlas', hostile, '--k', '200'], ['info', hostile], ['themes', '--atlas', hostile]]) {
+    for (const args of [
+      ['related', first.id, '--atlas', hostile, '--k', '2'],
+      ['search', 'optimal transport', '--atlas', hostile, '--k', '200'],
+      ['info', hostile],
+      ['themes', '--atlas', hostile],
+    ]) {
       const r = await cli(args);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout, args[0]).not.toMatch(/[\u001b\u0007\u009b]/u);
@@ -163,16 +190,40 @@ describe('paper-atlas CLI', () => {
   it('reports a file-system problem as one line and exit code 2', async () => {
     const r = await cli(['build', join(ROOT, 'fixtures/corpus/regularized-optimization.json'), '--out', '/dev/null/atlas']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n').filter((l) => !/^(warning|read) /u.test(l))).toEqual([expect.stringMatching(/^error: \/dev\/null\/atlas: cannot be created \(a file is in the way of the directory\)$/u)]);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/^(warning|read) /u.test(l)),
+    ).toEqual([expect.stringMatching(/^error: \/dev\/null\/atlas: cannot be created \(a file is in the way of the directory\)$/u)]);
   });
 
   it('reads a reference-manager export, says what it found and skipped, and maps columns with --field', async () => {
     const bib = await cli(['build', join(ROOT, 'fixtures/samples/library.bib'), '--out', join(dir, 'bib'), '--k', '2']);
     expect(bib.code, bib.stderr).toBe(0);
-    expect(bib.stderr).toMatch(/read .*library\.bib: 4 papers; skipped 1 without an abstract, 1 malformed\n {2}.*library\.bib, line 36, record 4: skipped: "Convex Optimization" has no abstract\n {2}.*line 43.*@misc entry is not closed/u);
+    expect(bib.stderr).toMatch(
+      /read .*library\.bib: 4 papers; skipped 1 without an abstract, 1 malformed\n {2}.*library\.bib, line 36, record 4: skipped: "Convex Optimization" has no abstract\n {2}.*line 43.*@misc entry is not closed/u,
+    );
     const german = join(dir, 'deutsch.csv');
-    await writeFile(german, 'Titel,Zusammenfassung,Jahr\n"Optimal transport","Sinkhorn scaling for entropic optimal transport.",2020\n"Bilevel learning","Hypergradients through implicit differentiation.",2021\n"Preference learning","Reward models from human preferences.",2022\n');
-    const mapped = await cli(['build', german, '--out', join(dir, 'de'), '--field', 'title=Titel', '--field', 'abstract=Zusammenfassung', '--field', 'year=Jahr', '--k', '2', '--json']);
+    await writeFile(
+      german,
+      'Titel,Zusammenfassung,Jahr\n"Optimal transport","Sinkhorn scaling for entropic optimal transport.",2020\n"Bilevel learning","Hypergradients through implicit differentiation.",2021\n"Preference learning","Reward models from human preferences.",2022\n',
+    );
+    const mapped = await cli([
+      'build',
+      german,
+      '--out',
+      join(dir, 'de'),
+      '--field',
+      'title=Titel',
+      '--field',
+      'abstract=Zusammenfassung',
+      '--field',
+      'year=Jahr',
+      '--k',
+      '2',
+      '--json',
+    ]);
     expect(mapped.code, mapped.stderr).toBe(0);
     expect(JSON.parse(mapped.stdout).papers).toBe(3);
     const strict = await cli(['build', join(ROOT, 'fixtures/samples/zotero-export.csv'), '--out', join(dir, 'z'), '--missing-abstract', 'error']);
@@ -244,7 +295,9 @@ describe('paper-atlas CLI', () => {
 
   it('filters related and search by years, theme and rank', async () => {
     const dated = await datedAtlas();
-    const years = JSON.parse((await cli(['search', 'optimization', '--atlas', dated, '--k', '9', '--years', '2021-2023', '--json'])).stdout) as { results: { id: string }[] };
+    const years = JSON.parse((await cli(['search', 'optimization', '--atlas', dated, '--k', '9', '--years', '2021-2023', '--json'])).stdout) as {
+      results: { id: string }[];
+    };
     const saved = await Atlas.load(dated);
     const inRange = saved.papers.filter((p) => p.year !== undefined && p.year >= 2021 && p.year <= 2023).map((p) => p.id);
     await saved.dispose();
@@ -253,16 +306,30 @@ describe('paper-atlas CLI', () => {
     expect(years.results.map((r) => r.id).sort()).toEqual([...inRange].sort());
     const themes = JSON.parse((await cli(['themes', '--atlas', atlasDir, '--json'])).stdout) as { themes: { id: number; paperIds: string[] }[] };
     const one = themes.themes[1]!;
-    const inTheme = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--theme', String(one.id), '--k', '5', '--json'])).stdout) as { related: { id: string }[] };
+    const inTheme = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--theme', String(one.id), '--k', '5', '--json'])).stdout) as {
+      related: { id: string }[];
+    };
     expect(inTheme.related.length).toBeGreaterThan(0);
     expect(inTheme.related.every((r) => one.paperIds.includes(r.id))).toBe(true);
-    const cosine = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--rank', 'cosine', '--k', '5', '--json'])).stdout) as { related: { score: number; cosine: number }[] };
+    const cosine = JSON.parse((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--rank', 'cosine', '--k', '5', '--json'])).stdout) as {
+      related: { score: number; cosine: number }[];
+    };
     expect(cosine.related.every((r) => r.score === r.cosine)).toBe(true);
     expect((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--rank', 'bm25'])).code).toBe(2);
   });
 
   it('explains each related paper against the paper asked about that it is closest to', async () => {
-    const r = await cli(['related', 'Wasserstein GAN', 'Accelerating Sinkhorn Algorithm with Sparse Newton Iterations', '--atlas', atlasDir, '--k', '4', '--why', '--json']);
+    const r = await cli([
+      'related',
+      'Wasserstein GAN',
+      'Accelerating Sinkhorn Algorithm with Sparse Newton Iterations',
+      '--atlas',
+      atlasDir,
+      '--k',
+      '4',
+      '--why',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { papers: { id: string }[]; related: { id: string; why: { against: string; score: number } }[] };
     const ids = out.papers.map((p) => p.id);
@@ -274,7 +341,9 @@ describe('paper-atlas CLI', () => {
       expect(row.why.against, row.id).toBe(closer);
     }
     await saved.dispose();
-    const text = (await cli(['related', 'Wasserstein GAN', 'Accelerating Sinkhorn Algorithm with Sparse Newton Iterations', '--atlas', atlasDir, '--k', '2', '--why'])).stdout;
+    const text = (
+      await cli(['related', 'Wasserstein GAN', 'Accelerating Sinkhorn Algorithm with Sparse Newton Iterations', '--atlas', atlasDir, '--k', '2', '--why'])
+    ).stdout;
     expect(text).toMatch(/^ {6}vs: (Wasserstein GAN|Accelerating Sinkhorn Algorithm with Sparse Newton Iterations)$/mu);
   });
 
@@ -285,9 +354,18 @@ describe('paper-atlas CLI', () => {
       expect(r.stderr).toMatch(message);
     };
     await refused(['themes', '--atlas', atlasDir, '--label', 'x'], /--label.*names the theme --merge makes/u);
-    await refused(['build', '--vectors', join(ROOT, 'fixtures/parquet/papers.parquet'), '--field', 'title=T', '--out', join(dir, 'v')], /--field.*applies to an input file only; --vectors tables have fixed columns/u);
-    await refused(['build', '--vectors', join(ROOT, 'fixtures/parquet/papers.parquet'), '--format', 'json', '--out', join(dir, 'v')], /--format.*applies to an input file only/u);
-    await refused(['build', join(ROOT, 'fixtures/samples/library.bib'), '--max', '10', '--out', join(dir, 'v')], /--max.*applies to arxiv: and openalex: sources only/u);
+    await refused(
+      ['build', '--vectors', join(ROOT, 'fixtures/parquet/papers.parquet'), '--field', 'title=T', '--out', join(dir, 'v')],
+      /--field.*applies to an input file only; --vectors tables have fixed columns/u,
+    );
+    await refused(
+      ['build', '--vectors', join(ROOT, 'fixtures/parquet/papers.parquet'), '--format', 'json', '--out', join(dir, 'v')],
+      /--format.*applies to an input file only/u,
+    );
+    await refused(
+      ['build', join(ROOT, 'fixtures/samples/library.bib'), '--max', '10', '--out', join(dir, 'v')],
+      /--max.*applies to arxiv: and openalex: sources only/u,
+    );
     await refused(['build', 'arxiv:bilevel', '--email', 'me@example.org', '--out', join(dir, 'v')], /--email.*applies to openalex: sources only/u);
   });
 
@@ -315,7 +393,9 @@ describe('paper-atlas CLI', () => {
   it('builds an atlas from an arXiv search (against a local replay of the API)', async () => {
     const server = await replayServer();
     try {
-      const r = await cli(['build', 'arxiv:bilevel optimization', '--max', '5', '--out', join(dir, 'arxiv'), '--k', '2', '--json'], ROOT, { PAPER_ATLAS_ARXIV_URL: `${server.url}/arxiv` });
+      const r = await cli(['build', 'arxiv:bilevel optimization', '--max', '5', '--out', join(dir, 'arxiv'), '--k', '2', '--json'], ROOT, {
+        PAPER_ATLAS_ARXIV_URL: `${server.url}/arxiv`,
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ papers: 5, source: 'arxiv:bilevel optimization' });
       expect(r.stderr).toMatch(/read arxiv:bilevel optimization: 5 papers/u);

@@ -43,7 +43,10 @@ describe('readers on real files', () => {
     await writeFile(join(dir, 'a.tsv'), ['title\tabstract\tyear', ...records.map((r) => `${r.title}\t${r.abstract}\t2020`)].join('\n'));
     for (const file of ['a.json', 'a.jsonl', 'a.csv', 'a.tsv']) {
       const c = await readCorpus(join(dir, file));
-      expect(c.papers.map((p) => p.id), file).toEqual(corpus.papers.slice(0, 40).map((p) => p.id));
+      expect(
+        c.papers.map((p) => p.id),
+        file,
+      ).toEqual(corpus.papers.slice(0, 40).map((p) => p.id));
       expect(c.papers[3]!.abstract, file).toBe(corpus.papers[3]!.abstract);
       expect(c.papers[0]!.year, file).toBe(2020);
     }
@@ -128,10 +131,14 @@ describe('bad input', () => {
 
   it('names the record and field of a missing title or abstract', async () => {
     const strict = { missingAbstract: 'error' } as const;
-    await expectCorpusError(parseCorpus('{"title":"A","abstract":"x"}\n{"title":"B"}\n', { source: 'p.jsonl', format: 'jsonl', ...strict }), /line 2.*field "abstract".*missing/u, {
-      line: 2,
-      field: 'abstract',
-    });
+    await expectCorpusError(
+      parseCorpus('{"title":"A","abstract":"x"}\n{"title":"B"}\n', { source: 'p.jsonl', format: 'jsonl', ...strict }),
+      /line 2.*field "abstract".*missing/u,
+      {
+        line: 2,
+        field: 'abstract',
+      },
+    );
     await expectCorpusError(parseCorpus('title,abstract\n,"some text"\n', { source: 'p.csv', format: 'csv', ...strict }), /line 2.*"title".*missing/u);
   });
 
@@ -141,7 +148,10 @@ describe('bad input', () => {
     expect(c.size).toBe(1);
     expect(c.warnings[0]!.message).toMatch(/skipped: same title and abstract as "a"/u);
     await expectCorpusError(parseCorpus(text, { format: 'jsonl', onDuplicate: 'error' }), /duplicates paper "a"/u);
-    await expectCorpusError(parseCorpus('{"id":"x","title":"A","abstract":"1"}\n{"id":"x","title":"B","abstract":"2"}', { format: 'jsonl' }), /duplicate id "x"/u);
+    await expectCorpusError(
+      parseCorpus('{"id":"x","title":"A","abstract":"1"}\n{"id":"x","title":"B","abstract":"2"}', { format: 'jsonl' }),
+      /duplicate id "x"/u,
+    );
   });
 
   it('accepts a UTF-8 BOM, a UTF-16 file with BOM, and CRLF line ends', async () => {
@@ -156,7 +166,9 @@ describe('bad input', () => {
 
   it('rejects a page with a dangling title, naming its line', async () => {
     const lines = (await readFile(PAGE, 'utf8')).split('\n').slice(0, 5).join('\n');
-    await expectCorpusError(parseCorpus(lines, { format: 'page', source: 'odd.txt' }), /odd\.txt, line 5, field "abstract": title has no abstract line/u, { line: 5 });
+    await expectCorpusError(parseCorpus(lines, { format: 'page', source: 'odd.txt' }), /odd\.txt, line 5, field "abstract": title has no abstract line/u, {
+      line: 5,
+    });
   });
 
   it('rejects invalid UTF-8 with the line, and reads it as Latin-1 when told', async () => {
@@ -199,7 +211,8 @@ describe('bad input', () => {
   });
 
   it('rejects XML with a DOCTYPE (entity bombs) and absurd nesting', async () => {
-    const bomb = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><feed><entry><title>&lol2;</title><summary>x</summary></entry></feed>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><feed><entry><title>&lol2;</title><summary>x</summary></entry></feed>';
     await expectCorpusError(parseCorpus(bomb, { format: 'atom' }), /DOCTYPE/u);
     const deep = `<feed>${'<a>'.repeat(200)}${'</a>'.repeat(200)}</feed>`;
     await expectCorpusError(parseCorpus(deep, { format: 'atom' }), /nested deeper than 64/u);

@@ -98,7 +98,9 @@ describe('model resolution', () => {
   it('names the missing files of an incomplete model directory', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'config.json'), '{}');
-    await expect(resolveModel({ modelDir: dir })).rejects.toThrow(/missing tokenizer\.json, tokenizer_config\.json, onnx\/model_quantized\.onnx or onnx\/model\.onnx/u);
+    await expect(resolveModel({ modelDir: dir })).rejects.toThrow(
+      /missing tokenizer\.json, tokenizer_config\.json, onnx\/model_quantized\.onnx or onnx\/model\.onnx/u,
+    );
   });
 
   it('explains a corrupted ONNX file instead of surfacing an onnxruntime trace', async () => {
@@ -202,7 +204,7 @@ describe('embedding cache', () => {
 });
 
 describe('a good guest in a host application', () => {
-  it('leaves the host\'s Transformers.js settings as the host made them', async () => {
+  it("leaves the host's Transformers.js settings as the host made them", async () => {
     const { env } = await import('@xenova/transformers');
     const keys = ['cacheDir', 'localModelPath', 'allowRemoteModels', 'allowLocalModels', 'remoteHost', 'remotePathTemplate', 'useFSCache'] as const;
     Object.assign(env, { cacheDir: '/host/cache', localModelPath: '/host/models', allowRemoteModels: false, allowLocalModels: false });

@@ -19,10 +19,25 @@ const HEAP_MB = 512;
 
 const DECODERS: Omit<FuzzJob, 'module' | 'seed' | 'cases' | 'budgetMs'>[] = [
   { decoder: 'parquet', file: 'fixtures/parquet/papers.parquet', format: 'parquet', tokens: ['\u0000', '\u00ff\u00ff\u00ff\u007f', 'PAR1'] },
-  { decoder: 'bibtex', file: 'fixtures/samples/library.bib', format: 'bibtex', tokens: ['{', '}', '@string{s = s # s}\n', '"', '#', '@article{x,', '\\\'{e}', '%'] },
+  {
+    decoder: 'bibtex',
+    file: 'fixtures/samples/library.bib',
+    format: 'bibtex',
+    tokens: ['{', '}', '@string{s = s # s}\n', '"', '#', '@article{x,', "\\'{e}", '%'],
+  },
   { decoder: 'ris', file: 'fixtures/samples/library.ris', format: 'ris', tokens: ['\nTY  - JOUR', '\nER  - ', '\nAB  - ', '\r', '\u0000', '  - '] },
-  { decoder: 'openalex', file: 'fixtures/samples/openalex-works.json', format: 'openalex', tokens: ['[', '{"a":', '999999999999', '"\\u0000"', '{"abstract_inverted_index":{"w":[9007199254740991]}}', ','] },
-  { decoder: 'atom', file: 'fixtures/samples/arxiv-api.atom.xml', format: 'atom', tokens: ['<entry>', '<a>', '<![CDATA[', '&amp;', '<!DOCTYPE x [<!ENTITY a "aaaa">]>', '<opensearch:totalResults ', ']]>'] },
+  {
+    decoder: 'openalex',
+    file: 'fixtures/samples/openalex-works.json',
+    format: 'openalex',
+    tokens: ['[', '{"a":', '999999999999', '"\\u0000"', '{"abstract_inverted_index":{"w":[9007199254740991]}}', ','],
+  },
+  {
+    decoder: 'atom',
+    file: 'fixtures/samples/arxiv-api.atom.xml',
+    format: 'atom',
+    tokens: ['<entry>', '<a>', '<![CDATA[', '&amp;', '<!DOCTYPE x [<!ENTITY a "aaaa">]>', '<opensearch:totalResults ', ']]>'],
+  },
 ];
 
 interface Report {
@@ -70,13 +85,16 @@ function run(spec: (typeof DECODERS)[number], cases: number, budgetMs: number): 
 }
 
 describe('fuzzing the decoders (seeded mutations of real files)', () => {
-  it.each(DECODERS.map((d) => [d.decoder, d] as const))('%s: every mutated file decodes to a corpus or a typed error, each within the deadline, in a bounded heap', async (_name, spec) => {
-    const report = await run(spec, 400, 8000);
-    expect(report.failures).toEqual([]);
-    // Enough cases ran to mean something, and the mutations reached both outcomes.
-    expect(report.ran).toBeGreaterThanOrEqual(60);
-    expect(report.outcomes.typed).toBeGreaterThan(0);
-    expect(report.outcomes.ok).toBeGreaterThan(0);
-    expect(report.slowestMs).toBeLessThan(CASE_DEADLINE_MS);
-  });
+  it.each(DECODERS.map((d) => [d.decoder, d] as const))(
+    '%s: every mutated file decodes to a corpus or a typed error, each within the deadline, in a bounded heap',
+    async (_name, spec) => {
+      const report = await run(spec, 400, 8000);
+      expect(report.failures).toEqual([]);
+      // Enough cases ran to mean something, and the mutations reached both outcomes.
+      expect(report.ran).toBeGreaterThanOrEqual(60);
+      expect(report.outcomes.typed).toBeGreaterThan(0);
+      expect(report.outcomes.ok).toBeGreaterThan(0);
+      expect(report.slowestMs).toBeLessThan(CASE_DEADLINE_MS);
+    },
+  );
 });

@@ -29,7 +29,9 @@ export default async function setup(project: TestProject): Promise<void> {
   const browser = systemChromium() ?? `${await unpackBundledChromium()}/chromium`;
   const missing = missingLibraries(browser);
   if (missing.length) {
-    throw new Error(`prerequisite missing: the test browser ${browser} needs ${missing.join(', ')}; install them (Debian/Ubuntu: apt-get install libnss3 libnspr4 libexpat1)`);
+    throw new Error(
+      `prerequisite missing: the test browser ${browser} needs ${missing.join(', ')}; install them (Debian/Ubuntu: apt-get install libnss3 libnspr4 libexpat1)`,
+    );
   }
   const need = (cmd: string, args: string[], why: string): void => {
     try {

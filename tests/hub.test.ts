@@ -37,7 +37,9 @@ beforeAll(async () => {
     void stat(file).then((s) => {
       res.writeHead(200, { 'content-length': String(s.size) });
       if (mode === 'truncate' && file.endsWith('.onnx')) {
-        createReadStream(file, { start: 0, end: 1_000_000 }).on('end', () => res.destroy()).pipe(res, { end: false });
+        createReadStream(file, { start: 0, end: 1_000_000 })
+          .on('end', () => res.destroy())
+          .pipe(res, { end: false });
       } else {
         createReadStream(file).pipe(res);
       }

@@ -2,7 +2,18 @@ import { readFile, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { Atlas, AtlasFileError, DEFAULT_HNSW_OPTIONS, HnswStore, OptionError, PaperLookupError, TransformersEmbedder, exactSearch, measureRecall, type AtlasOptions } from '../src/index.js';
+import {
+  Atlas,
+  AtlasFileError,
+  DEFAULT_HNSW_OPTIONS,
+  HnswStore,
+  OptionError,
+  PaperLookupError,
+  TransformersEmbedder,
+  exactSearch,
+  measureRecall,
+  type AtlasOptions,
+} from '../src/index.js';
 import { normalizeInPlace } from '../src/vector.js';
 import { buildBundled, tempDir } from './support/helpers.js';
 
@@ -45,7 +56,11 @@ describe.each(STORES)('%s', (_name, storeOptions) => {
       expect(rows).toHaveLength(10);
       for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.score).toBeGreaterThanOrEqual(rows[i]!.score);
       const self = atlas.vectorOf(sam.id);
-      for (const r of rows) expect(r.cosine).toBeCloseTo([...atlas.vectorOf(r.paper.id)].reduce((s, x, d) => s + x * self[d]!, 0), 5);
+      for (const r of rows)
+        expect(r.cosine).toBeCloseTo(
+          [...atlas.vectorOf(r.paper.id)].reduce((s, x, d) => s + x * self[d]!, 0),
+          5,
+        );
       // Drawn from the store's nearest papers: every one is among the 50 nearest by cosine.
       const pool = new Set((await atlas.related(sam.id, { k: 50, rank: 'cosine' })).map((r) => r.paper.id));
       expect(rows.every((r) => pool.has(r.paper.id))).toBe(true);

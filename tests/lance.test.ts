@@ -2,7 +2,17 @@ import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Atlas, AtlasFileError, Corpus, CorpusError, LanceStoreProvider, OptionError, readVectorTable, writeVectorTable, type Clusterer } from '../src/index.js';
+import {
+  Atlas,
+  AtlasFileError,
+  Corpus,
+  CorpusError,
+  LanceStoreProvider,
+  OptionError,
+  readVectorTable,
+  writeVectorTable,
+  type Clusterer,
+} from '../src/index.js';
 import { buildBundled, tempDir } from './support/helpers.js';
 
 // The shared store suite (index.test.ts) runs related/search/add/remove/save/load over a Lance
@@ -65,29 +75,38 @@ describe('a table outside the atlas directory', () => {
     const dir = await tempDir();
     await atlas.save(dir);
     // The same table moves on: a paper added (and the atlas not saved again).
-    const [added] = await atlas.add([{ title: 'Sinkhorn iterations for entropic optimal transport', abstract: 'Entropic optimal transport solved with Sinkhorn iterations.' }]);
+    const [added] = await atlas.add([
+      { title: 'Sinkhorn iterations for entropic optimal transport', abstract: 'Entropic optimal transport solved with Sinkhorn iterations.' },
+    ]);
     const saved = await Atlas.load(dir);
     expect(saved.papers).toHaveLength(194);
     expect((await saved.search('Sinkhorn iterations for entropic optimal transport', { k: 3 })).some((n) => n.paper.id === added!.id)).toBe(false);
     // A write from the saved atlas restores its version as the newest, then adds to it.
-    const [again] = await saved.add([{ title: 'Unbalanced optimal transport', abstract: 'Unbalanced optimal transport with entropic regularization and Sinkhorn scaling.' }]);
+    const [again] = await saved.add([
+      { title: 'Unbalanced optimal transport', abstract: 'Unbalanced optimal transport with entropic regularization and Sinkhorn scaling.' },
+    ]);
     expect((await saved.search('unbalanced optimal transport', { k: 1 }))[0]!.paper.id).toBe(again!.id);
     const dir2 = await tempDir();
     await saved.save(dir2);
     expect((await Atlas.load(dir2)).papers).toHaveLength(195);
   });
 
-  it('keeps each atlas\'s rows when two atlases write one table, or a refit fails after rewriting it', async () => {
+  it("keeps each atlas's rows when two atlases write one table, or a refit fails after rewriting it", async () => {
     const uri = await tempDir();
     const first = await buildBundled({ store: { kind: 'lance', uri } });
     // A second atlas of fewer papers replaces the table (paper-atlas wrote it), then the first one writes again.
     const fewer = Corpus.from(hnsw.papers.slice(0, 120).map((p) => ({ id: p.id, title: p.title, abstract: p.abstract })));
     const second = await Atlas.build(fewer, { seed: 42, onWarning: () => undefined, store: { kind: 'lance', uri } });
-    const [added] = await first.add([{ title: 'Sinkhorn iterations for entropic optimal transport', abstract: 'Entropic optimal transport solved with Sinkhorn iterations.' }]);
+    const [added] = await first.add([
+      { title: 'Sinkhorn iterations for entropic optimal transport', abstract: 'Entropic optimal transport solved with Sinkhorn iterations.' },
+    ]);
     expect((await first.search('Sinkhorn iterations for entropic optimal transport', { k: 1 }))[0]!.paper.id).toBe(added!.id);
     expect((await first.related(hnsw.papers[150]!.id, { k: 3 })).length).toBe(3);
     await second.remove(second.papers[0]!.id);
-    for (const [atlas, papers] of [[first, 195], [second, 119]] as const) {
+    for (const [atlas, papers] of [
+      [first, 195],
+      [second, 119],
+    ] as const) {
       const dir = await tempDir();
       await atlas.save(dir);
       const again = await Atlas.load(dir);
@@ -112,7 +131,7 @@ describe('a table outside the atlas directory', () => {
     expect((await Atlas.load(dir)).papers).toHaveLength(196);
   });
 
-  it('is refused when it no longer holds the atlas\'s rows and vectors', async () => {
+  it("is refused when it no longer holds the atlas's rows and vectors", async () => {
     const vectors = hnsw.papers.map((p) => hnsw.vectorOf(p.id));
     const other = Array.from({ length: 384 }, (_, i) => (i === 0 ? 1 : 0));
     const cases: [string, (t: lancedb.Table) => Promise<unknown>, RegExp, number[]?][] = [
@@ -227,7 +246,9 @@ describe('atlases from vectors someone else computed', () => {
     expect(atlas.themes).toEqual(hnsw.themes);
     expect(Array.from(atlas.vectorOf(hnsw.papers[9]!.id))).toEqual(Array.from(vectors[9]!));
     // Queries still go through the atlas's own model.
-    expect((await atlas.search('optimal transport', { k: 3 })).map((n) => n.paper.id)).toEqual((await hnsw.search('optimal transport', { k: 3 })).map((n) => n.paper.id));
+    expect((await atlas.search('optimal transport', { k: 3 })).map((n) => n.paper.id)).toEqual(
+      (await hnsw.search('optimal transport', { k: 3 })).map((n) => n.paper.id),
+    );
   });
 
   it('refuses vectors from another embedder, and tables that are not what they claim', async () => {
@@ -235,7 +256,9 @@ describe('atlases from vectors someone else computed', () => {
     const other = await tempDir();
     await writeVectorTable(other, hnsw.papers, { embedder: 'Xenova/all-MiniLM-L6-v2@0123456789ab+mean+chunk256', vectors });
     const table = await readVectorTable(other);
-    await expect(buildBundled({ precomputed: table })).rejects.toThrow(/option "precomputed": the vectors were made by Xenova\/all-MiniLM-L6-v2@0123456789ab\+mean\+chunk256, but this atlas embeds queries and new papers with /u);
+    await expect(buildBundled({ precomputed: table })).rejects.toThrow(
+      /option "precomputed": the vectors were made by Xenova\/all-MiniLM-L6-v2@0123456789ab\+mean\+chunk256, but this atlas embeds queries and new papers with /u,
+    );
     await expect(buildBundled({ precomputed: { embedder: hnsw.embedder.id, vectors: vectors.slice(1) } })).rejects.toThrow(/has 193 vectors for 194 papers/u);
 
     const stretched = vectors.map((v, i) => (i === 4 ? v.map((x) => x * 2) : v));

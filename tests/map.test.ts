@@ -12,8 +12,16 @@ import { buildBundled, ROOT } from './support/helpers.js';
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
 /** Calls the map element's script API (`element.paperAtlas`) in the page. */
-const pageApi = (page: Page) => (fn: string, ...args: unknown[]) =>
-  page.evaluate(([f, a]) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(...(a as unknown[])), [fn, args] as const);
+const pageApi =
+  (page: Page) =>
+  (fn: string, ...args: unknown[]) =>
+    page.evaluate(
+      ([f, a]) =>
+        (document.querySelector('.paper-atlas') as unknown as { paperAtlas: Record<string, (...x: unknown[]) => unknown> }).paperAtlas[f as string]!(
+          ...(a as unknown[]),
+        ),
+      [fn, args] as const,
+    );
 
 let atlas: Atlas;
 let hostile: Atlas;
@@ -48,7 +56,12 @@ describe('map data', () => {
   it('places new papers near their nearest neighbours', async () => {
     const a = await buildBundled();
     const ot = (await a.map()).points.filter((p) => /optimal transport/iu.test(p.title));
-    const [added] = await a.add([{ title: 'Unbalanced optimal transport', abstract: 'We study unbalanced optimal transport with entropic regularization and Sinkhorn scaling for comparing measures of different mass.' }]);
+    const [added] = await a.add([
+      {
+        title: 'Unbalanced optimal transport',
+        abstract: 'We study unbalanced optimal transport with entropic regularization and Sinkhorn scaling for comparing measures of different mass.',
+      },
+    ]);
     const map = await a.map();
     const p = map.points.find((q) => q.id === added!.id)!;
     const spread = Math.max(...map.points.map((q) => q.x)) - Math.min(...map.points.map((q) => q.x));
@@ -62,9 +75,13 @@ describe('SVG', () => {
     const svg = (await atlas.map()).toSVG();
     expect(svg.match(/<circle /gu)!.length).toBe(194 + atlas.themes.length);
     // Each label's lines, joined, are its theme's label: wrapped, never cut.
-    const drawn = [...svg.matchAll(/<text [^>]*font-weight="600" fill="#222">((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/gu)].map((m) => [...m[1]!.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/gu)].map((t) => t[1]).join(' '));
+    const drawn = [...svg.matchAll(/<text [^>]*font-weight="600" fill="#222">((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/gu)].map((m) =>
+      [...m[1]!.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/gu)].map((t) => t[1]).join(' '),
+    );
     expect(drawn.sort()).toEqual(atlas.themes.map((t) => t.label.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;')).sort());
-    const boxes = [...svg.matchAll(/<rect class="label-box" data-theme="\d+" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) => m.slice(1).map(Number));
+    const boxes = [...svg.matchAll(/<rect class="label-box" data-theme="\d+" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) =>
+      m.slice(1).map(Number),
+    );
     expect(boxes).toHaveLength(atlas.themes.length);
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
@@ -122,7 +139,9 @@ function checkLabels(g: LabelGeometry, points: { x: number; y: number; theme: nu
   expect(boxes.length).toBeGreaterThan(0);
   boxes.forEach((a, i) => {
     // Fully visible: inside the drawing, its text inside its box.
-    expect(a.x >= viewport.x - 0.5 && a.y >= viewport.y - 0.5 && a.x + a.w <= viewport.x + viewport.w + 0.5 && a.y + a.h <= viewport.y + viewport.h + 0.5).toBe(true);
+    expect(a.x >= viewport.x - 0.5 && a.y >= viewport.y - 0.5 && a.x + a.w <= viewport.x + viewport.w + 0.5 && a.y + a.h <= viewport.y + viewport.h + 0.5).toBe(
+      true,
+    );
     const t = texts[i]!;
     expect(t.x >= a.x - 1 && t.x + t.w <= a.x + a.w + 1 && t.y >= a.y - 1 && t.y + t.h <= a.y + a.h + 1).toBe(true);
     for (const b of boxes.slice(i + 1)) expect(a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5).toBe(false);
@@ -144,7 +163,13 @@ async function svgGeometry(page: Page): Promise<{ g: LabelGeometry; points: { x:
   return page.evaluate(() => {
     const svg = document.querySelector('svg')!;
     const vb = svg.viewBox.baseVal;
-    const boxes = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => ({ x: r.x.baseVal.value, y: r.y.baseVal.value, w: r.width.baseVal.value, h: r.height.baseVal.value, theme: Number(r.dataset.theme) }));
+    const boxes = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => ({
+      x: r.x.baseVal.value,
+      y: r.y.baseVal.value,
+      w: r.width.baseVal.value,
+      h: r.height.baseVal.value,
+      theme: Number(r.dataset.theme),
+    }));
     const texts = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => {
       const b = (r.nextElementSibling as SVGTextElement).getBBox();
       return { x: b.x, y: b.y, w: b.width, h: b.height };
@@ -184,13 +209,35 @@ async function htmlGeometry(page: Page): Promise<LabelGeometry> {
 
 /** Papers whose embeddings are given (50 blobs of synthetic vectors): a 10k map without 6 minutes of embedding. */
 function blobCorpus(n: number): { corpus: Corpus; embedder: Embedder } {
-  const words = ['transport', 'sinkhorn', 'bilevel', 'gradient', 'preference', 'reward', 'graph', 'message', 'federated', 'privacy', 'sparse', 'pruning', 'bayesian', 'kernel', 'diffusion', 'score'];
+  const words = [
+    'transport',
+    'sinkhorn',
+    'bilevel',
+    'gradient',
+    'preference',
+    'reward',
+    'graph',
+    'message',
+    'federated',
+    'privacy',
+    'sparse',
+    'pruning',
+    'bayesian',
+    'kernel',
+    'diffusion',
+    'score',
+  ];
   const rng = seedrandom('map-10k');
   const gauss = (): number => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
   const centres = Array.from({ length: 50 }, () => Float32Array.from({ length: 64 }, gauss));
   const records = Array.from({ length: n }, (_, i) => {
     const c = i % 50;
-    return { id: `b${i}`, title: `${words[c % 16]} ${words[(c * 7) % 16]} study ${i}`, abstract: `${words[c % 16]} ${words[(c * 7) % 16]} ${words[(c * 3) % 16]} and ${words[(i * 5) % 16]} in setting ${c}.`, year: 2010 + (i % 15) };
+    return {
+      id: `b${i}`,
+      title: `${words[c % 16]} ${words[(c * 7) % 16]} study ${i}`,
+      abstract: `${words[c % 16]} ${words[(c * 7) % 16]} ${words[(c * 3) % 16]} and ${words[(i * 5) % 16]} in setting ${c}.`,
+      year: 2010 + (i % 15),
+    };
   });
   const corpus = Corpus.from(records);
   const vectors = corpus.papers.map((_, i) => {
@@ -234,7 +281,10 @@ describe('HTML map in a real browser', () => {
     expect(await page.locator('.pa-label').count()).toBe(atlas.themes.length);
 
     await page.fill('.pa-search', 'optimal transport');
-    const expected = atlas.papers.filter((p) => p.title.toLowerCase().includes('optimal') && p.title.toLowerCase().includes('transport')).map((p) => p.id).sort();
+    const expected = atlas.papers
+      .filter((p) => p.title.toLowerCase().includes('optimal') && p.title.toLowerCase().includes('transport'))
+      .map((p) => p.id)
+      .sort();
     expect(expected.length).toBeGreaterThan(3);
     expect(((await api('hits')) as string[]).sort()).toEqual(expected);
     expect(await page.locator('.pa-count').textContent()).toBe(`${expected.length} matching`);
@@ -313,12 +363,13 @@ describe('HTML map in a real browser', () => {
     const [cx, cy] = data.centres[0]!;
     const probe = data.points.filter((p) => p.theme === 0).sort((a, b) => Math.hypot(a.x - cx, a.y - cy) - Math.hypot(b.x - cx, b.y - cy))[0]!;
     const pos = (await api('positionOf', probe.id)) as { x: number; y: number };
-    const pixel = () => page.evaluate(({ x, y }) => {
-      const c = document.querySelector('.paper-atlas canvas') as HTMLCanvasElement;
-      const b = c.getBoundingClientRect();
-      const d = c.getContext('2d')!.getImageData(Math.floor(((x - b.left) * c.width) / b.width), Math.floor(((y - b.top) * c.height) / b.height), 1, 1).data;
-      return `#${[d[0]!, d[1]!, d[2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
-    }, pos);
+    const pixel = () =>
+      page.evaluate(({ x, y }) => {
+        const c = document.querySelector('.paper-atlas canvas') as HTMLCanvasElement;
+        const b = c.getBoundingClientRect();
+        const d = c.getContext('2d')!.getImageData(Math.floor(((x - b.left) * c.width) / b.width), Math.floor(((y - b.top) * c.height) / b.height), 1, 1).data;
+        return `#${[d[0]!, d[1]!, d[2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+      }, pos);
     const colour = data.labels[0]!.color;
     expect(differenceCiede2000()(await pixel(), colour)).toBeLessThan(8);
     await page.locator('.pa-themes input[data-theme="0"]').uncheck();
@@ -341,7 +392,10 @@ describe('HTML map in a real browser', () => {
     const page = await browser.open((await hostile.map()).toHTML());
     expect(await page.locator('img').count()).toBe(0);
     const first = hostile.papers[0]!;
-    await page.evaluate((id) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: { select(id: string): void } }).paperAtlas.select(id), first.id);
+    await page.evaluate(
+      (id) => (document.querySelector('.paper-atlas') as unknown as { paperAtlas: { select(id: string): void } }).paperAtlas.select(id),
+      first.id,
+    );
     expect(await page.locator('.pa-detail b').first().textContent()).toBe(first.title);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.close();

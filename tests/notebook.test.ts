@@ -37,11 +37,30 @@ async function execute(kernelName: string): Promise<Notebook> {
   const out = `out-${kernelName}.ipynb`;
   await must(
     join(VENV, 'bin/jupyter'),
-    ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${kernelName}`, '--ExecutePreprocessor.timeout=600',
+    [
+      'nbconvert',
+      '--to',
+      'notebook',
+      '--execute',
+      `--ExecutePreprocessor.kernel_name=${kernelName}`,
+      '--ExecutePreprocessor.timeout=600',
       // nbclient waits 4 s for a cell's output messages after its reply, then drops the rest without a
       // word; a loaded machine (the whole suite runs alongside) can take longer. Wait, and fail loudly.
-      '--ExecutePreprocessor.iopub_timeout=120', '--ExecutePreprocessor.raise_on_iopub_timeout=True', '--output', out, 'topic-map.ipynb'],
-    { cwd: project, env: { JUPYTER_PATH: jupyterPath, JUPYTER_CONFIG_DIR: join(jupyterPath, 'config'), JUPYTER_DATA_DIR: join(jupyterPath, 'data'), JUPYTER_RUNTIME_DIR: join(jupyterPath, 'runtime') } },
+      '--ExecutePreprocessor.iopub_timeout=120',
+      '--ExecutePreprocessor.raise_on_iopub_timeout=True',
+      '--output',
+      out,
+      'topic-map.ipynb',
+    ],
+    {
+      cwd: project,
+      env: {
+        JUPYTER_PATH: jupyterPath,
+        JUPYTER_CONFIG_DIR: join(jupyterPath, 'config'),
+        JUPYTER_DATA_DIR: join(jupyterPath, 'data'),
+        JUPYTER_RUNTIME_DIR: join(jupyterPath, 'runtime'),
+      },
+    },
   );
   return JSON.parse(await readFile(join(project, out), 'utf8')) as Notebook;
 }
@@ -65,7 +84,10 @@ function checkOutputs(nb: Notebook): void {
   // No dump of a bundle as text: besides its rich output each display cell shows no value (Deno's
   // kernel may deliver an earlier cell's late stdout here, as a stream).
   const code = nb.cells.filter((c) => c.cell_type === 'code');
-  for (const [cell, output] of [[code.at(-2)!, map], [code.at(-1)!, time]] as const) {
+  for (const [cell, output] of [
+    [code.at(-2)!, map],
+    [code.at(-1)!, time],
+  ] as const) {
     expect(cell.outputs!.filter((o) => o !== output && o.output_type !== 'stream').map((o) => o.output_type)).toEqual([]);
   }
   for (const o of outputs) {
@@ -98,7 +120,7 @@ describe('the shipped notebook', () => {
     checkOutputs(await execute('tslab-local'));
   });
 
-  it('renders the map bundle in Deno\'s Jupyter kernel', async () => {
+  it("renders the map bundle in Deno's Jupyter kernel", async () => {
     const tools = await mkdtemp(join(tmpdir(), 'paper-atlas-deno-'));
     await must('npm', ['install', '--prefix', tools, DENO], { cwd: tools });
     await kernel('deno', [join(tools, 'node_modules/.bin/deno'), 'jupyter', '--kernel', '--conn', '{connection_file}']);

@@ -20,7 +20,16 @@ describe('the packed package', () => {
   it('ships the library, the CLI, the corpus and the notebook, the corpus inlined in no bundle', async () => {
     const { stdout } = await promisify(execFile)('tar', ['tzf', tarball]);
     const files = stdout.split('\n').filter(Boolean);
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'fixtures/corpus/regularized-optimization.json', 'fixtures/notebooks/topic-map.ipynb', 'README.md', 'LICENSE']) {
+    for (const f of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/cli.js',
+      'fixtures/corpus/regularized-optimization.json',
+      'fixtures/notebooks/topic-map.ipynb',
+      'README.md',
+      'LICENSE',
+    ]) {
       expect(files, f).toContain(`package/${f}`);
     }
     const pkg = join(dir, 'node_modules/paper-atlas');
@@ -55,18 +64,32 @@ describe('the packed package', () => {
   });
 
   it('works through require (CJS), import (ESM) and a strict TypeScript compile', async () => {
-    const cjs = await run(process.execPath, ['-e', "const p = require('paper-atlas'); p.loadBundledCorpus().then(c => console.log(typeof p.Atlas.build, c.size))"], { cwd: dir });
+    const cjs = await run(
+      process.execPath,
+      ['-e', "const p = require('paper-atlas'); p.loadBundledCorpus().then(c => console.log(typeof p.Atlas.build, c.size))"],
+      { cwd: dir },
+    );
     expect(cjs.stdout.trim(), cjs.stderr).toBe('function 194');
     // Every reader loads under require too (the BibTeX parser's CommonJS build has undeclared dependencies).
     const bib = join(ROOT, 'fixtures/samples/library.bib');
-    const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], { cwd: dir });
+    const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], {
+      cwd: dir,
+    });
     expect(cjsBib.stdout.trim(), cjsBib.stderr).toBe('4');
     // So does the Parquet reader (ESM-only upstream, bundled), with no LanceDB installed.
     const parts = join(ROOT, 'fixtures/parquet/parts');
-    const cjsParquet = await run(process.execPath, ['-e', `require('paper-atlas').readVectorTable(${JSON.stringify(parts)}).then(t => console.log(t.corpus.size, t.vectors[23].length))`], { cwd: dir });
+    const cjsParquet = await run(
+      process.execPath,
+      ['-e', `require('paper-atlas').readVectorTable(${JSON.stringify(parts)}).then(t => console.log(t.corpus.size, t.vectors[23].length))`],
+      { cwd: dir },
+    );
     expect(cjsParquet.stdout.trim(), cjsParquet.stderr).toBe('24 16');
     expect(existsSync(join(dir, 'node_modules/@lancedb'))).toBe(false);
-    await writeIn(dir, 'esm.mjs', "import { Atlas, loadBundledCorpus } from 'paper-atlas';\nconsole.log(typeof Atlas.load, (await loadBundledCorpus()).papers[0].title.slice(0, 6));\n");
+    await writeIn(
+      dir,
+      'esm.mjs',
+      "import { Atlas, loadBundledCorpus } from 'paper-atlas';\nconsole.log(typeof Atlas.load, (await loadBundledCorpus()).papers[0].title.slice(0, 6));\n",
+    );
     expect((await run(process.execPath, ['esm.mjs'], { cwd: dir })).stdout.trim()).toBe('function SMART:');
     await writeIn(
       dir,
@@ -80,7 +103,14 @@ describe('the packed package', () => {
         '}',
       ].join('\n'),
     );
-    await writeIn(dir, 'tsconfig.json', JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, skipLibCheck: false, types: [] }, files: ['use.ts'] }));
+    await writeIn(
+      dir,
+      'tsconfig.json',
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, skipLibCheck: false, types: [] },
+        files: ['use.ts'],
+      }),
+    );
     const tsc = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir });
     expect(tsc.stdout).toBe('');
   });
@@ -136,7 +166,9 @@ describe('pnpm', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
     const bib = join(ROOT, 'fixtures/samples/library.bib');
-    const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], { cwd: pdir });
+    const cjsBib = await run(process.execPath, ['-e', `require('paper-atlas').readCorpus(${JSON.stringify(bib)}).then(c => console.log(c.size))`], {
+      cwd: pdir,
+    });
     expect(cjsBib.stdout.trim(), cjsBib.stderr).toBe('4');
   }, 600_000);
 });

@@ -43,7 +43,12 @@ const CASES: [string, string | Uint8Array, ReadCorpusOptions, RegExp | ((c: Corp
   ['JSONL with a broken line', `{"title":"A","abstract":"b"}\n{oops}\n`, { format: 'jsonl' }, /line 2: invalid JSON/u],
   ['JSONL empty abstract, strict', '{"title":"A","abstract":"   "}\n', { format: 'jsonl', missingAbstract: 'error' }, /field "abstract": is empty/u],
   ['JSONL missing title, strict', '{"abstract":"b"}\n', { format: 'jsonl', missingAbstract: 'error' }, /field "title": is missing/u],
-  ['JSONL empty abstract, skipped by default', '{"title":"A","abstract":"   "}\n{"title":"B","abstract":"b"}\n', { format: 'jsonl' }, (c) => expect(c.warnings.map((w) => w.kind)).toEqual(['missing-abstract'])],
+  [
+    'JSONL empty abstract, skipped by default',
+    '{"title":"A","abstract":"   "}\n{"title":"B","abstract":"b"}\n',
+    { format: 'jsonl' },
+    (c) => expect(c.warnings.map((w) => w.kind)).toEqual(['missing-abstract']),
+  ],
   ['JSONL only records without abstract', '{"title":"A"}\n', { format: 'jsonl' }, /contains no papers \(1 record\(s\) skipped: missing-abstract/u],
   ['JSONL bad year', '{"title":"A","abstract":"b","year":"soon"}\n', { format: 'jsonl' }, /field "year": is not a year/u],
   ['JSONL duplicate ids', '{"id":"1","title":"A","abstract":"b"}\n{"id":"1","title":"C","abstract":"d"}\n', { format: 'jsonl' }, /duplicate id "1"/u],
@@ -51,9 +56,19 @@ const CASES: [string, string | Uint8Array, ReadCorpusOptions, RegExp | ((c: Corp
   ['CSV unclosed quote', 'title,abstract\n"A,b\n', { format: 'csv' }, /invalid CSV/u],
   ['CSV header only', 'title,abstract\n', { format: 'csv' }, /contains no papers/u],
   ['CSV without abstract column, strict', 'title,year\nA,2020\n', { format: 'csv', missingAbstract: 'error' }, /field "abstract": is missing/u],
-  ['CSV without abstract column, kept on titles', 'title,year\nA,2020\n', { format: 'csv', missingAbstract: 'title' }, (c) => expect(c.papers[0]).toMatchObject({ title: 'A', abstract: '', missingAbstract: true })],
+  [
+    'CSV without abstract column, kept on titles',
+    'title,year\nA,2020\n',
+    { format: 'csv', missingAbstract: 'title' },
+    (c) => expect(c.papers[0]).toMatchObject({ title: 'A', abstract: '', missingAbstract: true }),
+  ],
   ['TSV with quotes inside', 'title\tabstract\nA "quoted" title\tb\n', { format: 'tsv' }, (c) => expect(c.papers[0]!.title).toBe('A "quoted" title')],
-  ['XML bomb (entities)', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><feed><entry><title>&b;</title><summary>s</summary></entry></feed>', { format: 'atom' }, /DOCTYPE/u],
+  [
+    'XML bomb (entities)',
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><feed><entry><title>&b;</title><summary>s</summary></entry></feed>',
+    { format: 'atom' },
+    /DOCTYPE/u,
+  ],
   ['XML nested 10k deep', `<feed>${'<x>'.repeat(10_000)}`, { format: 'atom' }, /nested deeper/u],
   ['XML truncated', '<feed><entry><title>A</title><summary>b', { format: 'atom' }, /invalid XML/u],
   ['XML undefined entity', '<feed><entry><title>&nope;</title><summary>b</summary></entry></feed>', { format: 'atom' }, /invalid XML/u],
@@ -62,11 +77,36 @@ const CASES: [string, string | Uint8Array, ReadCorpusOptions, RegExp | ((c: Corp
   ['invalid UTF-8', Buffer.from([0x54, 0x69, 0x74, 0x6c, 0x65, 0x0a, 0xc3, 0x28, 0x0a]), { format: 'page' }, /line 2: is not valid utf-8/u],
   ['truncated UTF-8 at end', Buffer.from([0x41, 0x0a, 0x62, 0xe2, 0x82]), { format: 'page' }, /truncated file/u],
   ['100k-character abstract', JSON.stringify([{ title, abstract: big }]), { format: 'json' }, (c) => expect(c.papers[0]!.abstract).toHaveLength(100_000)],
-  ['non-Latin scripts', JSON.stringify([{ title: '深度学习中的正则化优化', abstract: 'Регуляризация — ключ к обобщению. 正则化。' }]), { format: 'json' }, (c) => expect(c.papers[0]!.id).toBe('深度学习中的正则化优化')],
-  ['right-to-left and emoji', JSON.stringify([{ title: 'تحسين منتظم 🚀', abstract: 'نص عربي' }]), { format: 'json' }, (c) => expect(c.papers[0]!.title).toBe('تحسين منتظم 🚀')],
-  ['control characters', JSON.stringify([{ title: 'A\u0007B\u001b[31m', abstract: 'x\u0000y' }]), { format: 'json' }, (c) => expect(c.papers[0]!.title).toBe('AB[31m')],
-  ['HTML in text', JSON.stringify([{ title: '<b>Bold</b> claims', abstract: '<p>We &amp; they</p>' }]), { format: 'json' }, (c) => expect(c.papers[0]).toMatchObject({ title: 'Bold claims', abstract: 'We & they' })],
-  ['UTF-16 big-endian with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(`${title}\n${abstract}\n`, 'utf16le').swap16()]), { format: 'page' }, (c) => expect(c.papers[0]!.title).toBe(title)],
+  [
+    'non-Latin scripts',
+    JSON.stringify([{ title: '深度学习中的正则化优化', abstract: 'Регуляризация — ключ к обобщению. 正则化。' }]),
+    { format: 'json' },
+    (c) => expect(c.papers[0]!.id).toBe('深度学习中的正则化优化'),
+  ],
+  [
+    'right-to-left and emoji',
+    JSON.stringify([{ title: 'تحسين منتظم 🚀', abstract: 'نص عربي' }]),
+    { format: 'json' },
+    (c) => expect(c.papers[0]!.title).toBe('تحسين منتظم 🚀'),
+  ],
+  [
+    'control characters',
+    JSON.stringify([{ title: 'A\u0007B\u001b[31m', abstract: 'x\u0000y' }]),
+    { format: 'json' },
+    (c) => expect(c.papers[0]!.title).toBe('AB[31m'),
+  ],
+  [
+    'HTML in text',
+    JSON.stringify([{ title: '<b>Bold</b> claims', abstract: '<p>We &amp; they</p>' }]),
+    { format: 'json' },
+    (c) => expect(c.papers[0]).toMatchObject({ title: 'Bold claims', abstract: 'We & they' }),
+  ],
+  [
+    'UTF-16 big-endian with BOM',
+    Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(`${title}\n${abstract}\n`, 'utf16le').swap16()]),
+    { format: 'page' },
+    (c) => expect(c.papers[0]!.title).toBe(title),
+  ],
   ['CR-only line ends', `${title}\r${abstract}\r`, { format: 'page' }, (c) => expect(c.papers[0]!.abstract).toBe(abstract)],
 ];
 
@@ -88,10 +128,17 @@ describe('crafted bad inputs', () => {
 describe('properties', () => {
   it('readers never throw anything but CorpusError, whatever the bytes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))), fc.constantFrom(...CORPUS_FORMATS), async (input, format) => {
-        const result = await bounded(parseCorpus(input, { format }), 5000);
-        expect(result instanceof Corpus || result instanceof CorpusError).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        ),
+        fc.constantFrom(...CORPUS_FORMATS),
+        async (input, format) => {
+          const result = await bounded(parseCorpus(input, { format }), 5000);
+          expect(result instanceof Corpus || result instanceof CorpusError).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -166,7 +213,12 @@ describe('saved atlases under failure', () => {
     const b = join(await tempDir(), 'b');
     const cli = join(ROOT, 'src/cli.ts');
     await Promise.all(
-      [a, b].map((out, i) => run(process.execPath, ['--import', 'tsx', cli, 'build', '--out', out, '--seed', '7', '--json', ...(i ? ['--no-cache'] : [])], { cwd: ROOT, maxBuffer: 16 << 20 })),
+      [a, b].map((out, i) =>
+        run(process.execPath, ['--import', 'tsx', cli, 'build', '--out', out, '--seed', '7', '--json', ...(i ? ['--no-cache'] : [])], {
+          cwd: ROOT,
+          maxBuffer: 16 << 20,
+        }),
+      ),
     );
     const files = (await readdir(a)).sort();
     expect(files).toEqual((await readdir(b)).sort());

@@ -18,7 +18,12 @@ describe('large corpora', () => {
     expect(sampled.fitSample).toBe(1000);
     expect(sampled.papers).toHaveLength(1500);
     const themeIds = big.corpus.papers.map((p) => sampled.themeOf(p.id).id);
-    expect(agreement(big.corpus.papers.map((p) => big.truth.get(p.id)!), themeIds).nmi).toBeGreaterThan(0.9);
+    expect(
+      agreement(
+        big.corpus.papers.map((p) => big.truth.get(p.id)!),
+        themeIds,
+      ).nmi,
+    ).toBeGreaterThan(0.9);
     expect(sampled.themes.reduce((s, t) => s + t.size, 0)).toBe(1500);
     const map = await sampled.map();
     expect(map.points).toHaveLength(1500);
@@ -41,8 +46,12 @@ describe('large corpora', () => {
     expect(await snapshot(loaded)).toEqual(await snapshot(sampled));
     // Fitted on everything, the same corpus finds the same topics.
     const full = await Atlas.build(big.corpus, { ...opts, fitSample: 2000 });
-    expect(agreement(themeIds, big.corpus.papers.map((p) => full.themeOf(p.id).id)).nmi).toBeGreaterThan(0.9);
+    expect(
+      agreement(
+        themeIds,
+        big.corpus.papers.map((p) => full.themeOf(p.id).id),
+      ).nmi,
+    ).toBeGreaterThan(0.9);
     await expect(Atlas.build(big.corpus, { ...opts, fitSample: 999 })).rejects.toThrow(/option "fitSample": must be an integer of at least 1000/u);
   }, 120_000);
-
 });

@@ -51,11 +51,13 @@ describe('themes on the bundled corpus', () => {
   });
 
   it('puts every paper in the theme whose centroid is most similar to it, the rule add() places new papers by', () => {
-    const centroids = new Map(atlas.themes.map((t) => {
-      const sum = new Float64Array(atlas.vectorOf(t.paperIds[0]!).length);
-      for (const id of t.paperIds) atlas.vectorOf(id).forEach((x, d) => (sum[d]! += x));
-      return [t.id, sum];
-    }));
+    const centroids = new Map(
+      atlas.themes.map((t) => {
+        const sum = new Float64Array(atlas.vectorOf(t.paperIds[0]!).length);
+        for (const id of t.paperIds) atlas.vectorOf(id).forEach((x, d) => (sum[d]! += x));
+        return [t.id, sum];
+      }),
+    );
     const cos = (v: Float32Array, c: Float64Array): number => v.reduce((s, x, d) => s + x * c[d]!, 0) / Math.hypot(...c);
     for (const p of atlas.papers) {
       const v = atlas.vectorOf(p.id);

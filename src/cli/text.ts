@@ -18,4 +18,5 @@ export function oneLine(s: string): string {
 }
 
 /** A template whose interpolated values each go through `oneLine`. */
-export const line = (parts: TemplateStringsArray, ...values: unknown[]): string => parts.reduce((out, part, i) => `${out}${oneLine(String(values[i - 1]))}${part}`);
+export const line = (parts: TemplateStringsArray, ...values: unknown[]): string =>
+  parts.reduce((out, part, i) => `${out}${oneLine(String(values[i - 1]))}${part}`);

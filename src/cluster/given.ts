@@ -13,7 +13,8 @@ export class GivenThemes implements Clusterer {
 
   constructor(themes: Record<string, string> | ReadonlyMap<string, string> | { themes: Record<string, string> }) {
     const raw = themes instanceof Map ? Object.fromEntries(themes) : 'themes' in themes && typeof themes.themes === 'object' ? themes.themes : themes;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new OptionError('clusterer', 'GivenThemes needs an object or Map of paper id → theme name');
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new OptionError('clusterer', 'GivenThemes needs an object or Map of paper id → theme name');
     const clean: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [id, name] of Object.entries(raw as Record<string, unknown>)) {
       if (typeof name !== 'string' || !name.trim()) throw new OptionError('clusterer', `GivenThemes: paper "${id}" has no theme name`);
@@ -26,7 +27,13 @@ export class GivenThemes implements Clusterer {
     const themes = this.options.themes;
     const missing = ctx.ids.filter((id) => !Object.hasOwn(themes, id));
     if (missing.length) {
-      throw new StageError('clusterer given', `${missing.length} paper(s) have no given theme: ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+      throw new StageError(
+        'clusterer given',
+        `${missing.length} paper(s) have no given theme: ${missing
+          .slice(0, 5)
+          .map((m) => `"${m}"`)
+          .join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      );
     }
     const names: string[] = [];
     const byName = new Map<string, number>();

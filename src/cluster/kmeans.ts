@@ -66,7 +66,6 @@ export const DEFAULT_KMEANS_OPTIONS: Readonly<KMeansOptions> = Object.freeze({
   refine: true,
 });
 
-
 function checkOptions(given: unknown): KMeansOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw new OptionError('clusterer', 'must be k-means options ({ k, kRange, restarts, ... }) or a Clusterer');
@@ -82,7 +81,8 @@ function checkOptions(given: unknown): KMeansOptions {
     }
     kRange = [r[0] as number, r[1] as number];
   }
-  if (o.algorithm !== 'hamerly' && o.algorithm !== 'ml-kmeans') throw new OptionError('algorithm', `must be "hamerly" or "ml-kmeans", got ${JSON.stringify(o.algorithm)}`);
+  if (o.algorithm !== 'hamerly' && o.algorithm !== 'ml-kmeans')
+    throw new OptionError('algorithm', `must be "hamerly" or "ml-kmeans", got ${JSON.stringify(o.algorithm)}`);
   if (typeof o.refine !== 'boolean') throw new OptionError('refine', `must be true or false, got ${JSON.stringify(o.refine)}`);
   return {
     algorithm: o.algorithm,
@@ -158,7 +158,13 @@ const drawRows = (n: number, m: number, salt: string): Int32Array => sampleIndic
  * `maxReference` rows, both drawn by a fixed seed (every row up to that many: exact); 1 is best, 0
  * is no structure. A row with no other reference row in its cluster counts 0, as a singleton does.
  */
-export function silhouette(data: PackedRows | readonly ArrayLike<number>[], assignments: ArrayLike<number>, k: number, maxPoints = 2000, maxReference = 5000): number {
+export function silhouette(
+  data: PackedRows | readonly ArrayLike<number>[],
+  assignments: ArrayLike<number>,
+  k: number,
+  maxPoints = 2000,
+  maxReference = 5000,
+): number {
   const x = asPacked(data);
   const { n, dims } = x;
   const v = x.data;

@@ -16,7 +16,12 @@ export interface Outlier {
  * the ones it put there for want of a better one. Weakest first. Themes under 8 papers have no
  * meaningful quartiles and flag nothing.
  */
-export function findOutliers(vectors: readonly Float32Array[], assignments: readonly number[], centroids: readonly Float32Array[], skip: ReadonlySet<number> = new Set()): Outlier[] {
+export function findOutliers(
+  vectors: readonly Float32Array[],
+  assignments: readonly number[],
+  centroids: readonly Float32Array[],
+  skip: ReadonlySet<number> = new Set(),
+): Outlier[] {
   const members: { row: number; score: number }[][] = centroids.map(() => []);
   assignments.forEach((t, row) => {
     if (!skip.has(row) && t >= 0 && t < centroids.length) members[t]!.push({ row, score: dot(vectors[row]!, centroids[t]!) });

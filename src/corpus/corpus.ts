@@ -245,7 +245,9 @@ export class CorpusBuilder {
 
   finish(): Corpus {
     if (this.papers.length === 0) {
-      const skipped = this.warnings.length ? ` (${this.warnings.length} record(s) skipped: ${[...new Set(this.warnings.map((w) => w.kind))].join(', ')}; see missingAbstract)` : '';
+      const skipped = this.warnings.length
+        ? ` (${this.warnings.length} record(s) skipped: ${[...new Set(this.warnings.map((w) => w.kind))].join(', ')}; see missingAbstract)`
+        : '';
       throw new CorpusError({ source: this.source }, `contains no papers${skipped}`);
     }
     return new Corpus(this.papers, this.source, this.warnings);

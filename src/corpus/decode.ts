@@ -23,11 +23,7 @@ function countNewlines(s: string): number {
  * Decodes a byte stream to text chunks, strictly: invalid bytes or NULs raise a CorpusError naming
  * the line, instead of turning into U+FFFD and silently changing words.
  */
-export async function* decodeStream(
-  bytes: AsyncIterable<Uint8Array | string>,
-  source: string,
-  encoding: TextEncoding = 'utf-8',
-): AsyncGenerator<string> {
+export async function* decodeStream(bytes: AsyncIterable<Uint8Array | string>, source: string, encoding: TextEncoding = 'utf-8'): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   let line = 1;
   const fail = (problem: string, hint?: FixHint): never => {
@@ -38,9 +34,7 @@ export async function* decodeStream(
     if (nul !== -1) {
       line += countNewlines(text.slice(0, nul));
       fail(
-        encoding.startsWith('utf-16')
-          ? 'contains NUL characters'
-          : 'contains NUL bytes: a binary file, or UTF-16 without a byte-order mark',
+        encoding.startsWith('utf-16') ? 'contains NUL characters' : 'contains NUL bytes: a binary file, or UTF-16 without a byte-order mark',
         encoding.startsWith('utf-16') ? undefined : { option: 'encoding', value: 'utf-16le' },
       );
     }

@@ -39,8 +39,20 @@ export class PaperLookup {
     if (exact.length === 1) return exact[0]!.i;
     const prefix = exact.length ? exact : live.filter(({ p }) => p.title.toLowerCase().startsWith(q) || p.id.startsWith(q));
     if (prefix.length === 1) return prefix[0]!.i;
-    if (prefix.length > 1) throw new PaperLookupError(idOrTitle, 'ambiguous', prefix.slice(0, 5).map(({ p }) => p.id));
-    throw new PaperLookupError(idOrTitle, 'unknown', closest(q, live.map(({ p }) => p)));
+    if (prefix.length > 1)
+      throw new PaperLookupError(
+        idOrTitle,
+        'ambiguous',
+        prefix.slice(0, 5).map(({ p }) => p.id),
+      );
+    throw new PaperLookupError(
+      idOrTitle,
+      'unknown',
+      closest(
+        q,
+        live.map(({ p }) => p),
+      ),
+    );
   }
 }
 
@@ -48,7 +60,13 @@ export class PaperLookup {
 function closest(q: string, papers: Paper[]): string[] {
   const words = new Set(q.split(/\W+/u).filter((w) => w.length > 2));
   return papers
-    .map((p) => ({ id: p.id, n: p.title.toLowerCase().split(/\W+/u).filter((w) => words.has(w)).length }))
+    .map((p) => ({
+      id: p.id,
+      n: p.title
+        .toLowerCase()
+        .split(/\W+/u)
+        .filter((w) => words.has(w)).length,
+    }))
     .filter((s) => s.n > 0)
     .sort((a, b) => b.n - a.n || (a.id < b.id ? -1 : 1))
     .slice(0, 5)

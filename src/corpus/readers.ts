@@ -16,7 +16,19 @@ import type { RecordShape } from './shapes.js';
 
 /** Input formats `readCorpus` understands. */
 export type CorpusFormat = 'bibtex' | 'ris' | 'csl-json' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'openalex' | 'semantic-scholar' | 'atom' | 'page';
-export const CORPUS_FORMATS: readonly CorpusFormat[] = ['bibtex', 'ris', 'csl-json', 'json', 'jsonl', 'csv', 'tsv', 'openalex', 'semantic-scholar', 'atom', 'page'];
+export const CORPUS_FORMATS: readonly CorpusFormat[] = [
+  'bibtex',
+  'ris',
+  'csl-json',
+  'json',
+  'jsonl',
+  'csv',
+  'tsv',
+  'openalex',
+  'semantic-scholar',
+  'atom',
+  'page',
+];
 
 export interface ReadCorpusOptions extends CorpusOptions {
   /** Input format; by default chosen from the file extension, else recognised from the content. */
@@ -63,7 +75,8 @@ const READERS: Record<CorpusFormat, [Reader, RecordShape?]> = {
   page: [readPage],
 };
 
-const SUPPORTED = 'BibTeX (.bib), RIS (.ris), CSL-JSON, JSON, JSONL, CSV/TSV (Zotero exports included), OpenAlex and Semantic Scholar JSON, arXiv Atom (.xml), papers-listing page text (.txt)';
+const SUPPORTED =
+  'BibTeX (.bib), RIS (.ris), CSL-JSON, JSON, JSONL, CSV/TSV (Zotero exports included), OpenAlex and Semantic Scholar JSON, arXiv Atom (.xml), papers-listing page text (.txt)';
 
 /** The format a file name says, if its extension is one of ours (`.csl.json` is CSL-JSON). */
 export function formatOfName(path: string): CorpusFormat | undefined {
@@ -110,22 +123,32 @@ export async function readCorpus(path: string, opts: ReadCorpusOptions = {}): Pr
   const isText = extname(path).toLowerCase() === '.txt';
   const format = opts.format ?? byName;
   // A .txt file may hold any of the text formats (some RIS exports are .txt); else it is page text.
-  return parseInput(createReadStream(path, { highWaterMark: 1 << 16 }), { ...opts, source: opts.source ?? path, ...(format ? { format } : {}) }, isText ? 'page' : undefined);
+  return parseInput(
+    createReadStream(path, { highWaterMark: 1 << 16 }),
+    { ...opts, source: opts.source ?? path, ...(format ? { format } : {}) },
+    isText ? 'page' : undefined,
+  );
 }
 
-const READ_OPTION_KEYS = [...CORPUS_OPTION_KEYS, ...optionKeys<Omit<ReadCorpusOptions, keyof CorpusOptions>>()('format', 'encoding', 'jsonKey', 'maxEntryChars')];
+const READ_OPTION_KEYS = [
+  ...CORPUS_OPTION_KEYS,
+  ...optionKeys<Omit<ReadCorpusOptions, keyof CorpusOptions>>()('format', 'encoding', 'jsonKey', 'maxEntryChars'),
+];
 
 function checkOptions(opts: ReadCorpusOptions): void {
   checkOptionsObject('options', opts, READ_OPTION_KEYS);
   if (opts.format !== undefined && !CORPUS_FORMATS.includes(opts.format)) {
     throw new OptionError('format', `must be one of ${CORPUS_FORMATS.join(', ')}, got "${opts.format}"`);
   }
-  if (opts.encoding !== undefined && !ENCODINGS.includes(opts.encoding)) throw new OptionError('encoding', `must be one of ${ENCODINGS.join(', ')}, got "${opts.encoding}"`);
+  if (opts.encoding !== undefined && !ENCODINGS.includes(opts.encoding))
+    throw new OptionError('encoding', `must be one of ${ENCODINGS.join(', ')}, got "${opts.encoding}"`);
   if (opts.missingAbstract !== undefined && !MISSING_ABSTRACT_POLICIES.includes(opts.missingAbstract)) {
     throw new OptionError('missingAbstract', `must be one of ${MISSING_ABSTRACT_POLICIES.join(', ')}, got "${opts.missingAbstract}"`);
   }
-  if (opts.maxEntryChars !== undefined && (!Number.isSafeInteger(opts.maxEntryChars) || opts.maxEntryChars < 1)) throw new OptionError('maxEntryChars', `must be a positive integer, got ${opts.maxEntryChars}`);
-  if (opts.onDuplicate !== undefined && opts.onDuplicate !== 'skip' && opts.onDuplicate !== 'error') throw new OptionError('onDuplicate', `must be "skip" or "error", got "${opts.onDuplicate}"`);
+  if (opts.maxEntryChars !== undefined && (!Number.isSafeInteger(opts.maxEntryChars) || opts.maxEntryChars < 1))
+    throw new OptionError('maxEntryChars', `must be a positive integer, got ${opts.maxEntryChars}`);
+  if (opts.onDuplicate !== undefined && opts.onDuplicate !== 'skip' && opts.onDuplicate !== 'error')
+    throw new OptionError('onDuplicate', `must be "skip" or "error", got "${opts.onDuplicate}"`);
 }
 
 /**
@@ -136,7 +159,11 @@ export function parseCorpus(input: string | Uint8Array | AsyncIterable<Uint8Arra
   return parseInput(input, opts, undefined);
 }
 
-async function parseInput(input: string | Uint8Array | AsyncIterable<Uint8Array | string>, opts: ReadCorpusOptions, fallback: CorpusFormat | undefined): Promise<Corpus> {
+async function parseInput(
+  input: string | Uint8Array | AsyncIterable<Uint8Array | string>,
+  opts: ReadCorpusOptions,
+  fallback: CorpusFormat | undefined,
+): Promise<Corpus> {
   checkOptions(opts);
   const source = opts.source ?? 'input';
   const bytes: AsyncIterable<Uint8Array | string> = typeof input === 'string' || input instanceof Uint8Array ? Readable.from([input]) : input;

@@ -101,7 +101,9 @@ function fromCsl(r: Raw): PaperRecord {
 /** An OpenAlex work (https://docs.openalex.org/api-entities/works). */
 function fromOpenAlex(r: Raw): PaperRecord {
   const authors = Array.isArray(r.authorships)
-    ? r.authorships.map((a) => (isObject(a) && isObject(a.author) && typeof a.author.display_name === 'string' ? a.author.display_name : undefined)).filter((n): n is string => !!n)
+    ? r.authorships
+        .map((a) => (isObject(a) && isObject(a.author) && typeof a.author.display_name === 'string' ? a.author.display_name : undefined))
+        .filter((n): n is string => !!n)
     : undefined;
   const location = isObject(r.primary_location) ? r.primary_location : {};
   const source = isObject(location.source) ? location.source : {};

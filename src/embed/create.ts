@@ -21,7 +21,11 @@ function checkInstance(e: Embedder): Embedder {
  * The embedder of a build: the one given, else the default transformer, else (with a warning, and
  * unless `fallback: false`) the lexical TF-IDF + SVD embedder fitted on the corpus's texts.
  */
-export async function createEmbedder(given: EmbedderOption | undefined, texts: readonly string[], warn: (m: string) => void): Promise<{ embedder: Embedder; info: EmbedderInfo }> {
+export async function createEmbedder(
+  given: EmbedderOption | undefined,
+  texts: readonly string[],
+  warn: (m: string) => void,
+): Promise<{ embedder: Embedder; info: EmbedderInfo }> {
   if (given !== undefined && (typeof given !== 'object' || given === null)) throw new OptionError('embedder', 'must be an Embedder or transformer options');
   if (given && isEmbedder(given)) {
     const e = checkInstance(given);
@@ -72,7 +76,9 @@ export async function restoreEmbedder(saved: EmbedderInfo, given: TransformersEm
   const embedder = await TransformersEmbedder.create(opts);
   if (embedder.id !== saved.id) {
     await embedder.dispose();
-    throw new ModelError(`this atlas was built with ${saved.id}; the model found now is ${embedder.id}. Rebuild the atlas or point modelDir at the original model.`);
+    throw new ModelError(
+      `this atlas was built with ${saved.id}; the model found now is ${embedder.id}. Rebuild the atlas or point modelDir at the original model.`,
+    );
   }
   return embedder;
 }

@@ -56,7 +56,10 @@ export class LexicalEmbedder implements Embedder {
     const idf = terms.map((t) => Math.log((1 + n) / (1 + df.get(t)!)) + 1);
     const partial: LexicalModel = { terms, idf, dims: 0, components: [] };
     const shell = new LexicalEmbedder(partial);
-    const fitDocs = sample(docs.map((d) => shell.tfidf(d)), opts.maxFitDocs ?? 2000);
+    const fitDocs = sample(
+      docs.map((d) => shell.tfidf(d)),
+      opts.maxFitDocs ?? 2000,
+    );
     const k = Math.max(1, Math.min(opts.dims ?? 128, fitDocs.length - 1, terms.length));
     // X = U S Vᵀ; from the small Gram matrix X Xᵀ = U S² Uᵀ we get V_k = Xᵀ U_k S_k⁻¹ without
     // ever forming the (documents × vocabulary) dense matrix.

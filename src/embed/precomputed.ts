@@ -65,19 +65,29 @@ class RowChecker {
     if (typeof id !== 'string' || !id) throw new CorpusError({ ...loc, field: 'id' }, 'is not a non-empty string');
     const v = toFloat32(row.vector);
     this.dims ??= v?.length;
-    if (!v || !v.length || v.length !== this.dims) throw new CorpusError({ ...loc, field: 'vector' }, `has ${v?.length ?? 'no'} values, where the table's vectors have ${this.dims ?? 'some'}`);
+    if (!v || !v.length || v.length !== this.dims)
+      throw new CorpusError({ ...loc, field: 'vector' }, `has ${v?.length ?? 'no'} values, where the table's vectors have ${this.dims ?? 'some'}`);
     const problem = vectorProblem(v, this.dims);
     if (problem) throw new CorpusError({ ...loc, field: 'vector' }, problem);
     // Stored under the id the corpus will give the paper, so a lookup finds this row and no other.
     const key = normalizeText(id);
-    if (this.byId.has(key)) throw new CorpusError({ ...loc, field: 'id' }, `repeats the id "${key}"${key !== id ? ` (written "${id}" in this row; ids are compared with spacing and control characters normalised)` : ''}`);
+    if (this.byId.has(key))
+      throw new CorpusError(
+        { ...loc, field: 'id' },
+        `repeats the id "${key}"${key !== id ? ` (written "${id}" in this row; ids are compared with spacing and control characters normalised)` : ''}`,
+      );
     this.byId.set(key, v);
     const rec: Record<string, unknown> = {};
     for (const c of COLUMNS) {
       if (c === 'vector') continue;
       const value = row[c];
       if (value === null || value === undefined) continue;
-      rec[c] = typeof value === 'bigint' ? Number(value) : typeof (value as { toArray?: unknown }).toArray === 'function' ? [...(value as { toArray(): unknown[] }).toArray()] : value;
+      rec[c] =
+        typeof value === 'bigint'
+          ? Number(value)
+          : typeof (value as { toArray?: unknown }).toArray === 'function'
+            ? [...(value as { toArray(): unknown[] }).toArray()]
+            : value;
     }
     this.records.push(rec);
   }
@@ -134,7 +144,11 @@ function noEmbedder(source: string): CorpusError {
  * finite, unit length.
  */
 export async function readVectorTable(uri: string, opts: ReadVectorTableOptions = {}): Promise<VectorTable> {
-  checkOptionsObject('options', opts, optionKeys<ReadVectorTableOptions>()('missingAbstract', 'onDuplicate', 'stripMarkup', 'format', 'table', 'storageOptions', 'signal', 'onProgress'));
+  checkOptionsObject(
+    'options',
+    opts,
+    optionKeys<ReadVectorTableOptions>()('missingAbstract', 'onDuplicate', 'stripMarkup', 'format', 'table', 'storageOptions', 'signal', 'onProgress'),
+  );
   const format = opts.format ?? 'auto';
   if (!['auto', 'lance', 'parquet'].includes(format)) throw new OptionError('format', 'must be "auto", "lance" or "parquet"');
   const parquet = format === 'parquet' || (format === 'auto' && !isRemoteUri(uri) && (await isParquet(uri)));
@@ -153,7 +167,8 @@ async function readParquetTable(path: string, opts: ReadVectorTableOptions): Pro
     const file = await openParquet(name);
     const id = file.metadata.get(EMBEDDER_METADATA_KEY);
     if (!id) throw noEmbedder(name);
-    if (embedder !== undefined && id !== embedder) throw new CorpusError({ source: name }, `says its vectors were made by ${id}, the files before it by ${embedder}`);
+    if (embedder !== undefined && id !== embedder)
+      throw new CorpusError({ source: name }, `says its vectors were made by ${id}, the files before it by ${embedder}`);
     embedder = id;
     requireColumns(new Set(file.columns), name);
     opened.push(file);
@@ -162,7 +177,11 @@ async function readParquetTable(path: string, opts: ReadVectorTableOptions): Pro
   let read = 0;
   for (const file of opened) {
     let record = 0;
-    for await (const row of file.read(COLUMNS.filter((c) => file.columns.includes(c)), opts.signal, (rows) => opts.onProgress?.({ read: read + rows, total }))) {
+    for await (const row of file.read(
+      COLUMNS.filter((c) => file.columns.includes(c)),
+      opts.signal,
+      (rows) => opts.onProgress?.({ read: read + rows, total }),
+    )) {
       checker.add(row, { source: file.path, record: ++record });
     }
     read += file.rows;
@@ -219,11 +238,18 @@ export function checkPrecomputed(given: unknown, corpus: Corpus, info: EmbedderI
     throw new OptionError('precomputed', 'must be { embedder, vectors } (e.g. what readVectorTable returns)');
   }
   if (p.embedder !== info.id) {
-    throw new OptionError('precomputed', `the vectors were made by ${p.embedder}, but this atlas embeds queries and new papers with ${info.id}; pass the embedder that made them, or re-embed`);
+    throw new OptionError(
+      'precomputed',
+      `the vectors were made by ${p.embedder}, but this atlas embeds queries and new papers with ${info.id}; pass the embedder that made them, or re-embed`,
+    );
   }
   if (p.vectors.length !== corpus.size) throw new OptionError('precomputed', `has ${p.vectors.length} vectors for ${corpus.size} papers`);
   const bad = firstBadVector(p.vectors, info.dims);
-  if (bad) throw new OptionError('precomputed', `vector ${bad.index} (paper "${corpus.papers[bad.index]!.id}") ${bad.problem}; vectors must be unit length, finite, of ${info.dims} values`);
+  if (bad)
+    throw new OptionError(
+      'precomputed',
+      `vector ${bad.index} (paper "${corpus.papers[bad.index]!.id}") ${bad.problem}; vectors must be unit length, finite, of ${info.dims} values`,
+    );
   return [...p.vectors];
 }
 
@@ -268,13 +294,34 @@ export async function writeVectorTable(
       const slice = papers.slice(first, first + WRITE_BATCH);
       const column = <T>(pick: (p: Paper) => T | undefined): (T | null)[] => slice.map((p) => pick(p) ?? null);
       const children = [
-        arrow.vectorFromArray(column((p) => p.id), text()),
-        arrow.vectorFromArray(column((p) => p.title), text()),
-        arrow.vectorFromArray(column((p) => p.abstract), text()),
-        arrow.vectorFromArray(column((p) => (p.authors ? [...p.authors] : undefined)), schema.fields[3]!.type as import('apache-arrow').List<import('apache-arrow').Utf8>),
-        arrow.vectorFromArray(column((p) => p.year), new arrow.Int32()),
-        arrow.vectorFromArray(column((p) => p.url), text()),
-        arrow.vectorFromArray(column((p) => p.doi), text()),
+        arrow.vectorFromArray(
+          column((p) => p.id),
+          text(),
+        ),
+        arrow.vectorFromArray(
+          column((p) => p.title),
+          text(),
+        ),
+        arrow.vectorFromArray(
+          column((p) => p.abstract),
+          text(),
+        ),
+        arrow.vectorFromArray(
+          column((p) => (p.authors ? [...p.authors] : undefined)),
+          schema.fields[3]!.type as import('apache-arrow').List<import('apache-arrow').Utf8>,
+        ),
+        arrow.vectorFromArray(
+          column((p) => p.year),
+          new arrow.Int32(),
+        ),
+        arrow.vectorFromArray(
+          column((p) => p.url),
+          text(),
+        ),
+        arrow.vectorFromArray(
+          column((p) => p.doi),
+          text(),
+        ),
       ].map((v) => v.data[0]!);
       const vector = vectorColumn(arrow, schema.fields[7]!.type as import('apache-arrow').FixedSizeList, vectors.vectors.slice(first, first + slice.length));
       const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: slice.length, children: [...children, vector] });
@@ -284,4 +331,3 @@ export async function writeVectorTable(
     table.close();
   }
 }
-

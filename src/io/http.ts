@@ -117,7 +117,8 @@ export async function httpGet(url: string, req: HttpRequest, onChunk: (chunk: Ui
       const location = res.headers.get('location');
       if (!location) throw new HttpError(`HTTP ${res.status} without a Location to follow`);
       const next = new URL(location, current);
-      if (!redirectAllowed(current, next, req.redirects)) throw new HttpError(`redirected to ${next.origin}, which is not ${current.origin}; redirects are followed within the same origin only`);
+      if (!redirectAllowed(current, next, req.redirects))
+        throw new HttpError(`redirected to ${next.origin}, which is not ${current.origin}; redirects are followed within the same origin only`);
       if (hop >= MAX_REDIRECTS) throw new HttpError(`more than ${MAX_REDIRECTS} redirects`);
       current = next;
       arm();

@@ -38,11 +38,17 @@ export function tableUri(uri: string): string {
 
 /** A LanceDB error's first line, without the Rust source location it ends in (", /…/builder.rs:179:24 Caused by: …"). */
 export function lanceMessage(err: unknown): string {
-  return String((err as Error).message ?? err).split('\n')[0]!.replace(/,\s*\/\S+\.rs:\d+:\d+.*$/u, '');
+  return String((err as Error).message ?? err)
+    .split('\n')[0]!
+    .replace(/,\s*\/\S+\.rs:\d+:\d+.*$/u, '');
 }
 
 /** A fixed-size-list column of `type` holding `vectors` (one contiguous float32 buffer). */
-export function vectorColumn(arrow: Arrow, type: import('apache-arrow').FixedSizeList, vectors: readonly Float32Array[]): import('apache-arrow').Data<import('apache-arrow').FixedSizeList> {
+export function vectorColumn(
+  arrow: Arrow,
+  type: import('apache-arrow').FixedSizeList,
+  vectors: readonly Float32Array[],
+): import('apache-arrow').Data<import('apache-arrow').FixedSizeList> {
   const values = arrow.makeData({ type: new arrow.Float32(), length: vectors.length * type.listSize, data: packRows(vectors, type.listSize) });
   return arrow.makeData({ type, length: vectors.length, child: values });
 }

@@ -149,7 +149,8 @@ export async function openParquet(path: string): Promise<ParquetFile> {
         } catch (err) {
           throw unreadable(path, err);
         }
-        for (const [c, n] of delivered) if (n !== count) throw new CorpusError({ source: path, field: c }, `row group ${g} declares ${count} rows, but its column "${c}" decoded to ${n}`);
+        for (const [c, n] of delivered)
+          if (n !== count) throw new CorpusError({ source: path, field: c }, `row group ${g} declares ${count} rows, but its column "${c}" decoded to ${n}`);
         const cols = [...columns];
         for (let i = 0; i < count; i++) yield Object.fromEntries(cols.map(([c, values]) => [c, values[i]]));
         onGroup?.(last);
@@ -158,7 +159,6 @@ export async function openParquet(path: string): Promise<ParquetFile> {
     },
   };
 }
-
 
 /**
  * The file's row count, checked: every row group's count a non-negative integer, and their sum the
@@ -187,13 +187,17 @@ type HeaderReader = Modules['parquetHeader'];
 async function checkPages(path: string, file: AsyncBuffer, group: RowGroup, g: number, wanted: readonly string[], parquetHeader: HeaderReader): Promise<void> {
   const rows = Number(group.num_rows);
   const bad = (problem: string, column?: string): CorpusError =>
-    new CorpusError({ source: path, ...(column ? { field: column } : {}) }, `is not a readable Parquet file: row group ${g}${column ? `, column "${column}"` : ''}: ${problem}`);
+    new CorpusError(
+      { source: path, ...(column ? { field: column } : {}) },
+      `is not a readable Parquet file: row group ${g}${column ? `, column "${column}"` : ''}: ${problem}`,
+    );
   for (const chunk of group.columns) {
     const meta = chunk.meta_data;
     const name = meta?.path_in_schema[0];
     if (!meta || name === undefined || !wanted.includes(name)) continue;
     const { start, end } = chunkRange(meta);
-    if (!(start >= 0 && end >= start && end <= file.byteLength)) throw bad(`its pages (bytes ${start}-${end}) lie outside the file (${file.byteLength} bytes)`, name);
+    if (!(start >= 0 && end >= start && end <= file.byteLength))
+      throw bad(`its pages (bytes ${start}-${end}) lie outside the file (${file.byteLength} bytes)`, name);
     let values = 0;
     // Headers are parsed out of a window read ahead (a chunk of many small pages costs one read per
     // window, not one per page); a header the window cuts short is read again from its start.
@@ -215,10 +219,13 @@ async function checkPages(path: string, file: AsyncBuffer, group: RowGroup, g: n
       }
       const headerBytes = reader.offset - (pos - windowStart);
       const { compressed_page_size: compressed, uncompressed_page_size: uncompressed } = header;
-      if (!Number.isSafeInteger(compressed) || compressed < 0 || reader.offset > window.byteLength || pos + headerBytes + compressed > end) throw bad(`the page at byte ${pos} declares ${compressed} bytes, past the end of its column chunk`, name);
-      if (!Number.isSafeInteger(uncompressed) || uncompressed < 0 || uncompressed > PARQUET_LIMITS.maxPageBytes) throw bad(`the page at byte ${pos} declares ${uncompressed} bytes uncompressed (at most ${PARQUET_LIMITS.maxPageBytes} are read)`, name);
+      if (!Number.isSafeInteger(compressed) || compressed < 0 || reader.offset > window.byteLength || pos + headerBytes + compressed > end)
+        throw bad(`the page at byte ${pos} declares ${compressed} bytes, past the end of its column chunk`, name);
+      if (!Number.isSafeInteger(uncompressed) || uncompressed < 0 || uncompressed > PARQUET_LIMITS.maxPageBytes)
+        throw bad(`the page at byte ${pos} declares ${uncompressed} bytes uncompressed (at most ${PARQUET_LIMITS.maxPageBytes} are read)`, name);
       const dictionary = header.dictionary_page_header?.num_values;
-      if (dictionary !== undefined && !(Number.isSafeInteger(dictionary) && dictionary >= 0 && dictionary <= 8 * uncompressed + 8)) throw bad(`the dictionary page at byte ${pos} declares ${dictionary} values in ${uncompressed} bytes`, name);
+      if (dictionary !== undefined && !(Number.isSafeInteger(dictionary) && dictionary >= 0 && dictionary <= 8 * uncompressed + 8))
+        throw bad(`the dictionary page at byte ${pos} declares ${dictionary} values in ${uncompressed} bytes`, name);
       const n = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? 0;
       if (!Number.isSafeInteger(n) || n < 0) throw bad(`the page at byte ${pos} declares ${n} values`, name);
       values += n;
@@ -228,7 +235,11 @@ async function checkPages(path: string, file: AsyncBuffer, group: RowGroup, g: n
     if (flat && values !== rows) throw bad(`holds ${values} values for ${rows} rows`, name);
     const bytes = end - start;
     const cap = PARQUET_LIMITS.listValuesPerByte * bytes + (name === 'vector' ? 0 : PARQUET_LIMITS.listItemsPerRow * rows);
-    if (!flat && values > cap) throw bad(`declares ${values} list values in ${bytes} bytes (at most ${PARQUET_LIMITS.listValuesPerByte} a byte are decoded: a decompression bomb, or a table of identical rows)`, name);
+    if (!flat && values > cap)
+      throw bad(
+        `declares ${values} list values in ${bytes} bytes (at most ${PARQUET_LIMITS.listValuesPerByte} a byte are decoded: a decompression bomb, or a table of identical rows)`,
+        name,
+      );
     if (!flat && values < rows) throw bad(`holds ${values} list values for ${rows} rows`, name);
   }
 }

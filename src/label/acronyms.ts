@@ -14,10 +14,16 @@ export function acronymDefinitions(texts: readonly string[]): Map<string, string
       const words = m[1]!.trim().split(/\s+/u);
       for (let start = words.length - 1; start >= 0; start--) {
         const phrase = words.slice(start);
-        const initials = phrase.flatMap((w) => w.split('-').filter(Boolean)).map((w) => w[0]!.toLowerCase()).join('');
+        const initials = phrase
+          .flatMap((w) => w.split('-').filter(Boolean))
+          .map((w) => w[0]!.toLowerCase())
+          .join('');
         const letters = acronym.replace(/\d/gu, '');
         if (initials === letters || phrase.map((w) => w[0]!.toLowerCase()).join('') === letters) {
-          const expansion = phrase.join(' ').toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '');
+          const expansion = phrase
+            .join(' ')
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\s-]/gu, '');
           const byExpansion = counts.get(acronym) ?? new Map<string, number>();
           byExpansion.set(expansion, (byExpansion.get(expansion) ?? 0) + 1);
           counts.set(acronym, byExpansion);

@@ -51,7 +51,8 @@ export class ChainLabeller implements Labeller {
   constructor(readonly steps: readonly LabelStep[]) {
     if (!Array.isArray(steps) || !steps.length) throw new OptionError('labeller', 'a chain needs at least one step');
     for (const s of steps) {
-      if (!s || typeof s.id !== 'string' || typeof s.apply !== 'function') throw new OptionError('labeller', 'every chain step needs an id and an apply(draft, input, ctx) method');
+      if (!s || typeof s.id !== 'string' || typeof s.apply !== 'function')
+        throw new OptionError('labeller', 'every chain step needs an id and an apply(draft, input, ctx) method');
     }
     this.options = Object.freeze({ steps: steps.map((s) => ({ id: s.id, options: { ...s.options } })) });
   }

@@ -71,9 +71,7 @@ function mmr(cands: [string, number][], centroid: Float32Array, vectors: Map<str
   const maxScore = cands[0]![1] || 1;
   // Relevance blends what c-TF-IDF says is distinctive with what the embedding says is central.
   // Phrases get a small bonus per extra word: "preference optimization" names a topic, "policy" does not.
-  const relevance = new Map(
-    cands.map(([p, s]) => [p, (0.5 * (s / maxScore) + 0.5 * dot(vectors.get(p)!, centroid)) * (1 + 0.15 * (p.split(' ').length - 1))]),
-  );
+  const relevance = new Map(cands.map(([p, s]) => [p, (0.5 * (s / maxScore) + 0.5 * dot(vectors.get(p)!, centroid)) * (1 + 0.15 * (p.split(' ').length - 1))]));
   const chosen: string[] = [];
   const left = cands.map(([p]) => p);
   while (chosen.length < n && left.length) {
@@ -182,12 +180,69 @@ const OUTSIDE = 0.1;
 const MODIFIER = 0.6;
 /** Nouns every abstract of a field uses: part of a label, never a label alone. */
 const GENERIC_HEADS = new Set([
-  'patients', 'participants', 'subjects', 'cases', 'people', 'individuals', 'data', 'model', 'models', 'system', 'systems',
-  'analysis', 'effect', 'effects', 'level', 'levels', 'activity', 'treatment', 'group', 'groups', 'samples', 'problem',
-  'problems', 'task', 'tasks', 'algorithm', 'algorithms', 'application', 'applications', 'process', 'properties',
-  'factors', 'changes', 'conditions', 'values', 'response', 'responses', 'materials', 'structure', 'function',
-  'functions', 'information', 'quality', 'time', 'number', 'rate', 'type', 'types', 'form', 'order', 'set', 'case',
-  'range', 'role', 'impact', 'evidence', 'research', 'theory', 'practice', 'attempt', 'iteration', 'vector', 'issue',
+  'patients',
+  'participants',
+  'subjects',
+  'cases',
+  'people',
+  'individuals',
+  'data',
+  'model',
+  'models',
+  'system',
+  'systems',
+  'analysis',
+  'effect',
+  'effects',
+  'level',
+  'levels',
+  'activity',
+  'treatment',
+  'group',
+  'groups',
+  'samples',
+  'problem',
+  'problems',
+  'task',
+  'tasks',
+  'algorithm',
+  'algorithms',
+  'application',
+  'applications',
+  'process',
+  'properties',
+  'factors',
+  'changes',
+  'conditions',
+  'values',
+  'response',
+  'responses',
+  'materials',
+  'structure',
+  'function',
+  'functions',
+  'information',
+  'quality',
+  'time',
+  'number',
+  'rate',
+  'type',
+  'types',
+  'form',
+  'order',
+  'set',
+  'case',
+  'range',
+  'role',
+  'impact',
+  'evidence',
+  'research',
+  'theory',
+  'practice',
+  'attempt',
+  'iteration',
+  'vector',
+  'issue',
 ]);
 
 /**
@@ -312,23 +367,25 @@ export class PhraseLabelStep implements LabelStep {
     });
 
     // Label candidates: the cleaned keywords, and the strongest c-TF-IDF phrases grown past fragments.
-    const ranked = pools.map((_, c) => {
-      const forms = new Set<string>(keywords[c]);
-      for (const [p] of (draft.candidates[c] ?? []).slice(0, 10)) {
-        const f = formOf(c, p);
-        if (f) forms.add(f);
-      }
-      return [...forms]
-        .filter((p) => usage.of(c, p).rows.length >= Math.min(2, usage.sizes[c]!) && specificLabel(c, p) && nameLike(c, p))
-        .map((p) => ({ p, s: f1(c, usage.of(c, p).rows.length, usage.docFreq(p)) * (1 + 0.25 * (p.split(' ').length - 1)) }))
-        .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
-    }).map((list, c) => {
-      // A label tells the theme apart: phrases that more than `OUTSIDE` of the other papers use
-      // ("machine learning" in a machine-learning corpus) give way while a theme has others.
-      const others = Math.max(1, n - usage.sizes[c]!);
-      const apart = list.filter(({ p }) => usage.docFreq(p) - usage.of(c, p).rows.length <= OUTSIDE * others);
-      return apart.length ? apart : list;
-    });
+    const ranked = pools
+      .map((_, c) => {
+        const forms = new Set<string>(keywords[c]);
+        for (const [p] of (draft.candidates[c] ?? []).slice(0, 10)) {
+          const f = formOf(c, p);
+          if (f) forms.add(f);
+        }
+        return [...forms]
+          .filter((p) => usage.of(c, p).rows.length >= Math.min(2, usage.sizes[c]!) && specificLabel(c, p) && nameLike(c, p))
+          .map((p) => ({ p, s: f1(c, usage.of(c, p).rows.length, usage.docFreq(p)) * (1 + 0.25 * (p.split(' ').length - 1)) }))
+          .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
+      })
+      .map((list, c) => {
+        // A label tells the theme apart: phrases that more than `OUTSIDE` of the other papers use
+        // ("machine learning" in a machine-learning corpus) give way while a theme has others.
+        const others = Math.max(1, n - usage.sizes[c]!);
+        const apart = list.filter(({ p }) => usage.docFreq(p) - usage.of(c, p).rows.length <= OUTSIDE * others);
+        return apart.length ? apart : list;
+      });
     const order = ranked.map((_, c) => c).sort((a, b) => (ranked[b]![0]?.s ?? 0) - (ranked[a]![0]?.s ?? 0) || a - b);
     const taken = new Set<string>();
     const labels: string[] = new Array<string>(k).fill('');
@@ -346,9 +403,9 @@ export class PhraseLabelStep implements LabelStep {
           const outside = usage.docFreq(first) - covered.size + (usage.docFreq(p) - usage.of(c, p).rows.length);
           return f1(c, covered.size + extra, covered.size + extra + outside);
         };
-        const apart = (p: string): boolean => !` ${first} `.includes(` ${p} `) && !` ${p} `.includes(` ${first} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first);
-        const second = ranked[c]!
-          .filter(({ p }) => p !== first && keywords[c]!.includes(p) && apart(p))
+        const apart = (p: string): boolean =>
+          !` ${first} `.includes(` ${p} `) && !` ${p} `.includes(` ${first} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first);
+        const second = ranked[c]!.filter(({ p }) => p !== first && keywords[c]!.includes(p) && apart(p))
           .map(({ p }) => ({ p, s: paired(p) }))
           .sort((x, y) => y.s - x.s || (x.p < y.p ? -1 : 1))[0];
         if (second && second.s >= 1.1 * alone) label = `${first} / ${second.p}`;
@@ -385,5 +442,7 @@ const sum = (counts: Map<string, number>): number => {
 /** Two phrases with no word stem in common ("optimal transport" and "transport maps" share one). */
 function sharesNoStem(a: string, b: string): boolean {
   const sa = new Set(stemKey(a).split(' '));
-  return !stemKey(b).split(' ').some((w) => sa.has(w));
+  return !stemKey(b)
+    .split(' ')
+    .some((w) => sa.has(w));
 }

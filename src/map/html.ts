@@ -139,8 +139,13 @@ ${body}
 function timelineSection(map: MapData): string {
   const dated = map.points.filter((p) => p.year !== undefined);
   if (new Set(dated.map((p) => p.year)).size < 2) return '';
-  const t = countOverTime(map.points, map.labels.map((l) => ({ id: l.theme, label: l.text })));
-  return `<details class="pa-time" open><summary>Themes over time</summary>${timeline(t).toSVG({ width: VIEW_W, height: 360 }).replace(/^<svg /u, '<svg style="width:100%;height:auto" ')}</details>\n`;
+  const t = countOverTime(
+    map.points,
+    map.labels.map((l) => ({ id: l.theme, label: l.text })),
+  );
+  return `<details class="pa-time" open><summary>Themes over time</summary>${timeline(t)
+    .toSVG({ width: VIEW_W, height: 360 })
+    .replace(/^<svg /u, '<svg style="width:100%;height:auto" ')}</details>\n`;
 }
 
 /** Above this many points the page blends points into pixels itself instead of drawing a path each. */

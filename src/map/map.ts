@@ -69,7 +69,6 @@ function formatOf(file: string, given?: MapFormat): MapFormat {
   throw new OptionError('format', `cannot tell the map format from "${file}": use .html, .svg, .png or .json (Vega-Lite), or pass format`);
 }
 
-
 /** One paper's place on the map, as the atlas hands it over. */
 export interface MapInput {
   paper: Paper;
@@ -127,7 +126,13 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
       checkOptionsObject('write options', o, ['format']);
       const format = formatOf(file, o.format);
       const content =
-        format === 'svg' ? renderSVG(data) : format === 'html' ? renderHTML(data) : format === 'png' ? await svgToPng(renderSVG(data)) : `${JSON.stringify(renderVegaLite(data), null, 1)}\n`;
+        format === 'svg'
+          ? renderSVG(data)
+          : format === 'html'
+            ? renderHTML(data)
+            : format === 'png'
+              ? await svgToPng(renderSVG(data))
+              : `${JSON.stringify(renderVegaLite(data), null, 1)}\n`;
       await writeFileAtomic(file, content);
     },
   };
@@ -148,9 +153,20 @@ function subthemeLabels(input: readonly MapInput[], labels: readonly MapLabel[])
     const members = input.filter((p) => p.theme === l.theme);
     if (members.length < 30) continue;
     const k = Math.max(2, Math.min(5, Math.round(members.length / 25)));
-    const { assignments } = bestKMeans(members.map((p) => [p.x, p.y]), k, 0, { restarts: 3, maxIterations: 100, tolerance: 1e-6 });
+    const { assignments } = bestKMeans(
+      members.map((p) => [p.x, p.y]),
+      k,
+      0,
+      { restarts: 3, maxIterations: 100, tolerance: 1e-6 },
+    );
     const words = new Set(l.text.toLowerCase().split(/\W+/u));
-    const phrases = classTfidf(members.map((p) => Corpus.textOf(p.paper)), assignments, k, 3, 10);
+    const phrases = classTfidf(
+      members.map((p) => Corpus.textOf(p.paper)),
+      assignments,
+      k,
+      3,
+      10,
+    );
     for (let part = 0; part < k; part++) {
       const rows = members.filter((_, i) => assignments[i] === part);
       const name = phrases[part]!.map(([p]) => p).find((p) => !p.split(' ').every((w) => words.has(w)));

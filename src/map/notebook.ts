@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
 import type { MimeBundle } from './types.js';
 
-type DisplayWriter = (message: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+type DisplayWriter = (
+  message: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
 
 /**
  * The display function of the tslab kernel this process runs in, if any. tslab is not imported:

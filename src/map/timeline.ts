@@ -52,14 +52,19 @@ export function countOverTime(
 ): ThemesOverTime {
   checkOptionsObject('options', opts, TIMELINE_KEYS);
   const width = opts.bin === undefined || opts.bin === 'year' ? 1 : opts.bin;
-  if (!Number.isInteger(width) || width < 1 || width > 1000) throw new OptionError('bin', `must be 'year' or a whole number of years, got ${JSON.stringify(opts.bin)}`);
-  for (const [name, y] of [['from', opts.from], ['to', opts.to]] as const) {
+  if (!Number.isInteger(width) || width < 1 || width > 1000)
+    throw new OptionError('bin', `must be 'year' or a whole number of years, got ${JSON.stringify(opts.bin)}`);
+  for (const [name, y] of [
+    ['from', opts.from],
+    ['to', opts.to],
+  ] as const) {
     if (y !== undefined && !Number.isInteger(y)) throw new OptionError(name, `must be an integer year, got ${JSON.stringify(y)}`);
   }
   const years = papers.map((p) => p.year).filter((y): y is number => Number.isInteger(y));
   const first = opts.from ?? (years.length ? Math.min(...years) : 0);
   const last = opts.to ?? (years.length ? Math.max(...years) : -1);
-  if (last >= first && Math.floor((last - first) / width) + 1 > MAX_PERIODS) throw new OptionError('bin', `makes more than ${MAX_PERIODS} periods from ${first} to ${last}; use a wider bin`);
+  if (last >= first && Math.floor((last - first) / width) + 1 > MAX_PERIODS)
+    throw new OptionError('bin', `makes more than ${MAX_PERIODS} periods from ${first} to ${last}; use a wider bin`);
   const count = last >= first ? Math.floor((last - first) / width) + 1 : 0;
   const starts = Array.from({ length: count }, (_, i) => first + i * width);
   const periods = starts.map((s) => {
@@ -141,7 +146,10 @@ function svg(t: ThemesOverTime, opts: { width?: number; height?: number } = {}):
     for (const layer of layers) {
       const th = t.themes.find((row) => String(row.id) === layer.key)!;
       const d = shape(layer.map((p) => [p[0], p[1]] as [number, number]));
-      if (d) out.push(`<path d="${d.replace(/(\d+\.\d{2})\d+/gu, '$1')}" fill="${themeColor(th.id)}" fill-opacity="0.9" stroke="#fff" stroke-width="0.5"><title>${escapeXml(th.label)}</title></path>`);
+      if (d)
+        out.push(
+          `<path d="${d.replace(/(\d+\.\d{2})\d+/gu, '$1')}" fill="${themeColor(th.id)}" fill-opacity="0.9" stroke="#fff" stroke-width="0.5"><title>${escapeXml(th.label)}</title></path>`,
+        );
     }
     const step = Math.max(1, Math.ceil(n / 12));
     out.push('<g font-size="11" fill="#444" text-anchor="middle">');

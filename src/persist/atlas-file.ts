@@ -9,7 +9,19 @@ import { describeStages, restoreStages, type Stages } from '../pipeline/stages.j
 import type { FileSink, FileSource, VectorStore } from '../store/store.js';
 import type { JsonObject, Paper } from '../types.js';
 import { firstBadVector, groupCentroids, rowViews } from '../vector.js';
-import { ATLAS_FORMAT, ATLAS_VERSION, checkLexicalModel, checkManifest, checkPapers, checkThemes, DATA_FILE, MANIFEST, type FileRef, type Manifest, type SavedStages } from './manifest.js';
+import {
+  ATLAS_FORMAT,
+  ATLAS_VERSION,
+  checkLexicalModel,
+  checkManifest,
+  checkPapers,
+  checkThemes,
+  DATA_FILE,
+  MANIFEST,
+  type FileRef,
+  type Manifest,
+  type SavedStages,
+} from './manifest.js';
 
 export { ATLAS_FORMAT, ATLAS_VERSION } from './manifest.js';
 
@@ -69,7 +81,10 @@ async function priorSave(dir: string): Promise<{ files: string[]; previous: stri
     raw = await readRegularFile(path, { maxBytes: MAX_MANIFEST_BYTES });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AtlasFileError(path, `is not a paper-atlas manifest that can be replaced (${err instanceof UnsafeFileError ? err.message : fsReason(err)}); save into another directory`);
+    throw new AtlasFileError(
+      path,
+      `is not a paper-atlas manifest that can be replaced (${err instanceof UnsafeFileError ? err.message : fsReason(err)}); save into another directory`,
+    );
   }
   let m: { format?: unknown; previous?: unknown };
   try {
@@ -77,7 +92,8 @@ async function priorSave(dir: string): Promise<{ files: string[]; previous: stri
   } catch {
     m = {};
   }
-  if (!m || m.format !== ATLAS_FORMAT) throw new AtlasFileError(path, 'exists and is not a paper-atlas manifest; it was left alone: save into another directory');
+  if (!m || m.format !== ATLAS_FORMAT)
+    throw new AtlasFileError(path, 'exists and is not a paper-atlas manifest; it was left alone: save into another directory');
   const previous = Array.isArray(m.previous) ? m.previous.filter((n): n is string => typeof n === 'string' && DATA_FILE.test(n)) : [];
   return { files: namesIn(m), previous };
 }
@@ -137,7 +153,8 @@ async function lockDir(dir: string): Promise<() => Promise<void>> {
 export async function writeAtlas(dir: string, state: AtlasState, store: VectorStore): Promise<void> {
   // Vectors load() would refuse are refused before anything is written or locked.
   const bad = firstBadVector(state.vectors, state.embedder.dims);
-  if (bad) throw new AtlasFileError(dir, `not saved: the vector of paper "${state.papers[bad.index]?.id}" ${bad.problem}; the atlas there (if any) is untouched`);
+  if (bad)
+    throw new AtlasFileError(dir, `not saved: the vector of paper "${state.papers[bad.index]?.id}" ${bad.problem}; the atlas there (if any) is untouched`);
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
@@ -173,7 +190,13 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
         checkName(stem, ext);
         const digest = sha256(data);
         const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
-        return commit(name, data.byteLength, digest, () => writeFileAtomic(join(dir, name), data), async () => undefined);
+        return commit(
+          name,
+          data.byteLength,
+          digest,
+          () => writeFileAtomic(join(dir, name), data),
+          async () => undefined,
+        );
       },
       async putStream(stem, ext, produce) {
         checkName(stem, ext);
@@ -212,7 +235,11 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
     for (const name of created) await rm(join(dir, name), { force: true }).catch(() => undefined);
     await rm(join(dir, JOURNAL), { force: true }).catch(() => undefined);
     if (err instanceof PaperAtlasError) throw err;
-    throw new AtlasFileError(dir, `could not save the atlas (${fsReason(err)}); nothing was replaced: the previous atlas there is intact. Free space or choose another directory, then save again`, { cause: err });
+    throw new AtlasFileError(
+      dir,
+      `could not save the atlas (${fsReason(err)}); nothing was replaced: the previous atlas there is intact. Free space or choose another directory, then save again`,
+      { cause: err },
+    );
   } finally {
     await release();
   }
@@ -326,7 +353,10 @@ function fileSource(dir: string, m: Manifest, manifestBytes: Buffer): AtlasSourc
         return { value: data, digest: sha256(data) };
       }),
     stream: (name, onChunk) =>
-      checked(name, async (file, ref) => ({ value: undefined, digest: await readRegularFileChunks(file, { maxBytes: MAX_DATA_BYTES, expectBytes: ref.bytes }, onChunk) })),
+      checked(name, async (file, ref) => ({
+        value: undefined,
+        digest: await readRegularFileChunks(file, { maxBytes: MAX_DATA_BYTES, expectBytes: ref.bytes }, onChunk),
+      })),
   };
 }
 
@@ -406,7 +436,8 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
   try {
     bytes = await readRegularFile(manifestPath, { maxBytes: MAX_MANIFEST_BYTES });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AtlasFileError(manifestPath, 'is missing: not a saved atlas (run `paper-atlas build` first)');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AtlasFileError(manifestPath, 'is missing: not a saved atlas (run `paper-atlas build` first)');
     throw new AtlasFileError(manifestPath, err instanceof UnsafeFileError ? err.message : `cannot be read (${fsReason(err)})`);
   }
   let raw: unknown;
@@ -420,7 +451,8 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
   const papersFile = join(dir, m.papers);
   const vectorsFile = join(dir, m.vectors);
   const vectorRef = m.files.find((f) => f.name === m.vectors);
-  if (vectorRef && vectorRef.bytes !== m.count * m.dims * 4) throw new AtlasFileError(vectorsFile, `is ${vectorRef.bytes} bytes; ${m.count} vectors of ${m.dims} dimensions take ${m.count * m.dims * 4}`);
+  if (vectorRef && vectorRef.bytes !== m.count * m.dims * 4)
+    throw new AtlasFileError(vectorsFile, `is ${vectorRef.bytes} bytes; ${m.count} vectors of ${m.dims} dimensions take ${m.count * m.dims * 4}`);
   const papers = await readPapers(files, m.papers, papersFile);
   if (papers.length !== m.count) throw new AtlasFileError(papersFile, `holds ${papers.length} papers, the manifest says ${m.count}`);
   checkThemes(m, papers, manifestPath);
@@ -447,7 +479,11 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
     throw new AtlasFileError(manifestPath, `the saved ${m.stages.store.id} store could not be opened: ${(err as Error).message}`, { cause: err });
   }
   const removed = new Set(m.removed);
-  const centroids = groupCentroids(vectors, m.assignments.map((a, i) => (removed.has(i) ? -1 : a)), m.themes.length);
+  const centroids = groupCentroids(
+    vectors,
+    m.assignments.map((a, i) => (removed.has(i) ? -1 : a)),
+    m.themes.length,
+  );
   const state: AtlasState = {
     createdAt: m.createdAt,
     source: m.source,

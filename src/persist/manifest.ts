@@ -69,7 +69,9 @@ const MANIFEST_SCHEMA = z.object({
     id: text(500).min(1),
     dims: int.min(1).max(8192),
     kind: z.enum(['transformer', 'lexical', 'custom']),
-    resolution: z.object({ model: text(200), source: z.enum(['directory', 'package', 'cache', 'hub']), path: text(10_000), tried: z.array(text(10_000)).max(100) }).optional(),
+    resolution: z
+      .object({ model: text(200), source: z.enum(['directory', 'package', 'cache', 'hub']), path: text(10_000), tried: z.array(text(10_000)).max(100) })
+      .optional(),
     settings: z.object({ pooling: z.literal('mean'), long: z.enum(['chunk', 'truncate']), maxTokens: int.min(8).max(512) }).optional(),
   }),
   dims: int.min(1).max(8192),
@@ -98,7 +100,12 @@ const MANIFEST_SCHEMA = z.object({
 });
 
 function where(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./u, '') || '(top level)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./u, '') || '(top level)'
+  );
 }
 
 /**
@@ -109,7 +116,10 @@ export function checkManifest(raw: unknown, file: string): Manifest {
   const head = raw as { format?: unknown; version?: unknown } | null;
   if (!head || typeof head !== 'object' || head.format !== ATLAS_FORMAT) throw new AtlasFileError(file, 'is not a paper-atlas manifest');
   if (head.version !== ATLAS_VERSION) {
-    throw new AtlasFileError(file, `is format version ${JSON.stringify(head.version)}; this paper-atlas reads version ${ATLAS_VERSION}: rebuild the atlas (\`paper-atlas build\`; cached embeddings make it quick)`);
+    throw new AtlasFileError(
+      file,
+      `is format version ${JSON.stringify(head.version)}; this paper-atlas reads version ${ATLAS_VERSION}: rebuild the atlas (\`paper-atlas build\`; cached embeddings make it quick)`,
+    );
   }
   const parsed = MANIFEST_SCHEMA.safeParse(raw);
   if (!parsed.success) {
@@ -147,7 +157,11 @@ export function checkManifest(raw: unknown, file: string): Manifest {
     if (names.has(f.name)) bad('files', `lists ${f.name} twice`);
     names.add(f.name);
   }
-  for (const [field, name] of [['papers', m.papers], ['vectors', m.vectors], ['lexical', m.lexical]] as const) {
+  for (const [field, name] of [
+    ['papers', m.papers],
+    ['vectors', m.vectors],
+    ['lexical', m.lexical],
+  ] as const) {
     if (name !== undefined && !names.has(name)) bad(field, `names ${name}, which files does not list`);
   }
   return m;

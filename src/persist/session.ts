@@ -6,7 +6,11 @@ import { LOAD_OPTION_KEYS, type LoadOptions } from '../pipeline/options.js';
 import { warnDefault, type Session } from '../pipeline/run.js';
 import { readAtlas } from './atlas-file.js';
 
-const modelInstalled = (): Promise<boolean> => resolveModel({ offline: true }).then(() => true, () => false);
+const modelInstalled = (): Promise<boolean> =>
+  resolveModel({ offline: true }).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * A saved atlas as a session: every file verified by `readAtlas`; a given embedder must be the one
@@ -23,7 +27,9 @@ export async function loadSession(dir: string, opts: LoadOptions = {}): Promise<
   }
   const warn = opts.onWarning ?? warnDefault;
   if (state.embedder.kind === 'lexical' && (await modelInstalled())) {
-    warn(`this atlas was built with the lexical fallback embedder; a transformer model is installed now: rebuild it (Atlas.build or \`paper-atlas build\`) for related papers and themes by meaning`);
+    warn(
+      `this atlas was built with the lexical fallback embedder; a transformer model is installed now: rebuild it (Atlas.build or \`paper-atlas build\`) for related papers and themes by meaning`,
+    );
   }
   return { state, store, embedder, labelEmbedder: undefined, layoutModel: undefined, warn };
 }

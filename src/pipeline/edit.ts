@@ -22,7 +22,10 @@ function checkThemeId(state: AtlasState, id: unknown): number {
 /** The theme renamed; nothing else changes. */
 export function renameTheme(state: AtlasState, id: number, label: string): AtlasState {
   const t = checkThemeId(state, id);
-  const text = checkLabel(label, state.themes.filter((x) => x.id !== t).map((x) => x.label));
+  const text = checkLabel(
+    label,
+    state.themes.filter((x) => x.id !== t).map((x) => x.label),
+  );
   return { ...state, themes: state.themes.map((x) => (x.id === t ? { ...x, label: text } : x)) };
 }
 
@@ -50,7 +53,9 @@ export function mergeThemes(state: AtlasState, ids: readonly number[], label?: s
   const assignments = folded.map((a) => order.get(a) ?? order.get(target)!);
   const names = [...order.entries()]
     .sort((a, b) => a[1] - b[1])
-    .map(([old]) => (old === target ? { label: text, keywords: keywords.slice(0, cap) } : { label: state.themes[old]!.label, keywords: state.themes[old]!.keywords }));
+    .map(([old]) =>
+      old === target ? { label: text, keywords: keywords.slice(0, cap) } : { label: state.themes[old]!.label, keywords: state.themes[old]!.keywords },
+    );
   const { themes, centroids } = describeThemes(state.papers, state.vectors, assignments, names, skip);
   return {
     state: { ...state, assignments, themes, centroids },

@@ -44,7 +44,8 @@ function context(input: FitInput, stage: BuildStage, neighbors?: KnnGraph): Stag
 }
 
 function checkCoords(stage: string, coords: unknown, n: number, dims?: number): void {
-  if (!Array.isArray(coords) || coords.length !== n) throw new StageError(stage, `returned ${Array.isArray(coords) ? coords.length : 'no'} rows of coordinates for ${n} papers`);
+  if (!Array.isArray(coords) || coords.length !== n)
+    throw new StageError(stage, `returned ${Array.isArray(coords) ? coords.length : 'no'} rows of coordinates for ${n} papers`);
   const width = dims ?? (coords[0] as ArrayLike<number> | undefined)?.length ?? 0;
   for (let i = 0; i < n; i++) {
     const row = coords[i] as ArrayLike<number> | undefined;
@@ -55,7 +56,8 @@ function checkCoords(stage: string, coords: unknown, n: number, dims?: number): 
 
 function checkClustering(stage: string, c: Clustering, n: number): void {
   if (!c || !Number.isInteger(c.k) || c.k < 1) throw new StageError(stage, `returned k = ${c?.k}, expected a positive integer`);
-  if (!Array.isArray(c.assignments) || c.assignments.length !== n) throw new StageError(stage, `returned ${c.assignments?.length ?? 'no'} assignments for ${n} papers`);
+  if (!Array.isArray(c.assignments) || c.assignments.length !== n)
+    throw new StageError(stage, `returned ${c.assignments?.length ?? 'no'} assignments for ${n} papers`);
   c.assignments.forEach((a, i) => {
     if (!Number.isInteger(a) || a < 0 || a >= c.k) throw new StageError(stage, `assigned row ${i} to theme ${a}, outside 0..${c.k - 1}`);
   });
@@ -119,7 +121,6 @@ function pulledModel(model: Reduction, pulled: Pulled, centroids: readonly Float
   };
 }
 
-
 /**
  * The one theme-fitting path shared by build, refit and sub-themes: 2-D layout (optional) →
  * reducer → clusterer → themes renumbered by size → labeller. Every stage's output is checked, so a
@@ -139,7 +140,9 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(input.signal?.reason);
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  const layoutRun: Promise<Reduction | undefined> = input.layout ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal }) : Promise.resolve(undefined);
+  const layoutRun: Promise<Reduction | undefined> = input.layout
+    ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal })
+    : Promise.resolve(undefined);
   try {
     input.signal?.throwIfAborted();
     const space = await stages.reducer.fit(fitVectors, context(input, 'reduce', neighbors));
@@ -242,9 +245,11 @@ async function labelThemes(input: FitInput, clustering: Clustering): Promise<Omi
 }
 
 function checkLabels(stage: string, labels: ThemeLabel[], k: number): void {
-  if (!Array.isArray(labels) || labels.length !== k) throw new StageError(stage, `returned ${Array.isArray(labels) ? labels.length : 'no'} labels for ${k} themes`);
+  if (!Array.isArray(labels) || labels.length !== k)
+    throw new StageError(stage, `returned ${Array.isArray(labels) ? labels.length : 'no'} labels for ${k} themes`);
   labels.forEach((l, t) => {
     if (!l || typeof l.label !== 'string' || !l.label.trim()) throw new StageError(stage, `theme ${t} has no label text`);
-    if (!Array.isArray(l.keywords) || l.keywords.some((w) => typeof w !== 'string')) throw new StageError(stage, `theme ${t} keywords must be a list of strings`);
+    if (!Array.isArray(l.keywords) || l.keywords.some((w) => typeof w !== 'string'))
+      throw new StageError(stage, `theme ${t} keywords must be a list of strings`);
   });
 }

@@ -51,7 +51,10 @@ export class HybridRanker {
     const q0 = this.centre(query);
     const first = score(q0);
     const top = first.slice(0, HYBRID_RANKING.feedbackPapers);
-    const q1 = Float32Array.from(q0, (x, d) => x + (HYBRID_RANKING.feedback * top.reduce((s, t) => s + centred[candidates.indexOf(t.row)]![d]!, 0)) / top.length);
+    const q1 = Float32Array.from(
+      q0,
+      (x, d) => x + (HYBRID_RANKING.feedback * top.reduce((s, t) => s + centred[candidates.indexOf(t.row)]![d]!, 0)) / top.length,
+    );
     return score(normalizeInPlace(q1));
   }
 

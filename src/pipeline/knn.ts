@@ -27,7 +27,7 @@ async function searchAll(store: VectorStore, queries: readonly Float32Array[], k
     if (selfRows) {
       const self = hits.findIndex((h) => h.row === i);
       if (self > 0) hits.unshift(hits.splice(self, 1)[0]!);
-      else if (self < 0) (hits.unshift({ row: i, score: 1 }), (hits.length = Math.min(hits.length, kk)));
+      else if (self < 0) hits.unshift({ row: i, score: 1 }), (hits.length = Math.min(hits.length, kk));
     }
     for (let j = 0; j < kk; j++) {
       const h = hits[j] ?? hits[hits.length - 1]!;
@@ -86,7 +86,12 @@ async function withStore<T>(
 }
 
 /** Every row's `k` nearest neighbours from a temporary store over the vectors (a store's `scratch`). */
-export function scratchGraph(provider: VectorStoreProvider, vectors: readonly Float32Array[], k: number, ctx: { seed: number; dims: number } & GraphRun): Promise<KnnGraph> {
+export function scratchGraph(
+  provider: VectorStoreProvider,
+  vectors: readonly Float32Array[],
+  k: number,
+  ctx: { seed: number; dims: number } & GraphRun,
+): Promise<KnnGraph> {
   return withStore(provider, vectors, ctx, (store) => knnGraph(store, vectors, k, ctx));
 }
 

@@ -77,9 +77,34 @@ export interface RelatedOptions {
 }
 
 /** Every key of the options objects, checked where they are passed (an unknown key is refused). */
-export const ATLAS_OPTION_KEYS = optionKeys<AtlasOptions>()('store', 'reducer', 'layout', 'clusterer', 'labeller', 'seed', 'fitSample', 'embedder', 'cache', 'precomputed', 'onProgress', 'onWarning', 'signal');
+export const ATLAS_OPTION_KEYS = optionKeys<AtlasOptions>()(
+  'store',
+  'reducer',
+  'layout',
+  'clusterer',
+  'labeller',
+  'seed',
+  'fitSample',
+  'embedder',
+  'cache',
+  'precomputed',
+  'onProgress',
+  'onWarning',
+  'signal',
+);
 export const LOAD_OPTION_KEYS = optionKeys<LoadOptions>()('embedder', 'stages', 'onWarning');
-export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()('store', 'reducer', 'layout', 'clusterer', 'labeller', 'seed', 'fitSample', 'onWarning', 'onProgress', 'signal');
+export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()(
+  'store',
+  'reducer',
+  'layout',
+  'clusterer',
+  'labeller',
+  'seed',
+  'fitSample',
+  'onWarning',
+  'onProgress',
+  'signal',
+);
 
 /** The default seed. */
 export const DEFAULT_SEED = 42;
@@ -91,7 +116,8 @@ export const DEFAULT_FIT_SAMPLE = 25_000;
 export const MIN_FIT_SAMPLE = 1_000;
 
 export function checkFitSample(value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < MIN_FIT_SAMPLE) throw new OptionError('fitSample', `must be an integer of at least ${MIN_FIT_SAMPLE}, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(value) || (value as number) < MIN_FIT_SAMPLE)
+    throw new OptionError('fitSample', `must be an integer of at least ${MIN_FIT_SAMPLE}, got ${JSON.stringify(value)}`);
   return value as number;
 }
 
@@ -129,7 +155,10 @@ export function checkRelated(opts: RelatedOptions, themeCount = Infinity, defaul
     rejectUnknownKeys('years', opts.years, ['from', 'to']);
     const from = opts.years.from ?? -Infinity;
     const to = opts.years.to ?? Infinity;
-    for (const [name, y] of [['years.from', opts.years.from], ['years.to', opts.years.to]] as const) {
+    for (const [name, y] of [
+      ['years.from', opts.years.from],
+      ['years.to', opts.years.to],
+    ] as const) {
       if (y !== undefined && !Number.isInteger(y)) throw new OptionError(name, `must be an integer year, got ${JSON.stringify(y)}`);
     }
     if (from > to) throw new OptionError('years', `from (${from}) is after to (${to})`);

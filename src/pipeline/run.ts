@@ -16,7 +16,16 @@ import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample, scratchGraph } from './knn.js';
 import { fitThemes } from './fit.js';
-import { ATLAS_OPTION_KEYS, checkFitSample, checkSeed, DEFAULT_FIT_SAMPLE, DEFAULT_SEED, REFIT_OPTION_KEYS, type AtlasOptions, type RefitOptions } from './options.js';
+import {
+  ATLAS_OPTION_KEYS,
+  checkFitSample,
+  checkSeed,
+  DEFAULT_FIT_SAMPLE,
+  DEFAULT_SEED,
+  REFIT_OPTION_KEYS,
+  type AtlasOptions,
+  type RefitOptions,
+} from './options.js';
 import { placePapers } from './place.js';
 import { resolveStages, type Stages } from './stages.js';
 import type { AtlasState } from './state.js';
@@ -53,7 +62,14 @@ async function storeAndThemes(
   papers: readonly Paper[],
   vectors: readonly Float32Array[],
   stages: Stages,
-  run: { seed: number; dims: number; fitSample: number; embedder: Embedder; signal?: AbortSignal | undefined; onProgress?: ((p: BuildProgress) => void) | undefined },
+  run: {
+    seed: number;
+    dims: number;
+    fitSample: number;
+    embedder: Embedder;
+    signal?: AbortSignal | undefined;
+    onProgress?: ((p: BuildProgress) => void) | undefined;
+  },
 ): Promise<{ store: VectorStore; fit: Awaited<ReturnType<typeof fitThemes>> }> {
   const { seed, dims, signal, onProgress } = run;
   const indexing = (done: number, total: number): void => onProgress?.({ stage: 'index', done, total });
@@ -111,7 +127,10 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
   };
   const texts = corpus.papers.map(Corpus.textOf);
   const { embedder, info } = await createEmbedder(opts.embedder, texts, say);
-  const cached = opts.cache === false || info.kind === 'lexical' ? embedder : new CachedEmbedder(embedder, new EmbeddingCache(opts.cache ?? join(defaultCacheDir(), 'embeddings')));
+  const cached =
+    opts.cache === false || info.kind === 'lexical'
+      ? embedder
+      : new CachedEmbedder(embedder, new EmbeddingCache(opts.cache ?? join(defaultCacheDir(), 'embeddings')));
   const vectors = opts.precomputed
     ? checkPrecomputed(opts.precomputed, corpus, info)
     : await cached.embed(texts, {
@@ -121,7 +140,14 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
   if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
   opts.signal?.throwIfAborted();
   checkEmbedded(vectors, corpus.papers, info.dims);
-  const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, { seed, dims: info.dims, fitSample, embedder: cached, signal: opts.signal, onProgress: opts.onProgress });
+  const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, {
+    seed,
+    dims: info.dims,
+    fitSample,
+    embedder: cached,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
   const { layoutModel, ...themes } = fit;
   const state: AtlasState = {
     createdAt: new Date().toISOString(),
@@ -158,14 +184,23 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
   const stages = resolveStages(opts, s.state.stages);
   const engine = engineId();
   if (s.state.engine !== engine) {
-    s.warn(`this atlas was fitted under ${s.state.engine}; refitting under ${engine} gives the same vectors and store, but themes and coordinates may differ (UMAP amplifies last-digit differences in Math.exp/pow between engines)`);
+    s.warn(
+      `this atlas was fitted under ${s.state.engine}; refitting under ${engine} gives the same vectors and store, but themes and coordinates may differ (UMAP amplifies last-digit differences in Math.exp/pow between engines)`,
+    );
   }
   const removed = new Set(s.state.removed);
   const keep = s.state.papers.map((_, i) => i).filter((i) => !removed.has(i));
   const papers = keep.map((i) => s.state.papers[i]!);
   checkK(stages, papers.length);
   const vectors = keep.map((i) => s.state.vectors[i]!);
-  const { store, fit } = await storeAndThemes(papers, vectors, stages, { seed, dims: s.state.embedder.dims, fitSample, embedder, signal: opts.signal, onProgress: opts.onProgress });
+  const { store, fit } = await storeAndThemes(papers, vectors, stages, {
+    seed,
+    dims: s.state.embedder.dims,
+    fitSample,
+    embedder,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
   const { layoutModel, ...themes } = fit;
   return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, fitSample, engine, stages, papers, vectors, removed: [] } };
 }
@@ -182,7 +217,8 @@ export async function subthemesOf(s: Session, themeId: number, k: number | 'auto
   const stages = resolveStages({ clusterer: { k, kRange: [2, Math.min(8, rows.length - 1)] } }, { ...base, clusterer: kmeans });
   const vectors = rows.map((r) => s.state.vectors[r]!);
   const { seed, fitSample } = s.state;
-  const sample = rows.length > fitSample ? await planSample(stages.store, vectors, fitSample, graphSize(stages), { seed, dims: s.state.embedder.dims }) : undefined;
+  const sample =
+    rows.length > fitSample ? await planSample(stages.store, vectors, fitSample, graphSize(stages), { seed, dims: s.state.embedder.dims }) : undefined;
   const fit = await fitThemes({ papers: rows.map((r) => s.state.papers[r]!), vectors, stages, seed, embedder, layout: false, sample });
   return fit.themes;
 }
@@ -199,7 +235,12 @@ function checkEmbedded(vectors: readonly Float32Array[], papers: readonly Paper[
  * in the store; returns the new state. Nothing in the session changes before the store insert,
  * the last step.
  */
-export async function addToSession(s: Session, records: Iterable<unknown>, embedder: Embedder, signal?: AbortSignal): Promise<{ state: AtlasState; added: Paper[] }> {
+export async function addToSession(
+  s: Session,
+  records: Iterable<unknown>,
+  embedder: Embedder,
+  signal?: AbortSignal,
+): Promise<{ state: AtlasState; added: Paper[] }> {
   const { state } = s;
   const builder = new CorpusBuilder({ source: 'add', onDuplicate: 'error' });
   for (const p of state.papers) builder.add(p);

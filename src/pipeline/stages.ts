@@ -62,7 +62,14 @@ const METHODS: Record<StageName, string[]> = {
 };
 
 function isStageObject(x: unknown): x is Stage {
-  return typeof x === 'object' && x !== null && typeof (x as Stage).id === 'string' && Object.values(METHODS).flat().some((m) => typeof (x as Record<string, unknown>)[m] === 'function');
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Stage).id === 'string' &&
+    Object.values(METHODS)
+      .flat()
+      .some((m) => typeof (x as Record<string, unknown>)[m] === 'function')
+  );
 }
 
 /** A stage instance passed by the caller: checked for the methods its slot needs. */
@@ -117,7 +124,8 @@ export function resolveStages(given: StageOptions = {}, base?: Stages): Stages {
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const prior = base?.[name];
       const plainId = name === 'store' && (value as { kind?: unknown }).kind === 'lance' ? 'lance' : PLAIN_ID[name];
-      const inherited = prior && isBuiltin(name, prior) && prior.id === plainId ? (plainId === 'lance' ? { kind: 'lance', ...prior.options } : prior.options) : {};
+      const inherited =
+        prior && isBuiltin(name, prior) && prior.id === plainId ? (plainId === 'lance' ? { kind: 'lance', ...prior.options } : prior.options) : {};
       out[name] = builtin(name, { ...inherited, ...(value as JsonObject) });
     } else {
       throw new OptionError(name, `must be a stage object or an options object, got ${JSON.stringify(value)}`);

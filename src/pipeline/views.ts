@@ -61,7 +61,13 @@ export interface OutlierPaper {
  * or (`rank: 'hybrid'`) re-ranked from a pool of the store's nearest; `from` says what asked:
  * papers (`rows`, never returned) or free text.
  */
-export async function neighbors(v: View, query: Float32Array, opts: RelatedOptions, from: { rows: readonly number[] } | { text: string }, defaultRank: RankMode = 'hybrid'): Promise<Neighbor[]> {
+export async function neighbors(
+  v: View,
+  query: Float32Array,
+  opts: RelatedOptions,
+  from: { rows: readonly number[] } | { text: string },
+  defaultRank: RankMode = 'hybrid',
+): Promise<Neighbor[]> {
   const { state, store } = v.session;
   const q = checkRelated(opts, state.themes.length, defaultRank);
   const queryRows = 'rows' in from ? from.rows : [];
@@ -75,7 +81,11 @@ export async function neighbors(v: View, query: Float32Array, opts: RelatedOptio
   const cosine = new Map(pool.map((h) => [h.row, h.score]));
   return v
     .ranker()
-    .rank(query, pool.map((h) => h.row), from)
+    .rank(
+      query,
+      pool.map((h) => h.row),
+      from,
+    )
     .slice(0, q.k)
     .map((r) => ({ paper: state.papers[r.row]!, score: r.score, cosine: cosine.get(r.row)! }));
 }
@@ -108,7 +118,12 @@ export function explain(v: View, a: string, b: string, opts: { sentences?: numbe
 
 export function outliers(v: View): OutlierPaper[] {
   const { state } = v.session;
-  return findOutliers(state.vectors, state.assignments, state.centroids, v.removed).map((o) => ({ paper: state.papers[o.row]!, theme: o.theme, score: o.score, fence: o.fence }));
+  return findOutliers(state.vectors, state.assignments, state.centroids, v.removed).map((o) => ({
+    paper: state.papers[o.row]!,
+    theme: o.theme,
+    score: o.score,
+    fence: o.fence,
+  }));
 }
 
 /** Map input for every live paper: position, theme, related papers and (up to 20,000 papers) the phrases each shares. */

@@ -38,7 +38,8 @@ export async function runUmap(
   });
   const graph = job.graph && job.graph.k >= job.nNeighbors && job.graph.indices.length === n * job.graph.k ? job.graph : undefined;
   if (graph) {
-    const slice = (values: Int32Array | Float32Array): number[][] => Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * graph.k, i * graph.k + job.nNeighbors)));
+    const slice = (values: Int32Array | Float32Array): number[][] =>
+      Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * graph.k, i * graph.k + job.nNeighbors)));
     umap.setPrecomputedKNN(slice(graph.indices), slice(graph.distances));
   }
   const total = umap.initializeFit(graph ? (rows as unknown as number[][]) : rows.map((r) => Array.from(r)));

@@ -82,7 +82,9 @@ export class UmapReducer implements Reducer {
     const dims = this.options.dims > 2 ? Math.min(this.options.dims, Math.max(2, n - 2)) : this.options.dims;
     if (n < 4) {
       // UMAP needs a neighbourhood; a handful of papers are laid out evenly on a circle.
-      const coords = vectors.map((_, i) => Float64Array.from({ length: dims }, (_, d) => (d === 0 ? Math.cos((2 * Math.PI * i) / n) : d === 1 ? Math.sin((2 * Math.PI * i) / n) : 0)));
+      const coords = vectors.map((_, i) =>
+        Float64Array.from({ length: dims }, (_, d) => (d === 0 ? Math.cos((2 * Math.PI * i) / n) : d === 1 ? Math.sin((2 * Math.PI * i) / n) : 0)),
+      );
       return { coords };
     }
     const width = vectors[0]!.length;

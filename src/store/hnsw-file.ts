@@ -51,7 +51,8 @@ export function checkHnswFile(bytes: Uint8Array, e: HnswExpectation): void {
 
   if (offsetLevel0 !== 0) fail(`header offsetLevel0 is ${offsetLevel0}, expected 0`);
   if (count !== e.count) fail(`header holds ${count} elements, the manifest says ${e.count}`);
-  if (maxElements < count || maxElements > Math.max(16, 2 * count)) fail(`header max_elements ${maxElements} is outside [${count}, ${Math.max(16, 2 * count)}]`);
+  if (maxElements < count || maxElements > Math.max(16, 2 * count))
+    fail(`header max_elements ${maxElements} is outside [${count}, ${Math.max(16, 2 * count)}]`);
   if (M !== e.M || maxM !== e.M || maxM0 !== 2 * e.M) fail(`header M/maxM/maxM0 are ${M}/${maxM}/${maxM0}, expected ${e.M}/${e.M}/${2 * e.M}`);
   if (efConstruction !== e.efConstruction) fail(`header ef_construction is ${efConstruction}, expected ${e.efConstruction}`);
   const linksLevel0 = 4 + 4 * maxM0;
@@ -92,7 +93,8 @@ export function checkHnswFile(bytes: Uint8Array, e: HnswExpectation): void {
     const mark = bytes[base + 2]!;
     if (n0 > maxM0) fail(`element ${i} has ${n0} level-0 links, more than ${maxM0}`);
     if (mark > 1) fail(`element ${i} has an unknown delete mark ${mark}`);
-    if ((mark === 1) !== removed.has(i)) fail(`element ${i} is ${mark ? '' : 'not '}marked deleted, the manifest says it is ${removed.has(i) ? '' : 'not '}removed`);
+    if ((mark === 1) !== removed.has(i))
+      fail(`element ${i} is ${mark ? '' : 'not '}marked deleted, the manifest says it is ${removed.has(i) ? '' : 'not '}removed`);
     for (let j = 0; j < n0; j++) {
       const to = view.getUint32(base + 4 + 4 * j, true);
       if (to >= count) fail(`element ${i} links to ${to} at level 0, past the last element`);

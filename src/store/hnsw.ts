@@ -35,7 +35,11 @@ function checkOptions(given: unknown): HnswOptions {
   }
   rejectUnknownKeys('store', given as object | undefined, Object.keys(DEFAULT_HNSW_OPTIONS));
   const p = { ...DEFAULT_HNSW_OPTIONS, ...(given as Partial<HnswOptions>) };
-  return { M: integerOption('M', p.M, 2, 128), efConstruction: integerOption('efConstruction', p.efConstruction, 1, 4096), efSearch: integerOption('efSearch', p.efSearch, 1, 4096) };
+  return {
+    M: integerOption('M', p.M, 2, 128),
+    efConstruction: integerOption('efConstruction', p.efConstruction, 1, 4096),
+    efSearch: integerOption('efSearch', p.efSearch, 1, 4096),
+  };
 }
 
 async function hnswlib(): Promise<typeof import('hnswlib-node')> {
@@ -65,7 +69,13 @@ export class HnswStore implements VectorStore {
    * Inserts the vectors in slices of 1,000, yielding between slices: progress is reported, an abort
    * lands, and work waiting on this thread (the k search beside a sampled fit) takes turns with it.
    */
-  static async build(vectors: readonly Float32Array[], dims: number, options: Readonly<HnswOptions>, seed: number, run: Pick<StoreContext, 'signal' | 'onProgress'> = {}): Promise<HnswStore> {
+  static async build(
+    vectors: readonly Float32Array[],
+    dims: number,
+    options: Readonly<HnswOptions>,
+    seed: number,
+    run: Pick<StoreContext, 'signal' | 'onProgress'> = {},
+  ): Promise<HnswStore> {
     const lib = await hnswlib();
     const index = new lib.HierarchicalNSW('ip', dims);
     index.initIndex({ maxElements: Math.max(vectors.length, 16), m: options.M, efConstruction: options.efConstruction, randomSeed: seed });
@@ -84,7 +94,13 @@ export class HnswStore implements VectorStore {
    * against the atlas (`checkHnswFile`: header, every link and level, every vector equal to the
    * atlas's), then hnswlib reads exactly these bytes, from a private temporary file.
    */
-  static async fromBytes(bytes: Uint8Array, dims: number, options: Readonly<HnswOptions>, vectors: readonly Float32Array[], removed: readonly number[]): Promise<HnswStore> {
+  static async fromBytes(
+    bytes: Uint8Array,
+    dims: number,
+    options: Readonly<HnswOptions>,
+    vectors: readonly Float32Array[],
+    removed: readonly number[],
+  ): Promise<HnswStore> {
     checkHnswFile(bytes, { count: vectors.length, dims, M: options.M, efConstruction: options.efConstruction, vectors, removed });
     const lib = await hnswlib();
     const dir = await mkdtemp(join(tmpdir(), 'paper-atlas-index-'));

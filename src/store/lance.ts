@@ -86,8 +86,12 @@ function checkOptions(given: unknown): LanceOptions & { storageOptions: StorageO
   if (typeof o.table !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/u.test(o.table)) {
     throw new OptionError('store.table', 'must be 1-128 letters, digits, "_", "-" or "." and not start with "." or "-"');
   }
-  if (!['auto', 'ivf_pq', 'ivf_hnsw_sq', 'none'].includes(o.index)) throw new OptionError('store.index', `must be 'auto', 'ivf_pq', 'ivf_hnsw_sq' or 'none', got ${JSON.stringify(o.index)}`);
-  if (storageOptions !== undefined && (typeof storageOptions !== 'object' || storageOptions === null || Object.values(storageOptions).some((v) => typeof v !== 'string'))) {
+  if (!['auto', 'ivf_pq', 'ivf_hnsw_sq', 'none'].includes(o.index))
+    throw new OptionError('store.index', `must be 'auto', 'ivf_pq', 'ivf_hnsw_sq' or 'none', got ${JSON.stringify(o.index)}`);
+  if (
+    storageOptions !== undefined &&
+    (typeof storageOptions !== 'object' || storageOptions === null || Object.values(storageOptions).some((v) => typeof v !== 'string'))
+  ) {
     throw new OptionError('store.storageOptions', 'must be an object of strings (passed to LanceDB as they are)');
   }
   return {
@@ -269,7 +273,10 @@ function arrowTable(arrow: Arrow, vectors: readonly Float32Array[], firstRow: nu
 
 function storeSchema(arrow: Arrow, dims: number): import('apache-arrow').Schema {
   return new arrow.Schema(
-    [new arrow.Field('row', new arrow.Int32(), false), new arrow.Field('vector', new arrow.FixedSizeList(dims, new arrow.Field('item', new arrow.Float32(), true)), false)],
+    [
+      new arrow.Field('row', new arrow.Int32(), false),
+      new arrow.Field('vector', new arrow.FixedSizeList(dims, new arrow.Field('item', new arrow.Float32(), true)), false),
+    ],
     new Map([[MARK_KEY, MARK]]),
   );
 }
@@ -328,7 +335,11 @@ export class LanceStoreProvider implements VectorStoreProvider {
       const ours = isStoreTable((await existing.schema()) as unknown as import('apache-arrow').Schema);
       existing.close();
       // Only a table paper-atlas wrote is replaced (its older versions stay in the table's history).
-      if (!ours) throw new OptionError('store.table', `a table "${name}" already exists at ${this.options.uri} and it was not written by paper-atlas; choose another table or uri`);
+      if (!ours)
+        throw new OptionError(
+          'store.table',
+          `a table "${name}" already exists at ${this.options.uri} and it was not written by paper-atlas; choose another table or uri`,
+        );
     }
     ctx.onProgress?.(0, vectors.length);
     const table = await lanceCall(this.where, 'creating the table', () => db.createEmptyTable(name, storeSchema(m.arrow, ctx.dims), { mode: 'overwrite' }));
@@ -350,7 +361,11 @@ export class LanceStoreProvider implements VectorStoreProvider {
    * them up to 200,000 rows, a seeded sample of 20,000 above): the table lives outside the atlas
    * directory, so anyone may have changed it.
    */
-  async load(state: JsonObject, _files: FileSource, ctx: StoreContext & { vectors: readonly Float32Array[]; removed: readonly number[] }): Promise<VectorStore> {
+  async load(
+    state: JsonObject,
+    _files: FileSource,
+    ctx: StoreContext & { vectors: readonly Float32Array[]; removed: readonly number[] },
+  ): Promise<VectorStore> {
     const { version, rows, indexed } = state;
     const n = ctx.vectors.length;
     if (!Number.isInteger(version) || (version as number) < 1 || rows !== n || typeof indexed !== 'boolean') {
@@ -367,7 +382,9 @@ export class LanceStoreProvider implements VectorStoreProvider {
         try {
           await table.checkout(version as number);
         } catch (err) {
-          throw new AtlasFileError(this.where, `version ${version as number} of the table, which this atlas was saved at, is gone (newest: ${latest})`, { cause: err });
+          throw new AtlasFileError(this.where, `version ${version as number} of the table, which this atlas was saved at, is gone (newest: ${latest})`, {
+            cause: err,
+          });
         }
       }
       const problem = schemaProblem(m.arrow, (await table.schema()) as unknown as import('apache-arrow').Schema, ctx.dims);
@@ -406,7 +423,8 @@ async function verifyTable(table: Table, where: string, vectors: readonly Float3
       if (r % stride !== offset) continue;
       const want = vectors[r]!;
       const got = (vecCol.get(i) as { toArray(): Float32Array } | null)?.toArray();
-      if (!got || got.length !== want.length || got.some((x, j) => !Object.is(x, want[j]))) throw new AtlasFileError(where, `row ${r}'s vector differs from this atlas's`);
+      if (!got || got.length !== want.length || got.some((x, j) => !Object.is(x, want[j])))
+        throw new AtlasFileError(where, `row ${r}'s vector differs from this atlas's`);
     }
   }
   if (live !== n - removed.length) throw new AtlasFileError(where, `holds ${live} rows, this atlas has ${n - removed.length}`);

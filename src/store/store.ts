@@ -64,9 +64,5 @@ export interface VectorStoreProvider extends Stage {
    */
   readonly scratch?: VectorStoreProvider;
   build(vectors: readonly Float32Array[], ctx: StoreContext): Promise<VectorStore>;
-  load(
-    state: JsonObject,
-    files: FileSource,
-    ctx: StoreContext & { vectors: readonly Float32Array[]; removed: readonly number[] },
-  ): Promise<VectorStore>;
+  load(state: JsonObject, files: FileSource, ctx: StoreContext & { vectors: readonly Float32Array[]; removed: readonly number[] }): Promise<VectorStore>;
 }

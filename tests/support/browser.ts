@@ -73,7 +73,10 @@ export async function unpackBundledChromium(): Promise<string> {
 export function missingLibraries(binary: string): string[] {
   try {
     const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
-    return out.split('\n').filter((l) => l.includes('not found')).map((l) => l.trim().split(' ')[0]!);
+    return out
+      .split('\n')
+      .filter((l) => l.includes('not found'))
+      .map((l) => l.trim().split(' ')[0]!);
   } catch {
     return [];
   }
@@ -93,7 +96,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const binary = system ?? join(dir!, 'chromium');
   const missing = missingLibraries(binary);
   if (missing.length) {
-    throw new Error(`the test browser (${binary}) needs shared libraries this machine lacks: ${missing.join(', ')} (Debian/Ubuntu: apt-get install libnss3 libnspr4 libexpat1)`);
+    throw new Error(
+      `the test browser (${binary}) needs shared libraries this machine lacks: ${missing.join(', ')} (Debian/Ubuntu: apt-get install libnss3 libnspr4 libexpat1)`,
+    );
   }
   const work = await mkdtemp(join(tmpdir(), 'paper-atlas-browser-'));
   await chmod(work, 0o755);
@@ -118,7 +123,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
     await chown(profile, NOBODY, NOBODY);
     await chown(join(work, 'fontconfig'), NOBODY, NOBODY);
     executable = join(work, 'chromium-as-nobody.sh');
-    await writeFile(executable, `#!/bin/sh\nexec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups env ${env.join(' ')} "${binary}" "$@"\n`, { mode: 0o755 });
+    await writeFile(executable, `#!/bin/sh\nexec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups env ${env.join(' ')} "${binary}" "$@"\n`, {
+      mode: 0o755,
+    });
   } else {
     executable = join(work, 'chromium.sh');
     await writeFile(executable, `#!/bin/sh\nexec env ${env.join(' ')} "${binary}" "$@"\n`, { mode: 0o755 });

@@ -74,9 +74,14 @@ export function readmeExamples(readme: string): { file: string; code: string }[]
 export async function npmConsumer(tarball: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'paper-atlas-npm-'));
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  const steps = readmeBlocks(readme, 'sh')[0]!.split('\n').filter((l) => l.startsWith('npm '));
+  const steps = readmeBlocks(readme, 'sh')[0]!
+    .split('\n')
+    .filter((l) => l.startsWith('npm '));
   for (const step of steps) {
-    const args = step.split(/\s+/u).slice(1).map((a) => (a === 'paper-atlas' ? tarball : a));
+    const args = step
+      .split(/\s+/u)
+      .slice(1)
+      .map((a) => (a === 'paper-atlas' ? tarball : a));
     await must('npm', args, { cwd: dir });
   }
   return dir;

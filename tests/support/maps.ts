@@ -2,7 +2,10 @@ import seedrandom from 'seedrandom';
 import { themeColor } from '../../src/map/palette.js';
 import type { MapData, MapPoint } from '../../src/map/types.js';
 
-const WORDS = 'optimal transport bilevel preference regularized gradient descent convex sparse kernel bayesian learning neural network stochastic variance reduction implicit bias sharpness adversarial robust'.split(' ');
+const WORDS =
+  'optimal transport bilevel preference regularized gradient descent convex sparse kernel bayesian learning neural network stochastic variance reduction implicit bias sharpness adversarial robust'.split(
+    ' ',
+  );
 
 /**
  * A map without an atlas behind it, for the renderers at sizes no test could embed: `themes` blobs
@@ -19,8 +22,22 @@ export function syntheticMap(n: number, themes = 50, seed = `map-${n}`): MapData
     const [cx, cy] = centres[theme]!;
     let title = '';
     while (title.length < 80) title += `${WORDS[Math.floor(rng() * WORDS.length)]} `;
-    points.push({ id: `p${i}`, title: title.trim(), x: cx + gauss() * 0.8, y: cy + gauss() * 0.8, theme, related: Array.from({ length: 5 }, () => `p${Math.floor(rng() * n)}`) });
+    points.push({
+      id: `p${i}`,
+      title: title.trim(),
+      x: cx + gauss() * 0.8,
+      y: cy + gauss() * 0.8,
+      theme,
+      related: Array.from({ length: 5 }, () => `p${Math.floor(rng() * n)}`),
+    });
   }
-  const labels = centres.map(([x, y], theme) => ({ theme, text: `${WORDS[theme % WORDS.length]} ${WORDS[(theme * 7 + 3) % WORDS.length]}`, x, y, size: Math.ceil(n / themes), color: themeColor(theme) }));
+  const labels = centres.map(([x, y], theme) => ({
+    theme,
+    text: `${WORDS[theme % WORDS.length]} ${WORDS[(theme * 7 + 3) % WORDS.length]}`,
+    x,
+    y,
+    size: Math.ceil(n / themes),
+    color: themeColor(theme),
+  }));
   return { points, labels, sublabels: [], title: `${n} synthetic papers`, centres };
 }

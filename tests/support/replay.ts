@@ -36,8 +36,13 @@ interface Recording {
   body: string;
 }
 
-const recorded = async (name: string): Promise<Recording> => JSON.parse(await readFile(join(ROOT, 'fixtures/fetch/recorded', `${name}.json`), 'utf8')) as Recording;
-const handWritten = async (file: string, type: string): Promise<Recording> => ({ status: 200, headers: { 'Content-Type': type }, body: await readFile(join(ROOT, 'fixtures/fetch', file), 'utf8') });
+const recorded = async (name: string): Promise<Recording> =>
+  JSON.parse(await readFile(join(ROOT, 'fixtures/fetch/recorded', `${name}.json`), 'utf8')) as Recording;
+const handWritten = async (file: string, type: string): Promise<Recording> => ({
+  status: 200,
+  headers: { 'Content-Type': type },
+  body: await readFile(join(ROOT, 'fixtures/fetch', file), 'utf8'),
+});
 
 /**
  * What the real API answered to this request: arXiv searches for `testing` page by page (`start` 0,
@@ -53,7 +58,8 @@ async function answerFor(u: URL): Promise<Recording | undefined> {
     // Recorded for `id_list=abc`; served for `search_query=id:abc`, the same bad id as paper-atlas asks for it.
     if (p.get('id_list') === 'abc' || query === 'id:abc') return recorded('arxiv-bad-id-400');
     if (/nothing/u.test(query)) return recorded('arxiv-no-results');
-    if (/testing/u.test(query)) return ['0', '10', '20'].includes(p.get('start') ?? '') ? recorded(`arxiv-testing-start-${p.get('start')}`) : recorded('arxiv-no-results');
+    if (/testing/u.test(query))
+      return ['0', '10', '20'].includes(p.get('start') ?? '') ? recorded(`arxiv-testing-start-${p.get('start')}`) : recorded('arxiv-no-results');
     return handWritten(`arxiv-start-${p.get('start')}.xml`, 'application/atom+xml; charset=utf-8').catch(() => undefined);
   }
   if (u.pathname === '/openalex') {
@@ -91,7 +97,9 @@ export async function replayServer(delivery: Partial<Delivery> = {}): Promise<Re
     const asked = /\bgzip\b/u.test(String(acceptEncoding ?? ''));
     const gzip = state.delivery.compress === 'recorded' && asked && (recordedEncoding === undefined || recordedEncoding === 'gzip');
     const body = gzip ? gzipSync(Buffer.from(rec.body, 'utf8')) : Buffer.from(rec.body, 'utf8');
-    const type = Object.entries(rec.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? (u.pathname === '/arxiv' ? 'application/atom+xml; charset=utf-8' : 'application/json');
+    const type =
+      Object.entries(rec.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ??
+      (u.pathname === '/arxiv' ? 'application/atom+xml; charset=utf-8' : 'application/json');
     res.writeHead(rec.status, {
       'content-type': type,
       ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),

@@ -75,7 +75,10 @@ describe('architecture', () => {
   it('keeps the shared bottom modules free of library imports', () => {
     for (const f of ['src/types.ts', 'src/vector.ts', 'src/errors.ts', 'src/map/palette.ts']) {
       const own = (deps[f] ?? []).filter((d) => d.id && !d.id.includes('node_modules') && d.id.startsWith('src/'));
-      expect(own.map((d) => d.id), f).toEqual([]);
+      expect(
+        own.map((d) => d.id),
+        f,
+      ).toEqual([]);
     }
   });
 

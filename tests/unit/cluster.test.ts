@@ -31,7 +31,17 @@ describe('k-means clusterer', () => {
   });
 
   it('resolves every option and refuses bad ones with an OptionError', () => {
-    expect(new KMeansClusterer({ k: 5 }).options).toEqual({ algorithm: 'hamerly', k: 5, kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000, refine: true });
+    expect(new KMeansClusterer({ k: 5 }).options).toEqual({
+      algorithm: 'hamerly',
+      k: 5,
+      kRange: 'auto',
+      restarts: 10,
+      searchRestarts: 3,
+      maxIterations: 300,
+      tolerance: 1e-6,
+      searchSample: 10000,
+      refine: true,
+    });
     expect(() => new KMeansClusterer({ refine: 'yes' } as never)).toThrow(/refine/u);
     expect(() => new KMeansClusterer({ k: 0 })).toThrow(OptionError);
     expect(() => new KMeansClusterer({ kRange: [5, 2] })).toThrow(/kRange/u);
@@ -134,13 +144,20 @@ describe('themes settled in the embedding space (refine)', () => {
     const sphere = lloydFrom(x, truth, 4, { maxIterations: 100, tolerance: 0, unit: true });
     expect(Array.from(sphere.assignments)).toEqual(truth);
     for (let c = 0; c < 4; c++) expect(Math.hypot(...sphere.centroids.subarray(c * 8, (c + 1) * 8))).toBeCloseTo(1, 12);
-    expect(() => lloydFrom(x, truth.map((t) => (t === 3 ? 0 : t)), 4, { maxIterations: 5, tolerance: 0 })).toThrow(/group 3 has no rows/u);
+    expect(() =>
+      lloydFrom(
+        x,
+        truth.map((t) => (t === 3 ? 0 : t)),
+        4,
+        { maxIterations: 5, tolerance: 0 },
+      ),
+    ).toThrow(/group 3 has no rows/u);
     expect(() => lloydFrom(x, truth.slice(1), 4, { maxIterations: 5, tolerance: 0 })).toThrow(RangeError);
   });
 });
 
 describe('given themes', () => {
-  it('uses the caller\'s themes and names', async () => {
+  it("uses the caller's themes and names", async () => {
     const given = new GivenThemes({ a: 'x', b: 'y', c: 'x' });
     const c = await given.cluster([], { seed: 0, ids: ['a', 'b', 'c'] });
     expect(c).toMatchObject({ k: 2, assignments: [0, 1, 0], names: ['x', 'y'] });
@@ -185,7 +202,12 @@ describe('k at the edge of the range', () => {
   it('finds the knee of a curve, never an end', () => {
     const curve = [4, 5, 6, 7, 8, 9, 10].map((k) => ({ k, inertia: k <= 6 ? 100 - 30 * (k - 4) : 40 - 2 * (k - 6) }));
     expect(elbow(curve)).toBe(6);
-    expect(elbow([{ k: 2, inertia: 3 }, { k: 3, inertia: 2 }, { k: 4, inertia: 1 }])).toBe(3);
+    expect(
+      elbow([
+        { k: 2, inertia: 3 },
+        { k: 3, inertia: 2 },
+        { k: 4, inertia: 1 },
+      ]),
+    ).toBe(3);
   });
 });
-

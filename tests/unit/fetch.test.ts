@@ -29,7 +29,15 @@ describe('arXiv', () => {
   it('pages through a search, politely spaced, filling authors, year, url and DOI', async () => {
     const seen: number[] = [];
     const start = Date.now();
-    const c = await fetchArxiv({ ...(await fast()), intervalMs: 150, baseUrl: `${server.url}/arxiv`, query: 'bilevel optimization', max: 10, pageSize: 2, onProgress: (p) => seen.push(p.fetched) });
+    const c = await fetchArxiv({
+      ...(await fast()),
+      intervalMs: 150,
+      baseUrl: `${server.url}/arxiv`,
+      query: 'bilevel optimization',
+      max: 10,
+      pageSize: 2,
+      onProgress: (p) => seen.push(p.fetched),
+    });
     expect(c.size).toBe(5);
     expect(c.source).toBe('arxiv:bilevel optimization');
     expect(seen).toEqual([2, 4, 5]);
@@ -52,21 +60,29 @@ describe('arXiv', () => {
 
   it('gives up after the attempts allowed, naming the URL and the last problem', async () => {
     server.faults.push(500, 500, 500);
-    const err = await fetchArxiv({ ...(await fast()), attempts: 3, baseUrl: `${server.url}/arxiv`, query: 'bilevel', max: 2, pageSize: 2 }).catch((e: unknown) => e);
+    const err = await fetchArxiv({ ...(await fast()), attempts: 3, baseUrl: `${server.url}/arxiv`, query: 'bilevel', max: 2, pageSize: 2 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CorpusError);
-    expect((err as Error).message).toMatch(/^arxiv:bilevel: http:\/\/127\.0\.0\.1:\d+\/arxiv\?search_query=all%3Abilevel.*: gave up after 3 attempts \(last: HTTP 500\)$/u);
+    expect((err as Error).message).toMatch(
+      /^arxiv:bilevel: http:\/\/127\.0\.0\.1:\d+\/arxiv\?search_query=all%3Abilevel.*: gave up after 3 attempts \(last: HTTP 500\)$/u,
+    );
   });
 
   it('treats a server that stops answering like any other failure: retried, then given up', async () => {
     server.faults.push('stall', 'stall');
     const started = Date.now();
-    const err = await fetchArxiv({ ...(await fast()), attempts: 2, baseUrl: `${server.url}/arxiv`, query: 'bilevel', max: 2, pageSize: 2 }).catch((e: unknown) => e);
+    const err = await fetchArxiv({ ...(await fast()), attempts: 2, baseUrl: `${server.url}/arxiv`, query: 'bilevel', max: 2, pageSize: 2 }).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/gave up after 2 attempts \(last: no response for 1 s\)/u);
     expect(Date.now() - started).toBeLessThan(8000);
   });
 
   it('says plainly when a search finds nothing', async () => {
-    await expect(fetchArxiv({ ...(await fast()), baseUrl: `${server.url}/arxiv`, query: 'nothing at all' })).rejects.toThrow(/arxiv:nothing at all: contains no papers/u);
+    await expect(fetchArxiv({ ...(await fast()), baseUrl: `${server.url}/arxiv`, query: 'nothing at all' })).rejects.toThrow(
+      /arxiv:nothing at all: contains no papers/u,
+    );
   });
 
   it('answers a repeated query from the disk cache, and offline from the cache alone', async () => {
@@ -85,7 +101,9 @@ describe('arXiv', () => {
     server.faults.push(503, 503, 503);
     const ctrl = new AbortController();
     setTimeout(() => ctrl.abort(new Error('user stop')), 100);
-    await expect(fetchArxiv({ ...(await fast()), retryBaseMs: 5000, baseUrl: `${server.url}/arxiv`, query: 'bilevel', signal: ctrl.signal })).rejects.toThrow('user stop');
+    await expect(fetchArxiv({ ...(await fast()), retryBaseMs: 5000, baseUrl: `${server.url}/arxiv`, query: 'bilevel', signal: ctrl.signal })).rejects.toThrow(
+      'user stop',
+    );
   });
 
   it('builds arXiv queries: words all required, its own field syntax kept', () => {
@@ -104,7 +122,13 @@ describe('OpenAlex', () => {
     expect(params[0]!.get('mailto')).toBe('me@example.org');
     expect(params[0]!.get('search')).toBe('optimal transport');
     expect(params[0]!.get('select')).toMatch(/abstract_inverted_index/u);
-    expect(c.papers[1]).toMatchObject({ id: 'W4300000001', doi: '10.5555/ot.1', year: 2020, authors: ['Author 1 First', 'Author 1 Last'], meta: { venue: 'NeurIPS' } });
+    expect(c.papers[1]).toMatchObject({
+      id: 'W4300000001',
+      doi: '10.5555/ot.1',
+      year: 2020,
+      authors: ['Author 1 First', 'Author 1 Last'],
+      meta: { venue: 'NeurIPS' },
+    });
     expect(c.papers.every((p) => p.abstract.length > 200)).toBe(true);
   });
 
@@ -125,7 +149,9 @@ describe('OpenAlex', () => {
   it('validates its options and reports an empty result', async () => {
     await expect(fetchOpenAlex({ baseUrl: `${server.url}/openalex` })).rejects.toThrow(OptionError);
     await expect(fetchOpenAlex({ baseUrl: `${server.url}/openalex`, search: 'x', email: 'not an address' })).rejects.toThrow(/option "email"/u);
-    await expect(fetchOpenAlex({ ...(await fast()), baseUrl: `${server.url}/openalex`, search: 'nothing' })).rejects.toThrow(/openalex:search=nothing: contains no papers/u);
+    await expect(fetchOpenAlex({ ...(await fast()), baseUrl: `${server.url}/openalex`, search: 'nothing' })).rejects.toThrow(
+      /openalex:search=nothing: contains no papers/u,
+    );
   });
 });
 
@@ -163,7 +189,9 @@ describe('recorded real answers of arXiv and OpenAlex, served as the real server
   it("fails with a CorpusError when a recorded arXiv page is cut short mid-stream, compressed, and reports arXiv's own words for a bad query", async () => {
     const r = await delivering({ chunked: true });
     r.faults.push('truncate', 'truncate');
-    const err = await fetchArxiv({ ...(await fast()), attempts: 2, baseUrl: `${r.url}/arxiv`, query: 'testing', max: 10, pageSize: 10 }).catch((e: unknown) => e);
+    const err = await fetchArxiv({ ...(await fast()), attempts: 2, baseUrl: `${r.url}/arxiv`, query: 'testing', max: 10, pageSize: 10 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CorpusError);
     expect((err as Error).message).toMatch(/gave up after 2 attempts \(last: body cut short/u);
     const bad = await fetchArxiv({ ...(await fast()), baseUrl: `${r.url}/arxiv`, query: 'id:abc', max: 1 }).catch((e: unknown) => e);
@@ -176,7 +204,13 @@ describe('recorded real answers of arXiv and OpenAlex, served as the real server
     const r = await delivering({ chunked });
     const one = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'copper oxide', max: 5 });
     expect(one.papers).toHaveLength(1);
-    expect(one.papers[0]).toMatchObject({ id: 'W2277923667', doi: '10.1063/1.4938384', year: 2015, authors: ['Michael Skarlinski', 'David J. Quesnel'], meta: { venue: 'Journal of Applied Physics' } });
+    expect(one.papers[0]).toMatchObject({
+      id: 'W2277923667',
+      doi: '10.1063/1.4938384',
+      year: 2015,
+      authors: ['Michael Skarlinski', 'David J. Quesnel'],
+      meta: { venue: 'Journal of Applied Physics' },
+    });
     expect(one.papers[0]!.abstract).toMatch(/^Metal-oxide layers are likely to be present on metallic nano-structures/u);
     const two = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'language models', max: 5 });
     expect(two.size).toBe(2);
@@ -308,7 +342,8 @@ describe('HTTP as real servers answer', () => {
   });
 
   it('refuses invalid UTF-8 as the readers do, and caches nothing', async () => {
-    behave = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([page.subarray(0, 40), Buffer.from([0xc3, 0x28]), page.subarray(40)]));
+    behave = (_req, res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([page.subarray(0, 40), Buffer.from([0xc3, 0x28]), page.subarray(40)]));
     const opts = await fast();
     const err = await fetchOpenAlex({ ...opts, baseUrl: `${api.url}/works`, search: 'x', max: 3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorpusError);
@@ -352,7 +387,10 @@ describe('HTTP as real servers answer', () => {
     const works = JSON.parse(page.toString('utf8')) as { results: unknown[] };
     behave = (req, res) => {
       const cursor = new URL(req.url!, 'http://x').searchParams.get('cursor');
-      const body = { meta: { count: 1000, next_cursor: 'again' }, results: works.results.slice(0, 1).map((w) => ({ ...(w as object), id: `https://openalex.org/W${cursor === '*' ? 1 : 2}` })) };
+      const body = {
+        meta: { count: 1000, next_cursor: 'again' },
+        results: works.results.slice(0, 1).map((w) => ({ ...(w as object), id: `https://openalex.org/W${cursor === '*' ? 1 : 2}` })),
+      };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const err = await get({ max: 1000 }).catch((e: unknown) => e);
@@ -401,4 +439,3 @@ describe('caches that cannot be used are reported, not passed over in silence', 
     await atlas.dispose();
   });
 });
-

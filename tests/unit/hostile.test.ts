@@ -89,7 +89,9 @@ describe('vectors are checked wherever they enter', () => {
     expect(err).toBeInstanceOf(OptionError);
     expect((err as Error).message).toMatch(new RegExp(`vector 3 \\(paper "${corpus.papers[3]!.id}"\\) holds NaN at position 5`, 'u'));
     const scaled = good.map((v) => v.map((x) => x * 1000));
-    await expect(Atlas.build(corpus, { ...opts, precomputed: { embedder: embedder.id, vectors: scaled } })).rejects.toThrow(/vector 0 .* is not unit length \(length 1000\)/u);
+    await expect(Atlas.build(corpus, { ...opts, precomputed: { embedder: embedder.id, vectors: scaled } })).rejects.toThrow(
+      /vector 0 .* is not unit length \(length 1000\)/u,
+    );
   });
 
   it('refuses an embedder output that is not a unit vector, at build and at add, leaving the atlas as it was', async () => {
@@ -151,7 +153,11 @@ describe('linear-time parsing of fetched and read text', () => {
   });
 
   it('rebuilds OpenAlex abstracts by the words listed, not by how large a position is', async () => {
-    const works = Array.from({ length: 200 }, (_, i) => ({ id: `https://openalex.org/W${i + 1}`, title: `Work ${i}`, abstract_inverted_index: { far: [999_999 - i], away: [5_000_000 + i] } }));
+    const works = Array.from({ length: 200 }, (_, i) => ({
+      id: `https://openalex.org/W${i + 1}`,
+      title: `Work ${i}`,
+      abstract_inverted_index: { far: [999_999 - i], away: [5_000_000 + i] },
+    }));
     openalexBody = JSON.stringify({ meta: { count: 200, next_cursor: null }, results: works });
     const base = await fast();
     const { value, ms } = await timed(() => fetchOpenAlex({ ...base, baseUrl: `${server.url}/openalex`, search: 'far', max: 200 }));
@@ -174,7 +180,11 @@ describe('linear-time parsing of fetched and read text', () => {
   it('bounds BibTeX @string expansion: sixteen doubling macros in 600 bytes are refused, not expanded', async () => {
     const lines = ['@string{s0 = "abcdefgh "}'];
     for (let i = 1; i <= 15; i++) lines.push(`@string{s${i} = s${i - 1} # s${i - 1}}`);
-    lines.push('@article{big, title = {Big}, abstract = s15}', '@article{wide, title = {Wide}, abstract = s12 # s12 # s12}', '@article{small, title = {Small}, abstract = {A real abstract.}}');
+    lines.push(
+      '@article{big, title = {Big}, abstract = s15}',
+      '@article{wide, title = {Wide}, abstract = s12 # s12 # s12}',
+      '@article{small, title = {Small}, abstract = {A real abstract.}}',
+    );
     const text = lines.join('\n');
     expect(text.length).toBeLessThan(600);
     const { value, ms } = await timed(() => parseCorpus(text, { format: 'bibtex', source: 'bomb.bib' }));
@@ -214,7 +224,11 @@ describe('linear-time parsing of fetched and read text', () => {
     expect(ms).toBeLessThan(1500);
     const corpus = value as Awaited<ReturnType<typeof parseCorpus>>;
     expect(corpus.papers.map((p) => p.id)).toEqual(['short']);
-    expect(corpus.warnings[0]).toMatchObject({ kind: 'malformed', location: { line: 1 }, message: expect.stringMatching(/longer than 65536 characters \(raise maxEntryChars/u) });
+    expect(corpus.warnings[0]).toMatchObject({
+      kind: 'malformed',
+      location: { line: 1 },
+      message: expect.stringMatching(/longer than 65536 characters \(raise maxEntryChars/u),
+    });
     const medium = `@article{m, title={Medium}, abstract={${'word '.repeat(1000)}}}`;
     expect((await parseCorpus(medium, { format: 'bibtex', maxEntryChars: 4096 }).catch((e: unknown) => e)) as Error).toBeInstanceOf(CorpusError);
     expect((await parseCorpus(medium, { format: 'bibtex' })).size).toBe(1);

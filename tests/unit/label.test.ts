@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { AcronymStep, ChainLabeller, Corpus, CTfidfStep, DefaultLabeller, OptionError, PhraseLabelStep, UniqueLabelStep, type LabelDraft, type LabelInput, type LabelStep } from '../../src/index.js';
+import {
+  AcronymStep,
+  ChainLabeller,
+  Corpus,
+  CTfidfStep,
+  DefaultLabeller,
+  OptionError,
+  PhraseLabelStep,
+  UniqueLabelStep,
+  type LabelDraft,
+  type LabelInput,
+  type LabelStep,
+} from '../../src/index.js';
 import { phrases } from '../../src/corpus/terms.js';
 import { acronymDefinitions } from '../../src/label/acronyms.js';
 import { groupCentroids } from '../../src/vector.js';
@@ -64,27 +76,49 @@ describe('label chain', () => {
     const chain = new ChainLabeller([new CTfidfStep({ maxNgram: 2, candidates: 10 }), keywordsFromCandidates, new AcronymStep(), new UniqueLabelStep(), shout]);
     const labels = await chain.label(inp, { seed: 0 });
     for (const l of labels) expect(l.label).toBe(l.label.toUpperCase());
-    expect(chain.options).toEqual({ steps: [{ id: 'ctfidf', options: { maxNgram: 2, candidates: 10 } }, { id: 'top-candidates', options: {} }, { id: 'acronyms', options: {} }, { id: 'unique-labels', options: {} }, { id: 'shout', options: {} }] });
+    expect(chain.options).toEqual({
+      steps: [
+        { id: 'ctfidf', options: { maxNgram: 2, candidates: 10 } },
+        { id: 'top-candidates', options: {} },
+        { id: 'acronyms', options: {} },
+        { id: 'unique-labels', options: {} },
+        { id: 'shout', options: {} },
+      ],
+    });
     expect(() => new ChainLabeller([])).toThrow(OptionError);
   });
 
   it('expands acronyms from their definitions in the texts', () => {
-    const defs = acronymDefinitions(['We use sharpness-aware minimization (SAM) and low-rank adaptation (LoRA).', 'More on sharpness-aware minimization (SAM).']);
+    const defs = acronymDefinitions([
+      'We use sharpness-aware minimization (SAM) and low-rank adaptation (LoRA).',
+      'More on sharpness-aware minimization (SAM).',
+    ]);
     expect(defs.get('sam')).toBe('sharpness-aware minimization');
   });
 });
 
 describe('label steps', () => {
-  const draft = (keywords: string[][], candidates: [string, number][][] = keywords.map(() => [])): LabelDraft => ({ keywords, candidates, labels: keywords.map(() => '') });
+  const draft = (keywords: string[][], candidates: [string, number][][] = keywords.map(() => [])): LabelDraft => ({
+    keywords,
+    candidates,
+    labels: keywords.map(() => ''),
+  });
 
   const inputOf = (texts: string[], assignments: number[], k: number): LabelInput => ({ texts, assignments, k, centroids: [], embedder: undefined as never });
 
   it('grows fragments into the phrase they belong to, drops corpus-wide and repeated keywords', () => {
-    const theme0 = Array.from({ length: 10 }, (_, i) => `Large language models for retrieval ${i}. We study regularization and regularized retrieval with large language models. Dense retrieval by training deep neural networks.`);
+    const theme0 = Array.from(
+      { length: 10 },
+      (_, i) =>
+        `Large language models for retrieval ${i}. We study regularization and regularized retrieval with large language models. Dense retrieval by training deep neural networks.`,
+    );
     const theme1 = Array.from({ length: 10 }, (_, i) => `Optimal transport ${i} with Sinkhorn iterations. Regularization of transport plans.`);
     const texts = [...theme0, ...theme1];
     const assignments = texts.map((_, i) => (i < 10 ? 0 : 1));
-    const kws = [['large language', 'regularization', 'dense retrieval', 'retrieval', 'regularized', 'training deep neural'], ['optimal transport', 'sinkhorn iterations', 'regularization']];
+    const kws = [
+      ['large language', 'regularization', 'dense retrieval', 'retrieval', 'regularized', 'training deep neural'],
+      ['optimal transport', 'sinkhorn iterations', 'regularization'],
+    ];
     const out = new PhraseLabelStep({ maxNgram: 3 }).apply(draft(kws), inputOf(texts, assignments, 2));
     // "large language" is always followed by "models"; "training deep neural" could only grow past three words.
     expect(out.keywords[0]).toContain('large language models');
@@ -98,11 +132,16 @@ describe('label steps', () => {
 
   it('labels a theme with the phrase most of its papers use and others do not, never a modifier', () => {
     // Every paper of theme 0 says "convex", always as a modifier; three in four say "proximal gradient".
-    const theme0 = Array.from({ length: 12 }, (_, i) => (i % 4 === 3 ? `Convex problems ${i} and duality.` : `Convex objectives ${i} solved by proximal gradient methods. Convex sets.`));
+    const theme0 = Array.from({ length: 12 }, (_, i) =>
+      i % 4 === 3 ? `Convex problems ${i} and duality.` : `Convex objectives ${i} solved by proximal gradient methods. Convex sets.`,
+    );
     const theme1 = Array.from({ length: 12 }, (_, i) => `Wasserstein barycenters ${i}. Optimal transport with Sinkhorn iterations and convex costs.`);
     const texts = [...theme0, ...theme1];
     const assignments = texts.map((_, i) => (i < 12 ? 0 : 1));
-    const kws = [['convex', 'proximal gradient', 'duality'], ['sinkhorn iterations', 'optimal transport', 'wasserstein barycenters']];
+    const kws = [
+      ['convex', 'proximal gradient', 'duality'],
+      ['sinkhorn iterations', 'optimal transport', 'wasserstein barycenters'],
+    ];
     const candidates: [string, number][][] = kws.map((k) => k.map((p) => [p, 1] as [string, number]));
     const out = new PhraseLabelStep({ maxNgram: 3 }).apply(draft(kws, candidates), inputOf(texts, assignments, 2));
     expect(out.labels[0]).toMatch(/^proximal gradient/u);

@@ -8,7 +8,14 @@ import { buildMap, type MapInput } from '../../src/map/map.js';
 import { PALETTE_BACKGROUNDS, themeColor, themePalette } from '../../src/map/palette.js';
 import { countOverTime, timeline } from '../../src/map/timeline.js';
 
-const themes: Theme[] = [0, 1, 2].map((id) => ({ id, label: ['optimal transport', 'bilevel <optimization>', 'federated & learning'][id]!, keywords: [], size: 10, paperIds: [], representative: [] }));
+const themes: Theme[] = [0, 1, 2].map((id) => ({
+  id,
+  label: ['optimal transport', 'bilevel <optimization>', 'federated & learning'][id]!,
+  keywords: [],
+  size: 10,
+  paperIds: [],
+  representative: [],
+}));
 const input: MapInput[] = Array.from({ length: 30 }, (_, i) => ({
   paper: { id: `p${i}`, title: i === 0 ? '<script>alert(1)</script> & "quotes"' : `Paper ${i}`, abstract: 'x', year: 2020, url: 'https://example.org' },
   x: (i % 3) * 10 + (i % 5) * 0.1,
@@ -23,7 +30,10 @@ describe('map data and renderers', () => {
   it('anchors each theme label at the median of its points', () => {
     expect(map.points).toHaveLength(30);
     expect(map.labels.map((l) => l.theme)).toEqual([0, 1, 2]);
-    const t1 = map.points.filter((p) => p.theme === 1).map((p) => p.x).sort((a, b) => a - b);
+    const t1 = map.points
+      .filter((p) => p.theme === 1)
+      .map((p) => p.x)
+      .sort((a, b) => a - b);
     expect(map.labels[1]!.x).toBeCloseTo((t1[4]! + t1[5]!) / 2, 9);
     expect(map.labels.every((l, i) => l.color === themeColor(i))).toBe(true);
   });
@@ -37,7 +47,16 @@ describe('map data and renderers', () => {
   });
 
   it('links only http(s) pages from the HTML map: javascript:, data: and other schemes are dropped', () => {
-    const urls = ['javascript:alert(1)', ' JaVaScRiPt:alert(2)', 'data:text/html,<script>alert(3)</script>', 'vbscript:x', 'file:///etc/passwd', '//evil.example/x', 'https://arxiv.org/abs/2202.12139v1', 'HTTP://example.org/a'];
+    const urls = [
+      'javascript:alert(1)',
+      ' JaVaScRiPt:alert(2)',
+      'data:text/html,<script>alert(3)</script>',
+      'vbscript:x',
+      'file:///etc/passwd',
+      '//evil.example/x',
+      'https://arxiv.org/abs/2202.12139v1',
+      'HTTP://example.org/a',
+    ];
     const hostile = buildMap(
       urls.map((url, i) => ({ paper: { id: `u${i}`, title: `Paper ${i}`, abstract: 'x', url }, x: i, y: i % 3, theme: i % 3, related: [] })),
       themes,
@@ -69,7 +88,11 @@ describe('map data and renderers', () => {
   });
 
   it('leaves out what XML cannot carry, so the SVG always parses', () => {
-    const bad = buildMap([{ ...input[0]!, paper: { ...input[0]!.paper, title: 'A\uFFFF B\u0001 C\uD800 D\u000B E' } }], [{ ...themes[0]!, label: 'x\uFFFE\u0008y' }], { title: 'T\u0000' });
+    const bad = buildMap(
+      [{ ...input[0]!, paper: { ...input[0]!.paper, title: 'A\uFFFF B\u0001 C\uD800 D\u000B E' } }],
+      [{ ...themes[0]!, label: 'x\uFFFE\u0008y' }],
+      { title: 'T\u0000' },
+    );
     for (const xml of [bad.toSVG(), bad.toHTML()]) {
       expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/u);
     }
@@ -124,7 +147,12 @@ describe('map data and renderers', () => {
     const points = Array.from({ length: 200_000 }, (_, i) => ({ x: rng() * 800, y: rng() * 700, theme: i % 2 === 0 ? 0 : 2 }));
     const count = (box: { x: number; y: number; w: number; h: number }, theme: number, pad: number): number =>
       points.filter((p) => p.theme !== theme && p.x >= box.x - pad && p.x <= box.x + box.w + pad && p.y >= box.y - pad && p.y <= box.y + box.h + pad).length;
-    const [clear] = placeLabels([{ text: 'needs a clear spot', x: 400, y: 350, size: 10, theme: 1 }], points, { x: 0, y: 0, w: 1000, h: 700 }, { pointRadius: 1 });
+    const [clear] = placeLabels(
+      [{ text: 'needs a clear spot', x: 400, y: 350, size: 10, theme: 1 }],
+      points,
+      { x: 0, y: 0, w: 1000, h: 700 },
+      { pointRadius: 1 },
+    );
     expect(count(clear!.box, 1, 2)).toBe(0);
     expect(clear!.box.x).toBeGreaterThan(800);
     expect(clear!.leader).toBe(true);
@@ -161,7 +189,10 @@ describe('palette', () => {
 
 describe('themes over time', () => {
   const papers = [2018, 2018, 2019, 2021, undefined, 2021, 2021].map((year, i) => ({ year, theme: i % 2 }));
-  const themes = [{ id: 0, label: 'zero' }, { id: 1, label: 'one' }];
+  const themes = [
+    { id: 0, label: 'zero' },
+    { id: 1, label: 'one' },
+  ];
 
   it('counts papers per theme per year or per bin, undated apart', () => {
     const t = countOverTime(papers, themes);
@@ -173,7 +204,10 @@ describe('themes over time', () => {
     expect(t.undated).toBe(1);
     const two = countOverTime(papers, themes, { bin: 2 });
     expect(two.periods).toEqual(['2018–2019', '2020–2021']);
-    expect(two.themes.map((r) => r.counts)).toEqual([[2, 1], [1, 2]]);
+    expect(two.themes.map((r) => r.counts)).toEqual([
+      [2, 1],
+      [1, 2],
+    ]);
     expect(() => countOverTime(papers, themes, { bin: 0 })).toThrow(OptionError);
   });
 
@@ -192,4 +226,3 @@ describe('themes over time', () => {
     expect(failure).toBeUndefined();
   });
 });
-

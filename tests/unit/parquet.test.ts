@@ -32,7 +32,14 @@ describe('vectors from Parquet', () => {
     const table = await readVectorTable(join(DIR, 'papers.parquet'));
     const embedder = new FixtureEmbedder(16);
     const stages: string[] = [];
-    const atlas = await Atlas.build(table.corpus, { precomputed: table, embedder, cache: false, seed: 1, onWarning: () => undefined, onProgress: (p) => stages.push(p.stage) });
+    const atlas = await Atlas.build(table.corpus, {
+      precomputed: table,
+      embedder,
+      cache: false,
+      seed: 1,
+      onWarning: () => undefined,
+      onProgress: (p) => stages.push(p.stage),
+    });
     expect(stages).not.toContain('embed');
     expect(Array.from(atlas.vectorOf(expected.ids[5]!))).toEqual(Array.from(Float32Array.from(expected.vectors[5]!)));
     expect((await atlas.related(expected.ids[0]!, { k: 3, rank: 'cosine' }))[0]!.score).toBeLessThan(1);
@@ -42,10 +49,17 @@ describe('vectors from Parquet', () => {
   it('reports progress after each row group, over every part file', async () => {
     const seen: { read: number; total: number }[] = [];
     await readVectorTable(join(DIR, 'papers.parquet'), { onProgress: (p) => seen.push(p) });
-    expect(seen).toEqual([{ read: 10, total: 24 }, { read: 20, total: 24 }, { read: 24, total: 24 }]);
+    expect(seen).toEqual([
+      { read: 10, total: 24 },
+      { read: 20, total: 24 },
+      { read: 24, total: 24 },
+    ]);
     seen.length = 0;
     await readVectorTable(join(DIR, 'parts'), { onProgress: (p) => seen.push(p) });
-    expect(seen).toEqual([{ read: 12, total: 24 }, { read: 24, total: 24 }]);
+    expect(seen).toEqual([
+      { read: 12, total: 24 },
+      { read: 24, total: 24 },
+    ]);
   });
 
   it('reads a directory of part files in name order (float64 lists, zstd and gzip), skipping markers and hidden files', async () => {
@@ -57,16 +71,35 @@ describe('vectors from Parquet', () => {
 
   it('names the file, row and field of what is wrong', async () => {
     const bad = (name: string): Promise<unknown> => readVectorTable(join(DIR, 'bad', name)).catch((e: unknown) => e);
-    expect(await bad('no-embedder.parquet')).toMatchObject({ code: 'E_CORPUS', source: join(DIR, 'bad/no-embedder.parquet'), message: expect.stringMatching(/does not say which embedder made its vectors/u) });
+    expect(await bad('no-embedder.parquet')).toMatchObject({
+      code: 'E_CORPUS',
+      source: join(DIR, 'bad/no-embedder.parquet'),
+      message: expect.stringMatching(/does not say which embedder made its vectors/u),
+    });
     expect(await bad('no-id.parquet')).toMatchObject({ field: 'id', message: expect.stringMatching(/has no "id" column/u) });
-    expect(await bad('not-unit.parquet')).toMatchObject({ record: 3, field: 'vector', message: expect.stringMatching(/is not unit length \(length 2\.000\)/u) });
-    expect(await bad('ragged.parquet')).toMatchObject({ record: 2, field: 'vector', message: expect.stringMatching(/has 15 values, where the table's vectors have 16/u) });
-    expect(await bad('mixed')).toMatchObject({ source: join(DIR, 'bad/mixed/part-1.parquet'), message: expect.stringMatching(/made by fixture\/other@111111111111.*the files before it by fixture\/unit-vectors/u) });
+    expect(await bad('not-unit.parquet')).toMatchObject({
+      record: 3,
+      field: 'vector',
+      message: expect.stringMatching(/is not unit length \(length 2\.000\)/u),
+    });
+    expect(await bad('ragged.parquet')).toMatchObject({
+      record: 2,
+      field: 'vector',
+      message: expect.stringMatching(/has 15 values, where the table's vectors have 16/u),
+    });
+    expect(await bad('mixed')).toMatchObject({
+      source: join(DIR, 'bad/mixed/part-1.parquet'),
+      message: expect.stringMatching(/made by fixture\/other@111111111111.*the files before it by fixture\/unit-vectors/u),
+    });
   });
 
   it('refuses damaged files, links and empty directories with a typed error, never a crash', async () => {
     const dir = await tempDir();
-    for (const [name, size] of [['cut-footer.parquet', 40_000], ['cut-data.parquet', 2_000], ['empty.parquet', 0]] as const) {
+    for (const [name, size] of [
+      ['cut-footer.parquet', 40_000],
+      ['cut-data.parquet', 2_000],
+      ['empty.parquet', 0],
+    ] as const) {
       await copyFile(join(DIR, 'papers.parquet'), join(dir, name));
       await truncate(join(dir, name), size);
       const err = await readVectorTable(join(dir, name)).catch((e: unknown) => e);

@@ -21,7 +21,11 @@ const embedder = new FakeEmbedder();
 // 100 epochs per UMAP run (the default for 120 papers is 500): the layer stays fast, the topics stay found.
 const base: AtlasOptions = { embedder, cache: false, seed: 3, onWarning: () => undefined, layout: { nEpochs: 100 }, reducer: { nEpochs: 100 } };
 const build = (opts: AtlasOptions = {}): Promise<Atlas> => Atlas.build(corpus, { ...base, ...opts });
-const nmi = (a: Atlas): number => agreement(corpus.papers.map((p) => truth.get(p.id)!), corpus.papers.map((p) => a.themeOf(p.id).id)).nmi;
+const nmi = (a: Atlas): number =>
+  agreement(
+    corpus.papers.map((p) => truth.get(p.id)!),
+    corpus.papers.map((p) => a.themeOf(p.id).id),
+  ).nmi;
 const snapshot = async (a: Atlas) => ({ themes: a.themes, k: a.kSelection, points: (await a.map()).points });
 
 let atlas: Atlas;
@@ -82,7 +86,7 @@ describe('the default pipeline on synthetic topics', () => {
     expect(embedder.calls).toBe(before);
   });
 
-  it('clusters on the embeddings with the identity reducer, and takes the user\'s own themes', async () => {
+  it("clusters on the embeddings with the identity reducer, and takes the user's own themes", async () => {
     const flat = await build({ reducer: new IdentityReducer(), clusterer: { k: 5 } });
     expect(flat.themes).toHaveLength(5);
     expect(nmi(flat)).toBeGreaterThan(0.85);
@@ -99,7 +103,20 @@ describe('save, load and refit', () => {
     await atlas.save(dir);
     const manifest = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
     expect(manifest.version).toBe(2);
-    expect(manifest.stages.clusterer).toEqual({ id: 'kmeans', options: { algorithm: 'hamerly', k: 'auto', kRange: 'auto', restarts: 10, searchRestarts: 3, maxIterations: 300, tolerance: 1e-6, searchSample: 10000, refine: true } });
+    expect(manifest.stages.clusterer).toEqual({
+      id: 'kmeans',
+      options: {
+        algorithm: 'hamerly',
+        k: 'auto',
+        kRange: 'auto',
+        restarts: 10,
+        searchRestarts: 3,
+        maxIterations: 300,
+        tolerance: 1e-6,
+        searchSample: 10000,
+        refine: true,
+      },
+    });
     expect(manifest.stages.reducer).toEqual({ id: 'umap', options: { dims: 5, nNeighbors: 15, minDist: 0, nEpochs: 100 } });
     expect(manifest.stages.layout.options.dims).toBe(2);
     expect(manifest.stages.store).toMatchObject({ id: 'hnsw', options: { M: 32, efConstruction: 200, efSearch: 400 } });
@@ -180,7 +197,12 @@ describe('save, load and refit', () => {
     await a.save(dir);
     const loaded = await Atlas.load(dir, { embedder });
     for (const target of [a, loaded]) {
-      const [added] = await target.add([{ title: 'Sinkhorn transport plan', abstract: 'optimal transport with sinkhorn iterations and a coupling between marginals under entropic regularization.' }]);
+      const [added] = await target.add([
+        {
+          title: 'Sinkhorn transport plan',
+          abstract: 'optimal transport with sinkhorn iterations and a coupling between marginals under entropic regularization.',
+        },
+      ]);
       const theme = target.themeOf(added!.id);
       expect(theme.paperIds.filter((id) => truth.get(id) === 'optimal transport').length).toBeGreaterThan(theme.size / 2);
       const map = await target.map();
@@ -199,7 +221,15 @@ describe('save, load and refit', () => {
 
 describe('the layout pulled together by theme', () => {
   it('shrinks each theme about its median point and keeps that point where it was', () => {
-    const coords: [number, number][] = [[0, 0], [2, 0], [10, 4], [0, 6], [9, 9], [11, 9], [10, 20]];
+    const coords: [number, number][] = [
+      [0, 0],
+      [2, 0],
+      [10, 4],
+      [0, 6],
+      [9, 9],
+      [11, 9],
+      [10, 20],
+    ];
     const assignments = [0, 0, 0, 0, 1, 1, 1];
     const { coords: pulled, centres } = pullTogether(coords, assignments, 0.5);
     expect(centres.get(0)).toEqual([1, 2]);

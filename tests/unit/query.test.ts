@@ -67,7 +67,10 @@ describe('explain', () => {
     const other = sameTopic[2]!;
     const why = await atlas.explain(first.id, other.id);
     const [a, b] = [first, other].map((p) => atlas.vectorOf(p.id));
-    expect(why.score).toBeCloseTo(a!.reduce((s, x, i) => s + x * b![i]!, 0), 6);
+    expect(why.score).toBeCloseTo(
+      a!.reduce((s, x, i) => s + x * b![i]!, 0),
+      6,
+    );
     const inA = new Set(phrases(Corpus.textOf(first)));
     const inB = new Set(phrases(Corpus.textOf(other)));
     expect(why.phrases.length).toBeGreaterThan(0);

@@ -14,17 +14,32 @@ describe('reference-manager exports', () => {
     const c = await sample('zotero-export.csv');
     expect(c.size).toBe(6);
     const sam = c.get('G3TB8X5C')!;
-    expect(sam).toMatchObject({ title: 'Sharpness-Aware Minimization for Efficiently Improving Generalization', year: 2021, url: 'https://openreview.net/forum?id=6Tm1mposlrM' });
+    expect(sam).toMatchObject({
+      title: 'Sharpness-Aware Minimization for Efficiently Improving Generalization',
+      year: 2021,
+      url: 'https://openreview.net/forum?id=6Tm1mposlrM',
+    });
     expect(sam.authors).toEqual(['Pierre Foret', 'Ariel Kleiner', 'Hossein Mobahi', 'Behnam Neyshabur']);
     expect(c.get('QX7ZP2KA')!.doi).toBe('10.18653/v1/2020.acl-main.197');
     expect(c.get('J1QR5N3W')!.authors).toEqual(['Xiaodong "Dan" Jiang', 'Jörg Müller']);
     expect(sam.meta).toMatchObject({ 'Item Type': 'journalArticle', 'Publication Title': 'ICLR' });
-    expect(c.warnings.map((w) => [w.kind, w.location.line])).toEqual([['missing-abstract', 6], ['missing-abstract', 7], ['missing-title', 9]]);
+    expect(c.warnings.map((w) => [w.kind, w.location.line])).toEqual([
+      ['missing-abstract', 6],
+      ['missing-abstract', 7],
+      ['missing-title', 9],
+    ]);
     expect(c.warnings[0]!.message).toBe('skipped: "Convex Optimization" has no abstract');
     const kept = await sample('zotero-export.csv', { missingAbstract: 'title' });
     expect(kept.size).toBe(8);
-    expect(kept.get('E5HY1J7Q')).toMatchObject({ title: 'Convex Optimization', abstract: '', missingAbstract: true, authors: ['Stephen Boyd', 'Lieven Vandenberghe'] });
-    await expect(sample('zotero-export.csv', { missingAbstract: 'error' })).rejects.toThrow(/zotero-export\.csv, line 6, record 5, field "abstract": is missing/u);
+    expect(kept.get('E5HY1J7Q')).toMatchObject({
+      title: 'Convex Optimization',
+      abstract: '',
+      missingAbstract: true,
+      authors: ['Stephen Boyd', 'Lieven Vandenberghe'],
+    });
+    await expect(sample('zotero-export.csv', { missingAbstract: 'error' })).rejects.toThrow(
+      /zotero-export\.csv, line 6, record 5, field "abstract": is missing/u,
+    );
   });
 
   it('reads BibTeX: @string macros, @comment, accents, nested braces, multi-line fields, any entry type; a malformed entry is reported with its line', async () => {
@@ -35,10 +50,21 @@ describe('reference-manager exports', () => {
     expect(muller.authors).toEqual(['Jörg Müller', 'João Gonçalves', 'François Étienne', 'Jan van der Berg']);
     expect(muller.abstract).toBe('We study regularization across several lines, with emphasis, bold text, and nested braces inside of it; Naïve methods fail.');
     expect(muller.meta).toMatchObject({ type: 'article', journal: 'Advances in Neural Information Processing Systems' });
-    expect(c.get('foret2021sharpness')).toMatchObject({ title: 'Sharpness-Aware Minimization for Efficiently Improving Generalization', year: 2021, meta: { booktitle: 'International Conference on Learning Representations' } });
-    expect(c.get('liu2023sparsity')).toMatchObject({ year: 2023, doi: '10.48550/arXiv.2209.15466', meta: { journal: 'International Conference on Learning Representations (Spotlight)' } });
+    expect(c.get('foret2021sharpness')).toMatchObject({
+      title: 'Sharpness-Aware Minimization for Efficiently Improving Generalization',
+      year: 2021,
+      meta: { booktitle: 'International Conference on Learning Representations' },
+    });
+    expect(c.get('liu2023sparsity')).toMatchObject({
+      year: 2023,
+      doi: '10.48550/arXiv.2209.15466',
+      meta: { journal: 'International Conference on Learning Representations (Spotlight)' },
+    });
     expect(c.get('jiang2020smart')!.meta).toMatchObject({ type: 'online', eprint: '1911.03437' });
-    expect(c.warnings.map((w) => [w.kind, w.location.line])).toEqual([['missing-abstract', 36], ['malformed', 43]]);
+    expect(c.warnings.map((w) => [w.kind, w.location.line])).toEqual([
+      ['missing-abstract', 36],
+      ['malformed', 43],
+    ]);
     expect(c.warnings[1]!.message).toMatch(/@misc entry is not closed/u);
     await expect(sample('library.bib', { missingAbstract: 'error' })).rejects.toThrow(/library\.bib, line 36, record 4, field "abstract": is missing/u);
   });
@@ -50,10 +76,17 @@ describe('reference-manager exports', () => {
     expect(sam.authors).toEqual(['Pierre Foret', 'Ariel Kleiner', 'Hossein Mobahi', 'Behnam Neyshabur']);
     expect(sam.abstract).toMatch(/^In today's heavily overparameterized models.*SAM\b.*\.$/su);
     expect(sam.abstract).not.toMatch(/\r/u);
-    expect(sam).toMatchObject({ year: 2021, url: 'https://openreview.net/forum?id=6Tm1mposlrM', meta: { type: 'JOUR', keywords: ['sharpness', 'generalization'] } });
+    expect(sam).toMatchObject({
+      year: 2021,
+      url: 'https://openreview.net/forum?id=6Tm1mposlrM',
+      meta: { type: 'JOUR', keywords: ['sharpness', 'generalization'] },
+    });
     expect(c.papers[1]).toMatchObject({ title: 'Sparsity-Constrained Optimal Transport', doi: '10.48550/arXiv.2209.15466', year: 2023 });
     expect(kinds(c)).toEqual(['missing-abstract']);
-    const broken = await parseCorpus('AU  - Stray, Tag\r\nTY  - JOUR\r\nTI  - Kept\r\nAB  - text\r\nER  - \r\nTY  - JOUR\r\nTI  - Unclosed\r\n', { format: 'ris', source: 'b.ris' });
+    const broken = await parseCorpus('AU  - Stray, Tag\r\nTY  - JOUR\r\nTI  - Kept\r\nAB  - text\r\nER  - \r\nTY  - JOUR\r\nTI  - Unclosed\r\n', {
+      format: 'ris',
+      source: 'b.ris',
+    });
     expect(broken.size).toBe(1);
     expect(broken.warnings.map((w) => [w.location.line, w.message])).toEqual([
       [1, 'skipped: RIS tag AU outside a record (no TY line before it)'],
@@ -79,10 +112,20 @@ describe('reference-manager exports', () => {
     const oa = await sample('openalex-works.json');
     expect(oa.papers.map((p) => p.id)).toEqual(['W3093350562', 'W4300000001']);
     expect(oa.papers[0]!.abstract).toMatch(/^In today's heavily overparameterized models, the value of the training loss/u);
-    expect(oa.papers[0]).toMatchObject({ doi: '10.48550/arXiv.2010.01412', year: 2021, authors: ['Pierre Foret', 'Ariel Kleiner'], meta: { venue: 'ICLR', citations: 232 } });
+    expect(oa.papers[0]).toMatchObject({
+      doi: '10.48550/arXiv.2010.01412',
+      year: 2021,
+      authors: ['Pierre Foret', 'Ariel Kleiner'],
+      meta: { venue: 'ICLR', citations: 232 },
+    });
     expect(kinds(oa)).toEqual(['missing-abstract']);
     const s2 = await sample('semantic-scholar.json');
-    expect(s2.papers[0]).toMatchObject({ id: '3a1e3b3f2c7d9a1b4c5d6e7f8a9b0c1d2e3f4a5b', year: 2020, doi: '10.48550/arXiv.2010.01412', meta: { arxivId: '2010.01412', venue: 'International Conference on Learning Representations' } });
+    expect(s2.papers[0]).toMatchObject({
+      id: '3a1e3b3f2c7d9a1b4c5d6e7f8a9b0c1d2e3f4a5b',
+      year: 2020,
+      doi: '10.48550/arXiv.2010.01412',
+      meta: { arxivId: '2010.01412', venue: 'International Conference on Learning Representations' },
+    });
     expect(kinds(s2)).toEqual(['missing-abstract']);
   });
 });
@@ -91,7 +134,12 @@ describe('format detection', () => {
   it('recognises every format from its content, a .txt holding RIS included', async () => {
     const dir = await tempDir();
     const { readFile } = await import('node:fs/promises');
-    for (const [name, file, size] of [['a.txt', 'library.ris', 3], ['b.data', 'library.bib', 4], ['c.data', 'zotero-export.csv', 6], ['d', 'openalex-works.json', 2]] as const) {
+    for (const [name, file, size] of [
+      ['a.txt', 'library.ris', 3],
+      ['b.data', 'library.bib', 4],
+      ['c.data', 'zotero-export.csv', 6],
+      ['d', 'openalex-works.json', 2],
+    ] as const) {
       await writeFile(join(dir, name), await readFile(join(SAMPLES, file)));
       expect((await readCorpus(join(dir, name))).size, name).toBe(size);
     }
@@ -100,7 +148,9 @@ describe('format detection', () => {
   it('refuses what it does not know, naming the formats and the option', async () => {
     const err = await parseCorpus('just some words\nand more words\n', { source: 'notes.md' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorpusError);
-    expect((err as CorpusError).message).toMatch(/^notes\.md: is in no format paper-atlas recognises\. Supported: BibTeX \(\.bib\), RIS \(\.ris\), CSL-JSON.*; pass format$/u);
+    expect((err as CorpusError).message).toMatch(
+      /^notes\.md: is in no format paper-atlas recognises\. Supported: BibTeX \(\.bib\), RIS \(\.ris\), CSL-JSON.*; pass format$/u,
+    );
     expect((err as CorpusError).hint).toEqual({ option: 'format' });
   });
 

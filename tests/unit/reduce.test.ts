@@ -25,7 +25,9 @@ describe('UMAP on the store neighbour graph', () => {
     expect(epochs.at(-1)).toBe(60);
     const here = await runUmap({ data: packRows(vectors, 96), width: 96, dims: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 60, seed: 7, graph });
     expect(here.graphUsed).toBe(true);
-    expect(viaWorker.coords.map((c) => Array.from(c))).toEqual(Array.from({ length: vectors.length }, (_, i) => Array.from(here.coords.subarray(i * 2, i * 2 + 2))));
+    expect(viaWorker.coords.map((c) => Array.from(c))).toEqual(
+      Array.from({ length: vectors.length }, (_, i) => Array.from(here.coords.subarray(i * 2, i * 2 + 2))),
+    );
     // A graph-fed run has no search trees of its own: added papers are placed by the pipeline instead.
     expect(viaWorker.transform).toBeUndefined();
   });

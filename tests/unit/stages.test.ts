@@ -81,6 +81,9 @@ describe('custom stages', () => {
   it('a custom layout must return two coordinates per paper', async () => {
     await expect(build({ layout: firstCoordinates(3) })).rejects.toThrow(/layout first-3: row 0 has 3 coordinates, expected 2/u);
     const ok = await build({ layout: firstCoordinates(2) });
-    expect((await ok.map()).points[0]!.x).toBeCloseTo(embedder.dims && (await embedder.embed([`${corpus.papers[0]!.title}. ${corpus.papers[0]!.abstract}`]))[0]![0]! * 10, 5);
+    expect((await ok.map()).points[0]!.x).toBeCloseTo(
+      embedder.dims && (await embedder.embed([`${corpus.papers[0]!.title}. ${corpus.papers[0]!.abstract}`]))[0]![0]! * 10,
+      5,
+    );
   });
 });

@@ -48,14 +48,53 @@ export class FakeEmbedder implements Embedder {
 
 /** Topics with their own vocabulary; the first phrase is what a reader would call the topic. */
 export const TOPICS: Record<string, string[]> = {
-  'optimal transport': ['optimal transport', 'sinkhorn iterations', 'wasserstein distance', 'entropic regularization', 'transport plan', 'coupling', 'marginals'],
+  'optimal transport': [
+    'optimal transport',
+    'sinkhorn iterations',
+    'wasserstein distance',
+    'entropic regularization',
+    'transport plan',
+    'coupling',
+    'marginals',
+  ],
   'bilevel optimization': ['bilevel optimization', 'hypergradient', 'lower-level problem', 'upper-level objective', 'implicit differentiation', 'inner solver'],
-  'preference optimization': ['preference optimization', 'reward model', 'human feedback', 'policy alignment', 'pairwise preferences', 'language model alignment'],
+  'preference optimization': [
+    'preference optimization',
+    'reward model',
+    'human feedback',
+    'policy alignment',
+    'pairwise preferences',
+    'language model alignment',
+  ],
   'federated learning': ['federated learning', 'client devices', 'communication rounds', 'server aggregation', 'heterogeneous clients', 'local updates'],
-  'graph neural networks': ['graph neural networks', 'message passing', 'node classification', 'graph convolution', 'neighbourhood aggregation', 'oversmoothing'],
+  'graph neural networks': [
+    'graph neural networks',
+    'message passing',
+    'node classification',
+    'graph convolution',
+    'neighbourhood aggregation',
+    'oversmoothing',
+  ],
 };
 
-const GENERIC = ['we', 'study', 'the', 'problem', 'and', 'show', 'that', 'our', 'method', 'improves', 'results', 'on', 'benchmarks', 'with', 'theory', 'experiments'];
+const GENERIC = [
+  'we',
+  'study',
+  'the',
+  'problem',
+  'and',
+  'show',
+  'that',
+  'our',
+  'method',
+  'improves',
+  'results',
+  'on',
+  'benchmarks',
+  'with',
+  'theory',
+  'experiments',
+];
 
 /** `perTopic` papers per topic, interleaved, each with a title and a 30-word abstract. Seeded. */
 export function syntheticCorpus(perTopic = 24, seed = 'corpus'): { corpus: Corpus; truth: Map<string, string> } {
@@ -68,7 +107,12 @@ export function syntheticCorpus(perTopic = 24, seed = 'corpus'): { corpus: Corpu
       const id = `${topic.replace(/\s+/gu, '-')}-${i}`;
       const words: string[] = [topic];
       while (words.length < 14) words.push(rng() < 0.6 ? pick(vocab) : pick(GENERIC));
-      records.push({ id, title: `${pick(vocab)} ${pick(vocab)} ${i}`.replace(/^\w/u, (c) => c.toUpperCase()), abstract: `${words.join(' ')}.`, year: 2015 + (i % 10) });
+      records.push({
+        id,
+        title: `${pick(vocab)} ${pick(vocab)} ${i}`.replace(/^\w/u, (c) => c.toUpperCase()),
+        abstract: `${words.join(' ')}.`,
+        year: 2015 + (i % 10),
+      });
       truth.set(id, topic);
     }
   }

@@ -17,7 +17,10 @@ export interface ArxivOptions extends FetchOptions, Pick<CorpusOptions, 'missing
   pageSize?: number;
 }
 
-const ARXIV_OPTION_KEYS = [...FETCH_OPTION_KEYS, ...optionKeys<Omit<ArxivOptions, keyof FetchOptions>>()('missingAbstract', 'onDuplicate', 'query', 'max', 'pageSize')];
+const ARXIV_OPTION_KEYS = [
+  ...FETCH_OPTION_KEYS,
+  ...optionKeys<Omit<ArxivOptions, keyof FetchOptions>>()('missingAbstract', 'onDuplicate', 'query', 'max', 'pageSize'),
+];
 
 /** arXiv's API and its documented manners: one request every three seconds. */
 export const ARXIV_API = 'https://export.arxiv.org/api/query';
@@ -76,7 +79,11 @@ export async function fetchArxiv(opts: ArxivOptions): Promise<Corpus> {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 2000) throw new OptionError('pageSize', `must be an integer in [1, 2000], got ${pageSize}`);
   const source = `arxiv:${opts.query.trim()}`;
   const http = requester(source, ARXIV_INTERVAL_MS, opts, defaultCacheDir(), arxivError);
-  const builder = new CorpusBuilder({ source, ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}), ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}) });
+  const builder = new CorpusBuilder({
+    source,
+    ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}),
+    ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}),
+  });
   const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_ARXIV_URL ?? ARXIV_API).replace(/\/+$/u, '');
   const search = encodeURIComponent(arxivQuery(opts.query.trim()));
   let total: number | undefined;

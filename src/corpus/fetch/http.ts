@@ -80,7 +80,13 @@ export interface Requester {
  * `explain` turns the start of an error answer's body into the API's own words for what went wrong
  * (arXiv's error feed, OpenAlex's JSON message), added to the error.
  */
-export function requester(api: string, documentedIntervalMs: number, opts: FetchOptions, cacheRoot: string, explain?: (excerpt: string) => string | undefined): Requester {
+export function requester(
+  api: string,
+  documentedIntervalMs: number,
+  opts: FetchOptions,
+  cacheRoot: string,
+  explain?: (excerpt: string) => string | undefined,
+): Requester {
   const attempts = opts.attempts ?? 5;
   const minIntervalMs = opts.intervalMs ?? documentedIntervalMs;
   if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new OptionError('intervalMs', `must be a number ≥ 0, got ${minIntervalMs}`);
@@ -90,7 +96,8 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
   const deadlineMs = positive(opts.deadlineSeconds ?? 300, 'deadlineSeconds') * 1000;
   const maxBytes = positive(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
   for (const origin of opts.allowRedirectsTo ?? []) {
-    if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin !== origin) throw new OptionError('allowRedirectsTo', `must list origins like "https://host.example", got ${JSON.stringify(origin)}`);
+    if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin !== origin)
+      throw new OptionError('allowRedirectsTo', `must list origins like "https://host.example", got ${JSON.stringify(origin)}`);
   }
   const maxAge = (opts.maxAgeHours ?? 24) * 3600_000;
   const offline = opts.offline ?? ['1', 'true'].includes(String(process.env.PAPER_ATLAS_OFFLINE ?? '').toLowerCase());
@@ -129,7 +136,9 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
       await writeFileAtomic(entryFile(url), JSON.stringify({ url, at: Date.now(), body }));
     } catch (err) {
       // A cache that cannot be written costs the next run a request, not this one its result; it is said.
-      warn(`${entryFile(url)}: the response could not be cached (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the next run fetches it again`);
+      warn(
+        `${entryFile(url)}: the response could not be cached (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the next run fetches it again`,
+      );
     }
   }
 
@@ -148,7 +157,18 @@ export function requester(api: string, documentedIntervalMs: number, opts: Fetch
         throw new HttpError('is not valid UTF-8');
       }
     };
-    await httpGet(url, { idleMs, deadlineMs, maxBytes, redirects: opts.allowRedirectsTo ?? 'same-origin', headers: { 'user-agent': USER_AGENT }, ...(opts.signal ? { signal: opts.signal } : {}) }, decode);
+    await httpGet(
+      url,
+      {
+        idleMs,
+        deadlineMs,
+        maxBytes,
+        redirects: opts.allowRedirectsTo ?? 'same-origin',
+        headers: { 'user-agent': USER_AGENT },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+      decode,
+    );
     decode();
     return parts.join('');
   }

@@ -17,12 +17,26 @@ export interface OpenAlexOptions extends FetchOptions, Pick<CorpusOptions, 'miss
   pageSize?: number;
 }
 
-const OPENALEX_OPTION_KEYS = [...FETCH_OPTION_KEYS, ...optionKeys<Omit<OpenAlexOptions, keyof FetchOptions>>()('missingAbstract', 'onDuplicate', 'search', 'filter', 'max', 'email', 'pageSize')];
+const OPENALEX_OPTION_KEYS = [
+  ...FETCH_OPTION_KEYS,
+  ...optionKeys<Omit<OpenAlexOptions, keyof FetchOptions>>()('missingAbstract', 'onDuplicate', 'search', 'filter', 'max', 'email', 'pageSize'),
+];
 
 /** OpenAlex's works API; its documented limit is ten requests a second. */
 export const OPENALEX_API = 'https://api.openalex.org/works';
 const OPENALEX_INTERVAL_MS = 100;
-const SELECT = ['id', 'doi', 'title', 'display_name', 'publication_year', 'abstract_inverted_index', 'authorships', 'primary_location', 'type', 'cited_by_count'];
+const SELECT = [
+  'id',
+  'doi',
+  'title',
+  'display_name',
+  'publication_year',
+  'abstract_inverted_index',
+  'authorships',
+  'primary_location',
+  'type',
+  'cited_by_count',
+];
 
 interface Response {
   meta: { count?: number; next_cursor?: string | null };
@@ -60,10 +74,15 @@ export async function fetchOpenAlex(opts: OpenAlexOptions): Promise<Corpus> {
   const pageSize = opts.pageSize ?? 200;
   if (!Number.isInteger(max) || max < 1 || max > 1_000_000) throw new OptionError('max', `must be an integer in [1, 1000000], got ${max}`);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new OptionError('pageSize', `must be an integer in [1, 200], got ${pageSize}`);
-  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/u.test(opts.email)) throw new OptionError('email', `must be an e-mail address, got ${JSON.stringify(opts.email)}`);
+  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/u.test(opts.email))
+    throw new OptionError('email', `must be an e-mail address, got ${JSON.stringify(opts.email)}`);
   const source = `openalex:${[search ? `search=${search}` : '', filter ? `filter=${filter}` : ''].filter(Boolean).join('&')}`;
   const http = requester(source, OPENALEX_INTERVAL_MS, opts, defaultCacheDir(), openAlexError);
-  const builder = new CorpusBuilder({ source, ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}), ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}) });
+  const builder = new CorpusBuilder({
+    source,
+    ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}),
+    ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}),
+  });
   const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_OPENALEX_URL ?? OPENALEX_API).replace(/\/+$/u, '');
   const params = new URLSearchParams();
   if (search) params.set('search', search);
@@ -75,7 +94,11 @@ export async function fetchOpenAlex(opts: OpenAlexOptions): Promise<Corpus> {
   // A cursor the API hands back twice would page forever (or until max): it is refused instead.
   const seen = new Set<string>();
   while (cursor && fetched < max) {
-    if (seen.has(cursor)) throw new CorpusError({ source }, `the API returned the cursor ${JSON.stringify(cursor.slice(0, 80))} a second time after ${fetched} works; stopped instead of paging in a loop`);
+    if (seen.has(cursor))
+      throw new CorpusError(
+        { source },
+        `the API returned the cursor ${JSON.stringify(cursor.slice(0, 80))} a second time after ${fetched} works; stopped instead of paging in a loop`,
+      );
     seen.add(cursor);
     params.set('per-page', String(Math.min(pageSize, max - fetched)));
     params.set('cursor', cursor);

@@ -76,7 +76,8 @@ export const readJson: Reader = async (text, ctx) => {
   const wanted = (key: unknown): boolean => (jsonKey !== undefined ? key === jsonKey : (LIST_KEYS as readonly unknown[]).includes(key));
   const stages: unknown[] = [Readable.from(counted()), StreamJson.parser()];
   // An array at the top is the list; an object holds it under a key.
-  if (top !== '[' || jsonKey !== undefined) stages.push(Pick.pick({ filter: (stack: readonly unknown[]) => stack.length === 1 && wanted(stack[0]), once: true }));
+  if (top !== '[' || jsonKey !== undefined)
+    stages.push(Pick.pick({ filter: (stack: readonly unknown[]) => stack.length === 1 && wanted(stack[0]), once: true }));
   stages.push(StreamArray.streamArray());
   let count = 0;
   try {
@@ -87,12 +88,15 @@ export const readJson: Reader = async (text, ctx) => {
   } catch (err) {
     if (err instanceof CorpusError) throw err;
     const msg = (err as Error).message ?? String(err);
-    if (/Top-level object should be an array/iu.test(msg)) throw new CorpusError({ source, line }, listHint(jsonKey), { cause: err, hint: { option: 'jsonKey' } });
+    if (/Top-level object should be an array/iu.test(msg))
+      throw new CorpusError({ source, line }, listHint(jsonKey), { cause: err, hint: { option: 'jsonKey' } });
     throw new CorpusError({ source, line }, `invalid JSON near line ${line}: ${msg}`, { cause: err });
   }
   if (count === 0 && top === '{') throw new CorpusError({ source }, listHint(jsonKey), { hint: { option: 'jsonKey' } });
 };
 
 function listHint(jsonKey: string | undefined): string {
-  return jsonKey !== undefined ? `holds no list of papers under "${jsonKey}"` : `expected a JSON array of papers, or an object holding one under ${LIST_KEYS.join(', ')} (or another key you name)`;
+  return jsonKey !== undefined
+    ? `holds no list of papers under "${jsonKey}"`
+    : `expected a JSON array of papers, or an object holding one under ${LIST_KEYS.join(', ')} (or another key you name)`;
 }

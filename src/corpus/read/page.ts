@@ -32,9 +32,6 @@ export const readPage: Reader = async (text, { builder, source }) => {
     title = undefined;
   }
   if (title) {
-    throw new CorpusError(
-      { source, line: title.line, field: 'abstract' },
-      'title has no abstract line after it (the page has an odd number of paper lines)',
-    );
+    throw new CorpusError({ source, line: title.line, field: 'abstract' }, 'title has no abstract line after it (the page has an odd number of paper lines)');
   }
 };

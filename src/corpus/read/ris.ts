@@ -8,17 +8,28 @@ const TAG = /^([A-Z][A-Z0-9])  -(?: (.*))?$/u;
 
 /** RIS tags and the paper fields they fill; repeated tags collect (authors, keywords). */
 const FIELDS: Record<string, string> = {
-  TI: 'title', T1: 'title', CT: 'title',
-  AB: 'abstract', N2: 'abstract',
-  PY: 'year', Y1: 'year', DA: 'date',
-  UR: 'url', L2: 'url',
+  TI: 'title',
+  T1: 'title',
+  CT: 'title',
+  AB: 'abstract',
+  N2: 'abstract',
+  PY: 'year',
+  Y1: 'year',
+  DA: 'date',
+  UR: 'url',
+  L2: 'url',
   DO: 'doi',
   ID: 'id',
-  T2: 'container', JO: 'container', JF: 'container', BT: 'container',
+  T2: 'container',
+  JO: 'container',
+  JF: 'container',
+  BT: 'container',
   KW: 'keywords',
   TY: 'type',
-  AU: 'authors', A1: 'authors',
-  A2: 'editors', ED: 'editors',
+  AU: 'authors',
+  A1: 'authors',
+  A2: 'editors',
+  ED: 'editors',
 };
 const LISTS = new Set(['authors', 'editors', 'keywords']);
 

@@ -18,7 +18,10 @@ export interface FuzzJob {
 }
 
 /** One case's outcome: a checked corpus (`ok`), a typed error (`typed`), or anything else (`untyped`, a failure). */
-export type FuzzMessage = { type: 'start'; i: number } | { type: 'done'; i: number; outcome: 'ok' | 'typed' | 'untyped'; ms: number; detail: string } | { type: 'end'; ran: number };
+export type FuzzMessage =
+  | { type: 'start'; i: number }
+  | { type: 'done'; i: number; outcome: 'ok' | 'typed' | 'untyped'; ms: number; detail: string }
+  | { type: 'end'; ran: number };
 
 const job = workerData as FuzzJob;
 const base = new Uint8Array(await readFile(job.file));
