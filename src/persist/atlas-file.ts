@@ -169,58 +169,7 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
     // A save that died left its journal: its files that no manifest names are garbage.
     for (const name of await readJournal(dir)) if (!kept.has(name)) await rm(join(dir, name), { force: true });
     const refs: FileRef[] = [];
-    /** Records a data file under its content name: journaled first, then placed by `place`. */
-    const commit = async (name: string, bytes: number, digest: string, place: () => Promise<void>, discard: () => Promise<void>): Promise<string> => {
-      const existing = await stat(join(dir, name)).catch(() => undefined);
-      if (existing?.isFile() && existing.size === bytes && kept.has(name)) await discard();
-      else {
-        journal.push(name);
-        await writeFileAtomic(join(dir, JOURNAL), JSON.stringify(journal));
-        await place();
-        created.push(name);
-      }
-      refs.push({ name, bytes, sha256: digest });
-      return name;
-    };
-    const checkName = (stem: string, ext: string): void => {
-      if (!/^[a-z][a-z0-9]*$/u.test(stem) || !/^[a-z0-9]+$/u.test(ext)) throw new AtlasFileError(dir, `invalid data file name ${stem}.${ext}`);
-    };
-    const sink: StreamingSink = {
-      async put(stem, ext, data) {
-        checkName(stem, ext);
-        const digest = sha256(data);
-        const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
-        return commit(
-          name,
-          data.byteLength,
-          digest,
-          () => writeFileAtomic(join(dir, name), data),
-          async () => undefined,
-        );
-      },
-      async putStream(stem, ext, produce) {
-        checkName(stem, ext);
-        // Streamed into a temp file under a placeholder name of the data-file shape (so a save that
-        // dies leaves a temp file the next save removes), then renamed to its content name.
-        const file = await writeTempStream(dir, `${stem}-${'0'.repeat(16)}.${ext}`, produce);
-        const name = `${stem}-${file.sha256.slice(0, 16)}.${ext}`;
-        try {
-          return await commit(
-            name,
-            file.bytes,
-            file.sha256,
-            async () => {
-              await rename(file.path, join(dir, name));
-              await syncDir(dir);
-            },
-            () => rm(file.path, { force: true }),
-          );
-        } catch (err) {
-          await rm(file.path, { force: true });
-          throw err;
-        }
-      },
-    };
+    const sink = dataSink(dir, kept, { journal, created, refs });
     const manifest = await writeDataFiles(state, store, sink, refs, prior?.files ?? []);
     // Refuse to write what load would refuse.
     const checked = checkManifest(JSON.parse(JSON.stringify(manifest)) as unknown, join(dir, MANIFEST));
@@ -243,6 +192,60 @@ export async function writeAtlas(dir: string, state: AtlasState, store: VectorSt
   } finally {
     await release();
   }
+}
+
+/**
+ * Where a save writes its data files, each under its content name: named in the journal before it
+ * appears (so the next save removes what a dead one left), or left as it is when the previous save
+ * already holds the same bytes. `log` collects the journal, the files created and their refs.
+ */
+function dataSink(dir: string, kept: ReadonlySet<string>, log: { journal: string[]; created: string[]; refs: FileRef[] }): StreamingSink {
+  const commit = async (name: string, bytes: number, digest: string, place: () => Promise<void>, discard: () => Promise<void>): Promise<string> => {
+    const existing = await stat(join(dir, name)).catch(() => undefined);
+    if (existing?.isFile() && existing.size === bytes && kept.has(name)) await discard();
+    else {
+      log.journal.push(name);
+      await writeFileAtomic(join(dir, JOURNAL), JSON.stringify(log.journal));
+      await place();
+      log.created.push(name);
+    }
+    log.refs.push({ name, bytes, sha256: digest });
+    return name;
+  };
+  const checkName = (stem: string, ext: string): void => {
+    if (!/^[a-z][a-z0-9]*$/u.test(stem) || !/^[a-z0-9]+$/u.test(ext)) throw new AtlasFileError(dir, `invalid data file name ${stem}.${ext}`);
+  };
+  return {
+    async put(stem, ext, data) {
+      checkName(stem, ext);
+      const digest = sha256(data);
+      const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
+      return commit(
+        name,
+        data.byteLength,
+        digest,
+        () => writeFileAtomic(join(dir, name), data),
+        async () => undefined,
+      );
+    },
+    async putStream(stem, ext, produce) {
+      checkName(stem, ext);
+      // Streamed into a temp file under a placeholder name of the data-file shape (so a save that
+      // dies leaves a temp file the next save removes), then renamed to its content name.
+      const file = await writeTempStream(dir, `${stem}-${'0'.repeat(16)}.${ext}`, produce);
+      const name = `${stem}-${file.sha256.slice(0, 16)}.${ext}`;
+      const place = async (): Promise<void> => {
+        await rename(file.path, join(dir, name));
+        await syncDir(dir);
+      };
+      try {
+        return await commit(name, file.bytes, file.sha256, place, () => rm(file.path, { force: true }));
+      } catch (err) {
+        await rm(file.path, { force: true });
+        throw err;
+      }
+    },
+  };
 }
 
 /** A sink that can also stream a data file of any size, piece by piece. */

@@ -236,7 +236,3 @@ function missingStage(name: StageName, spec: StageSpec): Stage {
   return stub as unknown as Stage;
 }
 
-/** True for the stand-in of a custom stage that was not passed to `Atlas.load`. */
-export function isMissingStage(stage: Stage): boolean {
-  return (stage as { missing?: boolean }).missing === true;
-}

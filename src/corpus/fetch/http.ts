@@ -71,14 +71,115 @@ export interface Requester {
   readonly requests: number;
 }
 
+/** The fetch options, checked once, with their defaults. */
+interface Settings {
+  attempts: number;
+  minIntervalMs: number;
+  baseMs: number;
+  idleMs: number;
+  deadlineMs: number;
+  maxBytes: number;
+  maxAgeMs: number;
+  offline: boolean;
+  cacheDir: string | undefined;
+  warn: (message: string) => void;
+}
+
+function settings(opts: FetchOptions, documentedIntervalMs: number, cacheRoot: string): Settings {
+  const attempts = opts.attempts ?? 5;
+  const minIntervalMs = opts.intervalMs ?? documentedIntervalMs;
+  if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new OptionError('intervalMs', `must be a number ≥ 0, got ${minIntervalMs}`);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) throw new OptionError('attempts', `must be an integer in [1, 20], got ${attempts}`);
+  for (const origin of opts.allowRedirectsTo ?? []) {
+    if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin !== origin)
+      throw new OptionError('allowRedirectsTo', `must list origins like "https://host.example", got ${JSON.stringify(origin)}`);
+  }
+  return {
+    attempts,
+    minIntervalMs,
+    baseMs: opts.retryBaseMs ?? 1000,
+    idleMs: positive(opts.timeoutSeconds ?? 30, 'timeoutSeconds') * 1000,
+    deadlineMs: positive(opts.deadlineSeconds ?? 300, 'deadlineSeconds') * 1000,
+    maxBytes: positive(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
+    maxAgeMs: (opts.maxAgeHours ?? 24) * 3600_000,
+    offline: opts.offline ?? ['1', 'true'].includes(String(process.env.PAPER_ATLAS_OFFLINE ?? '').toLowerCase()),
+    cacheDir: opts.cache === false ? undefined : (opts.cache ?? join(cacheRoot, 'fetch')),
+    warn: opts.onWarning ?? ((m: string): void => void process.emitWarning(m, { code: 'PAPER_ATLAS' })),
+  };
+}
+
+/**
+ * Successful responses on disk, one JSON file per URL. An entry that cannot be read or written is
+ * reported through `warn` (and fetched again), never passed over in silence.
+ */
+function responseCache(set: Settings): { get(url: string): Promise<string | undefined>; put(url: string, body: string): Promise<void> } {
+  const { cacheDir, warn } = set;
+  const entryFile = (url: string): string => join(cacheDir!, `${sha256(url).slice(0, 32)}.json`);
+  return {
+    async get(url) {
+      if (!cacheDir) return undefined;
+      const file = entryFile(url);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') warn(`${file}: the response cache entry cannot be read (${code ?? (err as Error).message}); fetching again`);
+        return undefined;
+      }
+      try {
+        const entry = JSON.parse(text) as { url?: unknown; at?: unknown; body?: unknown };
+        if (typeof entry.url !== 'string' || typeof entry.at !== 'number' || typeof entry.body !== 'string') throw new Error('not a cache entry');
+        if (entry.url === url && (set.offline || Date.now() - entry.at < set.maxAgeMs)) return entry.body;
+      } catch (err) {
+        warn(`${file}: the response cache entry is damaged (${(err as Error).message.split('\n')[0]}); fetching again`);
+      }
+      return undefined;
+    },
+    async put(url, body) {
+      if (!cacheDir) return;
+      try {
+        await mkdir(cacheDir, { recursive: true });
+        await writeFileAtomic(entryFile(url), JSON.stringify({ url, at: Date.now(), body }));
+      } catch (err) {
+        // A cache that cannot be written costs the next run a request, not this one its result; it is said.
+        const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        warn(`${entryFile(url)}: the response could not be cached (${why}); the next run fetches it again`);
+      }
+    },
+  };
+}
+
+/** One GET, its body decoded as UTF-8 as it streams (invalid bytes refused, as the readers do). */
+async function getText(url: string, set: Settings, opts: FetchOptions): Promise<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const parts: string[] = [];
+  const decode = (chunk?: Uint8Array): void => {
+    try {
+      parts.push(chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode());
+    } catch {
+      throw new HttpError('is not valid UTF-8');
+    }
+  };
+  const request = {
+    idleMs: set.idleMs,
+    deadlineMs: set.deadlineMs,
+    maxBytes: set.maxBytes,
+    redirects: opts.allowRedirectsTo ?? ('same-origin' as const),
+    headers: { 'user-agent': USER_AGENT },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  await httpGet(url, request, decode);
+  decode();
+  return parts.join('');
+}
+
 /**
  * A polite HTTP client for one API: at most one request per `minIntervalMs` (the API's documented
  * rate), retries with exponential back-off on 429/5xx/network errors/bodies cut short (honouring
- * `Retry-After`), a deadline between bytes, an on-disk cache of successful responses, and abort.
- */
-/**
- * `explain` turns the start of an error answer's body into the API's own words for what went wrong
- * (arXiv's error feed, OpenAlex's JSON message), added to the error.
+ * `Retry-After`), deadlines between bytes and for the whole request, an on-disk cache of
+ * successful responses, and abort. `explain` turns the start of an error answer's body into the
+ * API's own words for what went wrong (arXiv's error feed, OpenAlex's JSON message).
  */
 export function requester(
   api: string,
@@ -87,98 +188,39 @@ export function requester(
   cacheRoot: string,
   explain?: (excerpt: string) => string | undefined,
 ): Requester {
-  const attempts = opts.attempts ?? 5;
-  const minIntervalMs = opts.intervalMs ?? documentedIntervalMs;
-  if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new OptionError('intervalMs', `must be a number ≥ 0, got ${minIntervalMs}`);
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) throw new OptionError('attempts', `must be an integer in [1, 20], got ${attempts}`);
-  const baseMs = opts.retryBaseMs ?? 1000;
-  const idleMs = positive(opts.timeoutSeconds ?? 30, 'timeoutSeconds') * 1000;
-  const deadlineMs = positive(opts.deadlineSeconds ?? 300, 'deadlineSeconds') * 1000;
-  const maxBytes = positive(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
-  for (const origin of opts.allowRedirectsTo ?? []) {
-    if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin !== origin)
-      throw new OptionError('allowRedirectsTo', `must list origins like "https://host.example", got ${JSON.stringify(origin)}`);
-  }
-  const maxAge = (opts.maxAgeHours ?? 24) * 3600_000;
-  const offline = opts.offline ?? ['1', 'true'].includes(String(process.env.PAPER_ATLAS_OFFLINE ?? '').toLowerCase());
-  const cacheDir = opts.cache === false ? undefined : (opts.cache ?? join(cacheRoot, 'fetch'));
+  const set = settings(opts, documentedIntervalMs, cacheRoot);
+  const cache = responseCache(set);
   let last = 0;
   let requests = 0;
 
-  const warn = opts.onWarning ?? ((m: string): void => void process.emitWarning(m, { code: 'PAPER_ATLAS' }));
-  const entryFile = (url: string): string => join(cacheDir!, `${sha256(url).slice(0, 32)}.json`);
-
-  async function fromCache(url: string): Promise<string | undefined> {
-    if (!cacheDir) return undefined;
-    const file = entryFile(url);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') warn(`${file}: the response cache entry cannot be read (${code ?? (err as Error).message}); fetching again`);
-      return undefined;
-    }
-    try {
-      const entry = JSON.parse(text) as { url?: unknown; at?: unknown; body?: unknown };
-      if (typeof entry.url !== 'string' || typeof entry.at !== 'number' || typeof entry.body !== 'string') throw new Error('not a cache entry');
-      if (entry.url === url && (offline || Date.now() - entry.at < maxAge)) return entry.body;
-    } catch (err) {
-      warn(`${file}: the response cache entry is damaged (${(err as Error).message.split('\n')[0]}); fetching again`);
-    }
-    return undefined;
-  }
-
-  async function toCache(url: string, body: string): Promise<void> {
-    if (!cacheDir) return;
-    try {
-      await mkdir(cacheDir, { recursive: true });
-      await writeFileAtomic(entryFile(url), JSON.stringify({ url, at: Date.now(), body }));
-    } catch (err) {
-      // A cache that cannot be written costs the next run a request, not this one its result; it is said.
-      warn(
-        `${entryFile(url)}: the response could not be cached (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the next run fetches it again`,
-      );
-    }
-  }
-
-  /** One request: the body decoded as UTF-8 as it streams (invalid bytes refused, as the readers do). */
-  async function once(url: string): Promise<string> {
-    const wait = last + minIntervalMs - Date.now();
+  /** One attempt, spaced from the last by the API's interval; the parsed body. */
+  async function attempt<T>(url: string, parse: (body: string) => T): Promise<{ body: string; parsed: T }> {
+    const wait = last + set.minIntervalMs - Date.now();
     if (wait > 0) await sleep(wait, opts.signal);
     last = Date.now();
     requests++;
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    const parts: string[] = [];
-    const decode = (chunk?: Uint8Array): void => {
-      try {
-        parts.push(chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode());
-      } catch {
-        throw new HttpError('is not valid UTF-8');
-      }
-    };
-    await httpGet(
-      url,
-      {
-        idleMs,
-        deadlineMs,
-        maxBytes,
-        redirects: opts.allowRedirectsTo ?? 'same-origin',
-        headers: { 'user-agent': USER_AGENT },
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      },
-      decode,
-    );
-    decode();
-    return parts.join('');
+    const body = await getText(url, set, opts);
+    try {
+      return { body, parsed: parse(body) };
+    } catch (err) {
+      // A body that does not parse was most likely cut short by the network: retry it too.
+      throw new RetryableHttpError(`unreadable response (${(err as Error).message.split('\n')[0]})`);
+    }
   }
+
+  /** A failure that another attempt will not cure, as the error the caller sees. */
+  const final = (url: string, err: unknown): unknown => {
+    if (err instanceof CorpusError || opts.signal?.aborted) return err;
+    const why = err instanceof HttpError && err.excerpt ? explain?.(err.excerpt) : undefined;
+    return new CorpusError({ source: api }, `${url}: ${(err as Error).message}${why ? ` (${why})` : ''}`, { cause: err });
+  };
 
   return {
     get requests() {
       return requests;
     },
     async get<T>(url: string, parse: (body: string) => T): Promise<T> {
-      const cached = await fromCache(url);
+      const cached = await cache.get(url);
       if (cached !== undefined) {
         try {
           return parse(cached);
@@ -186,31 +228,20 @@ export function requester(
           // A cached body that no longer parses is fetched again.
         }
       }
-      if (offline) throw new CorpusError({ source: api }, `${url} is not in the response cache and offline is set`);
+      if (set.offline) throw new CorpusError({ source: api }, `${url} is not in the response cache and offline is set`);
       let problem = '';
-      for (let attempt = 1; attempt <= attempts; attempt++) {
+      for (let n = 1; n <= set.attempts; n++) {
         try {
-          const body = await once(url);
-          let parsed: T;
-          try {
-            parsed = parse(body);
-          } catch (err) {
-            // A body that does not parse was most likely cut short by the network: retry it too.
-            throw new RetryableHttpError(`unreadable response (${(err as Error).message.split('\n')[0]})`);
-          }
-          await toCache(url, body);
+          const { body, parsed } = await attempt(url, parse);
+          await cache.put(url, body);
           return parsed;
         } catch (err) {
-          if (!(err instanceof RetryableHttpError)) {
-            if (err instanceof CorpusError || opts.signal?.aborted) throw err;
-            const why = err instanceof HttpError && err.excerpt ? explain?.(err.excerpt) : undefined;
-            throw new CorpusError({ source: api }, `${url}: ${(err as Error).message}${why ? ` (${why})` : ''}`, { cause: err });
-          }
+          if (!(err instanceof RetryableHttpError)) throw final(url, err);
           problem = err.message;
-          if (attempt < attempts) await sleep(err.retryAfterMs ?? baseMs * 2 ** (attempt - 1), opts.signal);
+          if (n < set.attempts) await sleep(err.retryAfterMs ?? set.baseMs * 2 ** (n - 1), opts.signal);
         }
       }
-      throw new CorpusError({ source: api }, `${url}: gave up after ${attempts} attempts (last: ${problem})`);
+      throw new CorpusError({ source: api }, `${url}: gave up after ${set.attempts} attempts (last: ${problem})`);
     },
   };
 }

@@ -5,6 +5,16 @@ import type { Reader } from './reader.js';
 // Deeper nesting than any real feed: refuse it rather than walk a hostile document.
 const MAX_XML_DEPTH = 64;
 
+/** An entry's own element, kept under the record field it fills (the arXiv id from its `<id>`). */
+function entryField(entry: Record<string, unknown>, name: string, text: string): void {
+  if (name === 'title' || name === 'summary' || name === 'published') entry[name] = text;
+  else if (name === 'doi') entry.doi = text.trim();
+  else if (name === 'id') {
+    entry.arxivId = text.trim().replace(/^https?:\/\/arxiv\.org\/abs\//u, '');
+    entry.url ??= text.trim();
+  }
+}
+
 /** arXiv Atom API responses (`<feed><entry><title><summary><id>...`). */
 export const readAtom: Reader = async (text, { builder, source, onFeedField }) => {
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -72,15 +82,10 @@ export const readAtom: Reader = async (text, { builder, source, onFeedField }) =
         }
       }
       entry = undefined;
-    } else if (parent === 'entry' && (name === 'title' || name === 'summary' || name === 'published')) {
-      entry[name] = buf;
-    } else if (parent === 'entry' && name === 'doi') {
-      entry.doi = buf.trim();
-    } else if (parent === 'entry' && name === 'id') {
-      entry.arxivId = buf.trim().replace(/^https?:\/\/arxiv\.org\/abs\//u, '');
-      entry.url ??= buf.trim();
     } else if (parent === 'author' && name === 'name') {
       authors.push(buf);
+    } else if (parent === 'entry') {
+      entryField(entry, name, buf);
     }
     buf = '';
   });
