@@ -1,3 +1,7 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { differenceCiede2000, wcagContrast } from 'culori';
@@ -5,6 +9,7 @@ import seedrandom from 'seedrandom';
 import { OptionError, type Theme } from '../../src/index.js';
 import { overlaps, placeLabels } from '../../src/map/labels.js';
 import { buildMap, type MapInput } from '../../src/map/map.js';
+import { tslabWriter } from '../../src/map/notebook.js';
 import { PALETTE_BACKGROUNDS, themeColor, themePalette } from '../../src/map/palette.js';
 import { countOverTime, timeline } from '../../src/map/timeline.js';
 
@@ -224,5 +229,45 @@ describe('themes over time', () => {
     parser.on('error', (e) => void (failure ??= e));
     parser.write(svg).close();
     expect(failure).toBeUndefined();
+  });
+});
+
+describe('notebook display in tslab', () => {
+  /** A tslab package of `version` on disk, its `dist/jupyter.js` loaded into the module cache as the kernel's own copy would be. */
+  async function fakeTslab(version: string): Promise<{ calls: unknown[]; unload: () => void }> {
+    const dir = join(await mkdtemp(join(tmpdir(), 'paper-atlas-tslab-')), 'node_modules/tslab');
+    await mkdir(join(dir, 'dist'), { recursive: true });
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'tslab', version }));
+    await writeFile(join(dir, 'dist/jupyter.js'), 'exports.calls = []; exports.lastWriteDisplayData = (m, u) => exports.calls.push([m, u]);\n');
+    const require = createRequire(import.meta.url);
+    const file = join(dir, 'dist/jupyter.js');
+    const mod = require(file) as { calls: unknown[] };
+    return { calls: mod.calls, unload: () => void delete require.cache[file] };
+  }
+
+  it('sends the whole bundle through tslab 1.0.x, the tested line', async () => {
+    const tslab = await fakeTslab('1.0.22');
+    try {
+      const warnings: string[] = [];
+      const writer = tslabWriter((m) => warnings.push(m));
+      expect(writer).toBeTypeOf('function');
+      writer!({ data: { 'text/plain': 'x' }, metadata: {}, transient: {} }, false);
+      expect(tslab.calls).toEqual([[{ data: { 'text/plain': 'x' }, metadata: {}, transient: {} }, false]]);
+      expect(warnings).toEqual([]);
+    } finally {
+      tslab.unload();
+    }
+  });
+
+  it('does not call into a tslab of another line, and says so', async () => {
+    const tslab = await fakeTslab('2.0.0');
+    try {
+      const warnings: string[] = [];
+      expect(tslabWriter((m) => warnings.push(m))).toBeUndefined();
+      expect(warnings).toEqual([expect.stringMatching(/^tslab 2\.0\.0 is not a version paper-atlas displays in \(tslab 1\.0\.x, tested with 1\.0\.22\)/u)]);
+      expect(tslab.calls).toEqual([]);
+    } finally {
+      tslab.unload();
+    }
   });
 });
