@@ -273,151 +273,254 @@ export class PhraseLabelStep implements LabelStep {
   }
 
   apply(draft: LabelDraft, input: LabelInput): LabelDraft {
-    const { maxNgram } = this.options;
     const k = draft.keywords.length;
-    const usage = new PhraseUsage(input.texts, input.assignments, k, maxNgram);
+    const usage = new PhraseUsage(input.texts, input.assignments, k, this.options.maxNgram);
     const pools = draft.keywords.map((kws, c) => [...new Set([...kws, ...(draft.candidates[c] ?? []).map(([p]) => p)])]);
     usage.count(pools.flat());
+    const forms = new PhraseForms(usage, this.options.maxNgram);
+    forms.countGrown(pools);
+    const measure = new ThemeMeasures(usage);
+    const keywords = pools.map((_, c) => cleanKeywords(c, draft.keywords[c]!, forms, measure));
+    const ranked = pools.map((_, c) => labelCandidates(c, keywords[c]!, draft.candidates[c] ?? [], forms, measure));
+    return { ...draft, keywords, labels: assignLabels(ranked, keywords, measure) };
+  }
+}
 
-    // The longer phrase each one is part of, as the theme uses it; null for a fragment with no room to grow.
-    const grown = Array.from({ length: k }, () => new Map<string, string | null>());
-    const growOnce = (c: number, p: string): string | null => {
-      const u = usage.of(c, p);
-      if (u.count < 2) return p;
-      const n = p.split(' ').length;
-      const [after, a] = top(u.next);
-      if (a >= FRAGMENT * u.count) return n < maxNgram ? `${p} ${after}` : null;
-      const [before, b] = top(u.prev);
-      if (b >= FRAGMENT * u.count && n < maxNgram) return `${before} ${p}`;
-      return p;
-    };
-    for (let round = 0; round < maxNgram; round++) {
+/** Label phrases may be this many times as likely in a theme as its share of the corpus (keywords 1.5×, labels 2×)… */
+const KEYWORD_CONCENTRATION = 1.5;
+const LABEL_CONCENTRATION = 2;
+/** …but never need more than this share of their users in the theme (a small corpus of few themes). */
+const CONCENTRATION_CAP = 0.9;
+/** Keywords kept, at most, when none is specific to the theme (its best rather than none). */
+const LOOSE_KEYWORDS = 3;
+/** c-TF-IDF candidates considered for the label, besides the keywords. */
+const LABEL_CANDIDATES = 10;
+/** Each word past the first adds this share to a phrase's score: "bilevel optimization" over "bilevel". */
+const EXTRA_WORD_BONUS = 0.25;
+/** A label reaching fewer than this share of the theme's papers may take a second phrase… */
+const PAIR_BELOW_COVERAGE = 0.6;
+/** …when the pair picks out the theme's papers this much better (F1) than the first phrase alone. */
+const PAIR_GAIN = 1.1;
+
+/** The longer phrase each phrase is part of, as a theme uses it (`FRAGMENT`), up to `maxNgram` words. */
+class PhraseForms {
+  private readonly grown: Map<string, string | null>[];
+
+  constructor(
+    private readonly usage: PhraseUsage,
+    private readonly maxNgram: number,
+  ) {
+    this.grown = Array.from({ length: usage.sizes.length }, () => new Map<string, string | null>());
+  }
+
+  /** One step: the phrase with the word that follows (or precedes) most of its uses; null for a fragment with no room to grow. */
+  growOnce(c: number, p: string): string | null {
+    const u = this.usage.of(c, p);
+    if (u.count < 2) return p;
+    const n = p.split(' ').length;
+    const [after, a] = top(u.next);
+    if (a >= FRAGMENT * u.count) return n < this.maxNgram ? `${p} ${after}` : null;
+    const [before, b] = top(u.prev);
+    if (b >= FRAGMENT * u.count && n < this.maxNgram) return `${before} ${p}`;
+    return p;
+  }
+
+  /** Counts, round by round, the longer phrases the pools' phrases grow into, so that growing can read their use. */
+  countGrown(pools: readonly string[][]): void {
+    for (let round = 0; round < this.maxNgram; round++) {
       const fresh = new Set<string>();
       pools.forEach((pool, c) => {
         for (const p of pool) {
-          let q: string | null = p;
-          for (let step = 0; q !== null && step < maxNgram; step++) {
-            if (!usage.has(q)) {
-              fresh.add(q);
-              break;
-            }
-            const next = growOnce(c, q);
-            if (next === q) break;
-            q = next;
-          }
+          const unseen = this.walk(c, p, (q) => !this.usage.has(q));
+          if (unseen !== undefined) fresh.add(unseen);
         }
       });
       if (!fresh.size) break;
-      usage.count(fresh);
+      this.usage.count(fresh);
     }
-    const formOf = (c: number, p: string): string | null => {
-      if (grown[c]!.has(p)) return grown[c]!.get(p)!;
-      let q: string | null = p;
-      for (let step = 0; q !== null && step < maxNgram; step++) {
-        const next = growOnce(c, q);
-        if (next === q) break;
-        q = next;
-      }
-      grown[c]!.set(p, q);
-      return q;
-    };
-
-    const n = usage.papers;
-    const share = (c: number): number => usage.sizes[c]! / Math.max(1, n);
-    // Coverage (share of the theme's papers using it) and precision (share of its users in the theme), together.
-    const f1 = (c: number, inTheme: number, users: number): number => (inTheme ? (2 * inTheme) / (usage.sizes[c]! + users) : 0);
-    const coverage = (c: number, p: string): number => usage.of(c, p).rows.length / Math.max(1, usage.sizes[c]!);
-    const precision = (c: number, p: string): number => usage.of(c, p).rows.length / Math.max(1, usage.docFreq(p));
-    // What a label may be: a phrase whose head names something (not "convex", "experimentally"); a
-    // hyphenated head is judged by use, since taggers split it ("black-box" is mostly followed by a noun).
-    const nameLike = (c: number, p: string): boolean => {
-      if (!p.includes(' ') && GENERIC_HEADS.has(p)) return false;
-      const head = p.slice(p.lastIndexOf(' ') + 1);
-      if (head.includes('-')) {
-        const u = usage.of(c, p);
-        return u.count > 0 && sum(u.next) < MODIFIER * u.count;
-      }
-      return namesSomething(p);
-    };
-    // A keyword less concentrated in the theme than 1.5× the theme's share of the corpus is corpus-wide;
-    // a label must be twice as concentrated.
-    const specific = (c: number, p: string): boolean => precision(c, p) >= Math.min(0.9, 1.5 * share(c));
-    const specificLabel = (c: number, p: string): boolean => precision(c, p) >= Math.min(0.9, 2 * share(c));
-
-    const keywords = pools.map((_, c) => {
-      const seen = new Set<string>();
-      let out: string[] = [];
-      const take = (strict: boolean): void => {
-        for (const kw of draft.keywords[c]!) {
-          if (!strict && out.length >= 3) break;
-          const form = formOf(c, kw);
-          if (form === null || !wordLike(form) || (strict && !specific(c, form))) continue;
-          const key = stemKey(form);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          out.push(form);
-        }
-      };
-      take(true);
-      // A theme whose keywords are nearly all corpus-wide keeps its best ones rather than none.
-      take(false);
-      // A lone modifier that a longer keyword spells out ("stochastic" beside "stochastic gradient descent") adds nothing.
-      out = out.filter((p) => p.includes(' ') || namesSomething(p) || !out.some((q) => q !== p && ` ${q} `.includes(` ${p} `)));
-      return out;
-    });
-
-    // Label candidates: the cleaned keywords, and the strongest c-TF-IDF phrases grown past fragments.
-    const ranked = pools
-      .map((_, c) => {
-        const forms = new Set<string>(keywords[c]);
-        for (const [p] of (draft.candidates[c] ?? []).slice(0, 10)) {
-          const f = formOf(c, p);
-          if (f) forms.add(f);
-        }
-        return [...forms]
-          .filter((p) => usage.of(c, p).rows.length >= Math.min(2, usage.sizes[c]!) && specificLabel(c, p) && nameLike(c, p))
-          .map((p) => ({ p, s: f1(c, usage.of(c, p).rows.length, usage.docFreq(p)) * (1 + 0.25 * (p.split(' ').length - 1)) }))
-          .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
-      })
-      .map((list, c) => {
-        // A label tells the theme apart: phrases that more than `OUTSIDE` of the other papers use
-        // ("machine learning" in a machine-learning corpus) give way while a theme has others.
-        const others = Math.max(1, n - usage.sizes[c]!);
-        const apart = list.filter(({ p }) => usage.docFreq(p) - usage.of(c, p).rows.length <= OUTSIDE * others);
-        return apart.length ? apart : list;
-      });
-    const order = ranked.map((_, c) => c).sort((a, b) => (ranked[b]![0]?.s ?? 0) - (ranked[a]![0]?.s ?? 0) || a - b);
-    const taken = new Set<string>();
-    const labels: string[] = new Array<string>(k).fill('');
-    for (const c of order) {
-      const first = ranked[c]!.find(({ p }) => !taken.has(stemKey(p)))?.p;
-      let label = first ?? keywords[c]![0] ?? `theme ${c + 1}`;
-      if (first && coverage(c, first) < 0.6) {
-        // The label as a query for the theme's papers: a second phrase joins when papers using
-        // either phrase are the theme's papers clearly better (F1) than with the first alone.
-        const alone = f1(c, usage.of(c, first).rows.length, usage.docFreq(first));
-        const covered = new Set(usage.of(c, first).rows);
-        const paired = (p: string): number => {
-          const extra = usage.of(c, p).rows.filter((r) => !covered.has(r)).length;
-          // Papers outside the theme using either phrase: at most the sum of both (an upper bound, so the pair never looks better than it is).
-          const outside = usage.docFreq(first) - covered.size + (usage.docFreq(p) - usage.of(c, p).rows.length);
-          return f1(c, covered.size + extra, covered.size + extra + outside);
-        };
-        const apart = (p: string): boolean =>
-          !` ${first} `.includes(` ${p} `) && !` ${p} `.includes(` ${first} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first);
-        const second = ranked[c]!.filter(({ p }) => p !== first && keywords[c]!.includes(p) && apart(p))
-          .map(({ p }) => ({ p, s: paired(p) }))
-          .sort((x, y) => y.s - x.s || (x.p < y.p ? -1 : 1))[0];
-        if (second && second.s >= 1.1 * alone) label = `${first} / ${second.p}`;
-      }
-      let unique = label;
-      for (let m = 2; taken.has(stemKey(unique)); m++) unique = `${label} (${m})`;
-      taken.add(stemKey(unique));
-      if (first) taken.add(stemKey(first));
-      labels[c] = unique;
-    }
-    return { ...draft, keywords, labels };
   }
+
+  /** The phrase's full form in theme `c` (cached); null for a fragment with no room to grow. */
+  of(c: number, p: string): string | null {
+    const cached = this.grown[c]!;
+    if (cached.has(p)) return cached.get(p)!;
+    let form: string | null = p;
+    this.walk(
+      c,
+      p,
+      () => false,
+      (q) => (form = q),
+    );
+    cached.set(p, form);
+    return form;
+  }
+
+  /** Grows `p` step by step; returns the first form `stop` holds for, and reports each form reached to `reached`. */
+  private walk(c: number, p: string, stop: (q: string) => boolean, reached?: (q: string | null) => void): string | undefined {
+    let q: string | null = p;
+    for (let step = 0; q !== null && step < this.maxNgram; step++) {
+      if (stop(q)) return q;
+      const next = this.growOnce(c, q);
+      if (next === q) break;
+      q = next;
+      reached?.(q);
+    }
+    return undefined;
+  }
+}
+
+/** How a phrase sits in a theme: coverage, precision, their F1, and whether it may name the theme. */
+class ThemeMeasures {
+  constructor(readonly usage: PhraseUsage) {}
+
+  share(c: number): number {
+    return this.usage.sizes[c]! / Math.max(1, this.usage.papers);
+  }
+
+  /** Coverage (share of the theme's papers using it) and precision (share of its users in the theme), together. */
+  f1(c: number, inTheme: number, users: number): number {
+    return inTheme ? (2 * inTheme) / (this.usage.sizes[c]! + users) : 0;
+  }
+
+  phraseF1(c: number, p: string): number {
+    return this.f1(c, this.rows(c, p).length, this.usage.docFreq(p));
+  }
+
+  rows(c: number, p: string): readonly number[] {
+    return this.usage.of(c, p).rows;
+  }
+
+  coverage(c: number, p: string): number {
+    return this.rows(c, p).length / Math.max(1, this.usage.sizes[c]!);
+  }
+
+  precision(c: number, p: string): number {
+    return this.rows(c, p).length / Math.max(1, this.usage.docFreq(p));
+  }
+
+  /** A keyword less concentrated in the theme than `KEYWORD_CONCENTRATION`× its share of the corpus is corpus-wide. */
+  specific(c: number, p: string): boolean {
+    return this.precision(c, p) >= Math.min(CONCENTRATION_CAP, KEYWORD_CONCENTRATION * this.share(c));
+  }
+
+  specificLabel(c: number, p: string): boolean {
+    return this.precision(c, p) >= Math.min(CONCENTRATION_CAP, LABEL_CONCENTRATION * this.share(c));
+  }
+
+  /**
+   * What a label may be: a phrase whose head names something (not "convex", "experimentally"); a
+   * hyphenated head is judged by use, since taggers split it ("black-box" is mostly followed by a noun).
+   */
+  nameLike(c: number, p: string): boolean {
+    if (!p.includes(' ') && GENERIC_HEADS.has(p)) return false;
+    const head = p.slice(p.lastIndexOf(' ') + 1);
+    if (head.includes('-')) {
+      const u = this.usage.of(c, p);
+      return u.count > 0 && sum(u.next) < MODIFIER * u.count;
+    }
+    return namesSomething(p);
+  }
+}
+
+/** A theme's keywords in their full forms, specific ones first (a theme whose keywords are all corpus-wide keeps its best). */
+function cleanKeywords(c: number, given: readonly string[], forms: PhraseForms, measure: ThemeMeasures): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const take = (strict: boolean): void => {
+    for (const kw of given) {
+      if (!strict && out.length >= LOOSE_KEYWORDS) break;
+      const form = forms.of(c, kw);
+      if (form === null || !wordLike(form) || (strict && !measure.specific(c, form))) continue;
+      const key = stemKey(form);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(form);
+    }
+  };
+  take(true);
+  take(false);
+  // A lone modifier that a longer keyword spells out ("stochastic" beside "stochastic gradient descent") adds nothing.
+  return out.filter((p) => p.includes(' ') || namesSomething(p) || !out.some((q) => q !== p && ` ${q} `.includes(` ${p} `)));
+}
+
+/**
+ * A theme's label candidates, best first: the cleaned keywords and the strongest c-TF-IDF phrases
+ * grown past fragments, that name something and are concentrated in the theme, scored by F1 with
+ * `EXTRA_WORD_BONUS` per extra word. Phrases that more than `OUTSIDE` of the other papers use
+ * ("machine learning" in a machine-learning corpus) give way while the theme has others.
+ */
+function labelCandidates(
+  c: number,
+  keywords: readonly string[],
+  candidates: readonly (readonly [string, number])[],
+  forms: PhraseForms,
+  measure: ThemeMeasures,
+): { p: string; s: number }[] {
+  const { usage } = measure;
+  const pool = new Set<string>(keywords);
+  for (const [p] of candidates.slice(0, LABEL_CANDIDATES)) {
+    const f = forms.of(c, p);
+    if (f) pool.add(f);
+  }
+  const list = [...pool]
+    .filter((p) => measure.rows(c, p).length >= Math.min(2, usage.sizes[c]!) && measure.specificLabel(c, p) && measure.nameLike(c, p))
+    .map((p) => ({ p, s: measure.phraseF1(c, p) * (1 + EXTRA_WORD_BONUS * (p.split(' ').length - 1)) }))
+    .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
+  const others = Math.max(1, usage.papers - usage.sizes[c]!);
+  const apart = list.filter(({ p }) => usage.docFreq(p) - measure.rows(c, p).length <= OUTSIDE * others);
+  return apart.length ? apart : list;
+}
+
+/**
+ * The second phrase of a label whose first reaches few of the theme's papers: the label as a query
+ * for the theme's papers, a second phrase joins when papers using either phrase are the theme's
+ * papers `PAIR_GAIN` better (F1) than with the first alone; none when no phrase does that.
+ */
+function secondPhrase(
+  c: number,
+  first: string,
+  ranked: readonly { p: string }[],
+  keywords: readonly string[],
+  taken: ReadonlySet<string>,
+  measure: ThemeMeasures,
+): string | undefined {
+  const { usage } = measure;
+  const alone = measure.phraseF1(c, first);
+  const covered = new Set(measure.rows(c, first));
+  const paired = (p: string): number => {
+    const extra = measure.rows(c, p).filter((r) => !covered.has(r)).length;
+    // Papers outside the theme using either phrase: at most the sum of both (an upper bound, so the pair never looks better than it is).
+    const outside = usage.docFreq(first) - covered.size + (usage.docFreq(p) - measure.rows(c, p).length);
+    return measure.f1(c, covered.size + extra, covered.size + extra + outside);
+  };
+  const apart = (p: string): boolean =>
+    !` ${first} `.includes(` ${p} `) && !` ${p} `.includes(` ${first} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first);
+  const second = ranked
+    .filter(({ p }) => p !== first && keywords.includes(p) && apart(p))
+    .map(({ p }) => ({ p, s: paired(p) }))
+    .sort((x, y) => y.s - x.s || (x.p < y.p ? -1 : 1))[0];
+  return second && second.s >= PAIR_GAIN * alone ? second.p : undefined;
+}
+
+/** Labels, strongest theme first: its best phrase not yet taken (by stem), a second one where it helps, unique. */
+function assignLabels(ranked: readonly { p: string; s: number }[][], keywords: readonly string[][], measure: ThemeMeasures): string[] {
+  const order = ranked.map((_, c) => c).sort((a, b) => (ranked[b]![0]?.s ?? 0) - (ranked[a]![0]?.s ?? 0) || a - b);
+  const taken = new Set<string>();
+  const labels: string[] = new Array<string>(ranked.length).fill('');
+  for (const c of order) {
+    const first = ranked[c]!.find(({ p }) => !taken.has(stemKey(p)))?.p;
+    let label = first ?? keywords[c]![0] ?? `theme ${c + 1}`;
+    if (first && measure.coverage(c, first) < PAIR_BELOW_COVERAGE) {
+      const second = secondPhrase(c, first, ranked[c]!, keywords[c]!, taken, measure);
+      if (second) label = `${first} / ${second}`;
+    }
+    let unique = label;
+    for (let m = 2; taken.has(stemKey(unique)); m++) unique = `${label} (${m})`;
+    taken.add(stemKey(unique));
+    if (first) taken.add(stemKey(first));
+    labels[c] = unique;
+  }
+  return labels;
 }
 
 /** Single words that are not adverbs, verbs (gerunds aside), prepositions and the like. */
