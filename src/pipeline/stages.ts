@@ -235,4 +235,3 @@ function missingStage(name: StageName, spec: StageSpec): Stage {
   for (const m of METHODS[name]) stub[m] = fail;
   return stub as unknown as Stage;
 }
-
