@@ -28,9 +28,35 @@ function fail(problem: string): never {
   throw new HnswFileProblem(problem);
 }
 
+/** The header's fields, each checked against the expectation and the others. */
+interface Header {
+  count: number;
+  sizePerElement: number;
+  labelOffset: number;
+  offsetData: number;
+  maxLevel: number;
+  entryPoint: number;
+  maxM: number;
+  maxM0: number;
+  /** Bytes of one upper-level link block. */
+  linksUpper: number;
+  /** Where the upper-level blocks begin. */
+  level0End: number;
+}
+
 export function checkHnswFile(bytes: Uint8Array, e: HnswExpectation): void {
   if (bytes.length < HEADER) fail(`is ${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const h = readHeader(view, bytes.length, e);
+  const { levels, upperAt } = readLevels(view, bytes.length, h);
+  const removed = new Set(e.removed);
+  for (let i = 0; i < h.count; i++) {
+    checkLevel0(view, bytes, h, i, e, removed);
+    checkUpperLinks(view, h, i, levels, upperAt[i]!);
+  }
+}
+
+function readHeader(view: DataView, length: number, e: HnswExpectation): Header {
   const u64 = (at: number): number => {
     const v = view.getBigUint64(at, true);
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
@@ -64,58 +90,67 @@ export function checkHnswFile(bytes: Uint8Array, e: HnswExpectation): void {
   if (maxLevel < 0 || maxLevel > MAX_LEVEL) fail(`header max level ${maxLevel} is outside [0, ${MAX_LEVEL}]`);
   if (count > 0 && entryPoint >= count) fail(`header entry point ${entryPoint} is not an element`);
   const level0End = HEADER + count * sizePerElement;
-  if (level0End > bytes.length) fail(`ends inside the level-0 records (${bytes.length} of at least ${level0End} bytes)`);
+  if (level0End > length) fail(`ends inside the level-0 records (${length} of at least ${level0End} bytes)`);
+  return { count, sizePerElement, labelOffset, offsetData, maxLevel, entryPoint, maxM, maxM0, linksUpper, level0End };
+}
 
-  // Upper levels: each element's level and where its link blocks start.
-  const levels = new Uint8Array(count);
-  const upperAt = new Float64Array(count);
-  let at = level0End;
-  for (let i = 0; i < count; i++) {
-    if (at + 4 > bytes.length) fail(`ends before element ${i}'s upper-level links`);
+/** Upper levels: each element's level and where its link blocks start; the file must end with the last. */
+function readLevels(view: DataView, length: number, h: Header): { levels: Uint8Array; upperAt: Float64Array } {
+  const levels = new Uint8Array(h.count);
+  const upperAt = new Float64Array(h.count);
+  let at = h.level0End;
+  for (let i = 0; i < h.count; i++) {
+    if (at + 4 > length) fail(`ends before element ${i}'s upper-level links`);
     const size = view.getUint32(at, true);
     at += 4;
-    if (size % linksUpper !== 0) fail(`element ${i} has an upper-level block of ${size} bytes, not a multiple of ${linksUpper}`);
-    const level = size / linksUpper;
-    if (level > maxLevel) fail(`element ${i} has level ${level}, above the header's max level ${maxLevel}`);
-    if (at + size > bytes.length) fail(`ends inside element ${i}'s upper-level links`);
+    if (size % h.linksUpper !== 0) fail(`element ${i} has an upper-level block of ${size} bytes, not a multiple of ${h.linksUpper}`);
+    const level = size / h.linksUpper;
+    if (level > h.maxLevel) fail(`element ${i} has level ${level}, above the header's max level ${h.maxLevel}`);
+    if (at + size > length) fail(`ends inside element ${i}'s upper-level links`);
     levels[i] = level;
     upperAt[i] = at;
     at += size;
   }
-  if (at !== bytes.length) fail(`has ${bytes.length - at} bytes after the last element`);
-  if (count > 0 && levels[entryPoint] !== maxLevel) fail(`entry point ${entryPoint} has level ${levels[entryPoint]}, the header's max level is ${maxLevel}`);
+  if (at !== length) fail(`has ${length - at} bytes after the last element`);
+  if (h.count > 0 && levels[h.entryPoint] !== h.maxLevel)
+    fail(`entry point ${h.entryPoint} has level ${levels[h.entryPoint]}, the header's max level is ${h.maxLevel}`);
+  return { levels, upperAt };
+}
 
-  const removed = new Set(e.removed);
-  const dataBytes = 4 * e.dims;
-  for (let i = 0; i < count; i++) {
-    const base = HEADER + i * sizePerElement;
-    const n0 = view.getUint16(base, true);
-    const mark = bytes[base + 2]!;
-    if (n0 > maxM0) fail(`element ${i} has ${n0} level-0 links, more than ${maxM0}`);
-    if (mark > 1) fail(`element ${i} has an unknown delete mark ${mark}`);
-    if ((mark === 1) !== removed.has(i))
-      fail(`element ${i} is ${mark ? '' : 'not '}marked deleted, the manifest says it is ${removed.has(i) ? '' : 'not '}removed`);
-    for (let j = 0; j < n0; j++) {
-      const to = view.getUint32(base + 4 + 4 * j, true);
-      if (to >= count) fail(`element ${i} links to ${to} at level 0, past the last element`);
-    }
-    const label = view.getBigUint64(base + labelOffset, true);
-    if (label !== BigInt(i)) fail(`element ${i} has label ${label}, expected its row ${i}`);
-    const vector = e.vectors?.[i];
-    if (vector) {
-      const stored = bytes.subarray(base + offsetData, base + offsetData + dataBytes);
-      const own = new Uint8Array(vector.buffer, vector.byteOffset, dataBytes);
-      for (let b = 0; b < dataBytes; b++) if (stored[b] !== own[b]) fail(`element ${i}'s vector differs from the atlas's vector for row ${i}`);
-    }
-    for (let level = 1; level <= levels[i]!; level++) {
-      const block = upperAt[i]! + (level - 1) * linksUpper;
-      const n = view.getUint16(block, true);
-      if (n > maxM) fail(`element ${i} has ${n} links at level ${level}, more than ${maxM}`);
-      for (let j = 0; j < n; j++) {
-        const to = view.getUint32(block + 4 + 4 * j, true);
-        if (to >= count) fail(`element ${i} links to ${to} at level ${level}, past the last element`);
-        if (levels[to]! < level) fail(`element ${i} links to ${to} at level ${level}, but ${to} only reaches level ${levels[to]}`);
-      }
+/** Element `i`'s level-0 record: link count and links, delete mark as the manifest says, label, vector. */
+function checkLevel0(view: DataView, bytes: Uint8Array, h: Header, i: number, e: HnswExpectation, removed: ReadonlySet<number>): void {
+  const base = HEADER + i * h.sizePerElement;
+  const n0 = view.getUint16(base, true);
+  const mark = bytes[base + 2]!;
+  if (n0 > h.maxM0) fail(`element ${i} has ${n0} level-0 links, more than ${h.maxM0}`);
+  if (mark > 1) fail(`element ${i} has an unknown delete mark ${mark}`);
+  if ((mark === 1) !== removed.has(i))
+    fail(`element ${i} is ${mark ? '' : 'not '}marked deleted, the manifest says it is ${removed.has(i) ? '' : 'not '}removed`);
+  for (let j = 0; j < n0; j++) {
+    const to = view.getUint32(base + 4 + 4 * j, true);
+    if (to >= h.count) fail(`element ${i} links to ${to} at level 0, past the last element`);
+  }
+  const label = view.getBigUint64(base + h.labelOffset, true);
+  if (label !== BigInt(i)) fail(`element ${i} has label ${label}, expected its row ${i}`);
+  const vector = e.vectors?.[i];
+  if (vector) {
+    const dataBytes = 4 * e.dims;
+    const stored = bytes.subarray(base + h.offsetData, base + h.offsetData + dataBytes);
+    const own = new Uint8Array(vector.buffer, vector.byteOffset, dataBytes);
+    for (let b = 0; b < dataBytes; b++) if (stored[b] !== own[b]) fail(`element ${i}'s vector differs from the atlas's vector for row ${i}`);
+  }
+}
+
+/** Element `i`'s upper-level links: at most `maxM` a level, each to an element that reaches that level. */
+function checkUpperLinks(view: DataView, h: Header, i: number, levels: Uint8Array, upperAt: number): void {
+  for (let level = 1; level <= levels[i]!; level++) {
+    const block = upperAt + (level - 1) * h.linksUpper;
+    const n = view.getUint16(block, true);
+    if (n > h.maxM) fail(`element ${i} has ${n} links at level ${level}, more than ${h.maxM}`);
+    for (let j = 0; j < n; j++) {
+      const to = view.getUint32(block + 4 + 4 * j, true);
+      if (to >= h.count) fail(`element ${i} links to ${to} at level ${level}, past the last element`);
+      if (levels[to]! < level) fail(`element ${i} links to ${to} at level ${level}, but ${to} only reaches level ${levels[to]}`);
     }
   }
 }
