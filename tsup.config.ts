@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'tsup';
 
 export default defineConfig([
@@ -18,13 +19,24 @@ export default defineConfig([
     external: ['@resvg/resvg-js', '@expo-google-fonts/inter'],
   },
   {
-    // The CLI imports the library bundle at run time instead of carrying a second copy of it.
+    // The CLI imports the library bundle at run time instead of carrying a second copy of it: every
+    // import of src/index.ts (from src/cli/ and its commands) becomes `./index.js`, beside dist/cli.js.
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],
     sourcemap: true,
     shims: true,
     target: 'node20',
-    external: ['./index.js'],
+    esbuildPlugins: [
+      {
+        name: 'cli-imports-the-library-bundle',
+        setup(build) {
+          const library = resolve('src/index.ts');
+          build.onResolve({ filter: /(^|\/)index\.js$/ }, (args) =>
+            resolve(args.resolveDir, args.path.replace(/\.js$/u, '.ts')) === library ? { path: './index.js', external: true } : undefined,
+          );
+        },
+      },
+    ],
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

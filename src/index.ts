@@ -5,6 +5,7 @@ export { HYBRID_RANKING } from './pipeline/hybrid.js';
 export type { ThemesOverTime, Timeline, TimelineOptions } from './map/timeline.js';
 export type { PngOptions } from './map/png.js';
 export type { AtlasOptions, LoadOptions, RankMode, RefitOptions, RelatedOptions } from './pipeline/options.js';
+export { DEFAULT_FIT_SAMPLE, DEFAULT_SEED } from './pipeline/options.js';
 export type {
   BuildProgress,
   BuildStage,
