@@ -77,34 +77,11 @@ export interface RelatedOptions {
 }
 
 /** Every key of the options objects, checked where they are passed (an unknown key is refused). */
-export const ATLAS_OPTION_KEYS = optionKeys<AtlasOptions>()(
-  'store',
-  'reducer',
-  'layout',
-  'clusterer',
-  'labeller',
-  'seed',
-  'fitSample',
-  'embedder',
-  'cache',
-  'precomputed',
-  'onProgress',
-  'onWarning',
-  'signal',
-);
+const STAGE_KEYS = ['store', 'reducer', 'layout', 'clusterer', 'labeller'] as const;
+const RUN_KEYS = ['seed', 'fitSample', 'onProgress', 'onWarning', 'signal'] as const;
+export const ATLAS_OPTION_KEYS = optionKeys<AtlasOptions>()(...STAGE_KEYS, ...RUN_KEYS, 'embedder', 'cache', 'precomputed');
 export const LOAD_OPTION_KEYS = optionKeys<LoadOptions>()('embedder', 'stages', 'onWarning');
-export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()(
-  'store',
-  'reducer',
-  'layout',
-  'clusterer',
-  'labeller',
-  'seed',
-  'fitSample',
-  'onWarning',
-  'onProgress',
-  'signal',
-);
+export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()(...STAGE_KEYS, ...RUN_KEYS);
 
 /** The default seed. */
 export const DEFAULT_SEED = 42;
