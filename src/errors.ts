@@ -139,6 +139,9 @@ export function isInputError(err: unknown): boolean {
 }
 
 /** Throws an OptionError for a key of `given` that is not one of `allowed` (a typo would otherwise be ignored). */
+/** Where warnings go unless the caller says otherwise: Node's warning channel (stderr), code PAPER_ATLAS. */
+export const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
+
 /**
  * The keys of an options type, listed once where the type is checked; the compiler refuses a list
  * that misses one: `const KEYS = optionKeys<MapOptions>()('relatedPerPaper', 'why', 'title')`.

@@ -16,7 +16,7 @@ export interface CommonOptions {
 
 export function version(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json'), join(here, '..', '..', '..', 'package.json')]) {
+  for (const p of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
     if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
   }
   return 'unknown';

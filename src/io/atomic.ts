@@ -80,11 +80,10 @@ export async function readRegularFile(path: string, limits: { maxBytes: number; 
   }
 }
 
-/** A file written by `writeTempStream`: where it is, and what it holds. */
+/** A file written by `writeTempStream`: where it is, and how many bytes it holds. */
 export interface StreamedFile {
   path: string;
   bytes: number;
-  sha256: string;
 }
 
 /**
@@ -101,12 +100,10 @@ export async function writeTempStream(
   await mkdir(dir, { recursive: true });
   const path = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(path, 'w');
-  const hash = createHash('sha256');
   let bytes = 0;
   try {
     // Some failures (a file-size limit, a full disk behind a cache) only show as a short file.
     await produce(async (chunk) => {
-      hash.update(chunk);
       for (let done = 0; done < chunk.length; ) done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
       bytes += chunk.length;
     });
@@ -119,7 +116,7 @@ export async function writeTempStream(
     throw err;
   }
   await fh.close();
-  return { path, bytes, sha256: hash.digest('hex') };
+  return { path, bytes };
 }
 
 /** Bytes read per piece by `readRegularFileChunks`. */

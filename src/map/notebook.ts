@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { warnDefault } from '../errors.js';
 import type { MimeBundle } from './types.js';
 
 type DisplayWriter = (
@@ -33,7 +34,7 @@ function tslabVersion(jupyterJs: string): string | undefined {
  * takes a whole MIME bundle at once (tslab's public `display.*` helpers send one type per message).
  * Only a tslab of the supported line (`TSLAB_SUPPORTED`) is called into.
  */
-export function tslabWriter(warn: (message: string) => void = (m) => void process.emitWarning(m, { code: 'PAPER_ATLAS' })): DisplayWriter | undefined {
+export function tslabWriter(warn: (message: string) => void = warnDefault): DisplayWriter | undefined {
   let cache: Record<string, { exports?: unknown } | undefined>;
   try {
     cache = createRequire(import.meta.url).cache;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -232,14 +233,21 @@ function dataSink(dir: string, kept: ReadonlySet<string>, log: { journal: string
       checkName(stem, ext);
       // Streamed into a temp file under a placeholder name of the data-file shape (so a save that
       // dies leaves a temp file the next save removes), then renamed to its content name.
-      const file = await writeTempStream(dir, `${stem}-${'0'.repeat(16)}.${ext}`, produce);
-      const name = `${stem}-${file.sha256.slice(0, 16)}.${ext}`;
+      const hash = createHash('sha256');
+      const file = await writeTempStream(dir, `${stem}-${'0'.repeat(16)}.${ext}`, (write) =>
+        produce((chunk) => {
+          hash.update(chunk);
+          return write(chunk);
+        }),
+      );
+      const digest = hash.digest('hex');
+      const name = `${stem}-${digest.slice(0, 16)}.${ext}`;
       const place = async (): Promise<void> => {
         await rename(file.path, join(dir, name));
         await syncDir(dir);
       };
       try {
-        return await commit(name, file.bytes, file.sha256, place, () => rm(file.path, { force: true }));
+        return await commit(name, file.bytes, digest, place, () => rm(file.path, { force: true }));
       } catch (err) {
         await rm(file.path, { force: true });
         throw err;

@@ -1,9 +1,9 @@
 import { isEmbedder } from '../embed/create.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { resolveModel } from '../embed/transformers.js';
-import { checkOptionsObject, ModelError } from '../errors.js';
+import { checkOptionsObject, ModelError, warnDefault } from '../errors.js';
 import { LOAD_OPTION_KEYS, type LoadOptions } from '../pipeline/options.js';
-import { warnDefault, type Session } from '../pipeline/run.js';
+import type { Session } from '../pipeline/run.js';
 import { readAtlas } from './atlas-file.js';
 
 const modelInstalled = (): Promise<boolean> =>

@@ -7,7 +7,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { LexicalEmbedder } from '../embed/lexical.js';
 import { defaultCacheDir } from '../embed/model-store.js';
 import { engineId } from '../engine.js';
-import { checkOptionsObject, OptionError, StageError } from '../errors.js';
+import { checkOptionsObject, OptionError, StageError, warnDefault } from '../errors.js';
 import type { Reduction } from '../reduce/reducer.js';
 import type { VectorStore } from '../store/store.js';
 import type { BuildProgress, Paper, Theme } from '../types.js';
@@ -43,8 +43,6 @@ export interface Session {
   /** Where warnings go (they are also kept in the state's `warnings` when raised while building). */
   warn: (message: string) => void;
 }
-
-export const warnDefault = (message: string): void => process.emitWarning(message, { code: 'PAPER_ATLAS' });
 
 /** Neighbours per paper in the shared graph: enough for every UMAP stage (15 unless told otherwise). */
 export function graphSize(stages: Stages): number {

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorpusError, OptionError, optionKeys } from '../../errors.js';
+import { CorpusError, integerOption, numberOption, OptionError, optionKeys, warnDefault } from '../../errors.js';
 import { sha256, writeFileAtomic } from '../../io/atomic.js';
 import { HttpError, httpGet, RetryableHttpError, sleep } from '../../io/http.js';
 
@@ -60,11 +60,6 @@ export const FETCH_OPTION_KEYS = optionKeys<FetchOptions>()(
 
 const USER_AGENT = 'paper-atlas (https://www.npmjs.com/package/paper-atlas)';
 
-function positive(n: number, option: string): number {
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw new OptionError(option, `must be a number > 0, got ${n}`);
-  return n;
-}
-
 export interface Requester {
   /** The body of a successful response (from the cache when fresh), parsed by `parse`; retried per the options. */
   get<T>(url: string, parse: (body: string) => T): Promise<T>;
@@ -98,13 +93,13 @@ function settings(opts: FetchOptions, documentedIntervalMs: number, cacheRoot: s
     attempts,
     minIntervalMs,
     baseMs: opts.retryBaseMs ?? 1000,
-    idleMs: positive(opts.timeoutSeconds ?? 30, 'timeoutSeconds') * 1000,
-    deadlineMs: positive(opts.deadlineSeconds ?? 300, 'deadlineSeconds') * 1000,
-    maxBytes: positive(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
+    idleMs: numberOption('timeoutSeconds', opts.timeoutSeconds ?? 30, 0.001, 86_400) * 1000,
+    deadlineMs: numberOption('deadlineSeconds', opts.deadlineSeconds ?? 300, 0.001, 86_400) * 1000,
+    maxBytes: integerOption('maxResponseBytes', opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 1, 2 ** 40),
     maxAgeMs: (opts.maxAgeHours ?? 24) * 3600_000,
     offline: opts.offline ?? ['1', 'true'].includes(String(process.env.PAPER_ATLAS_OFFLINE ?? '').toLowerCase()),
     cacheDir: opts.cache === false ? undefined : (opts.cache ?? join(cacheRoot, 'fetch')),
-    warn: opts.onWarning ?? ((m: string): void => void process.emitWarning(m, { code: 'PAPER_ATLAS' })),
+    warn: opts.onWarning ?? warnDefault,
   };
 }
 

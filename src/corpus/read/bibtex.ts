@@ -140,7 +140,7 @@ export const readBibtex: Reader = async (text, { builder, source, maxEntryChars 
       builder.malformed(at, `@${raw.type} entry is longer than ${limit} characters (raise maxEntryChars to read it)`);
       continue;
     }
-    const expanded = macros.expandedLength(raw.text);
+    const { expanded, refused } = macros.scan(raw.text);
     const over =
       expanded > limit
         ? `expands its @string macros to more than ${limit} characters`
@@ -152,7 +152,6 @@ export const readBibtex: Reader = async (text, { builder, source, maxEntryChars 
       if (raw.type === 'string') macros.refuse(raw.text);
       continue;
     }
-    const refused = macros.usesRefused(raw.text);
     if (refused) {
       builder.malformed(at, `@${raw.type} entry uses the @string macro "${refused}", which was refused`);
       if (raw.type === 'string') macros.refuse(raw.text);
@@ -214,17 +213,19 @@ class Macros {
     const name = /^@\s*string\s*[{(]\s*([^\s=,{}()]+)\s*=/iu.exec(stringEntry)?.[1];
     if (name) this.refused.add(name.toLowerCase());
   }
-  /** A refused macro the entry names as a bare word, if any (one pass). */
-  usesRefused(text: string): string | undefined {
-    if (!this.refused.size) return undefined;
-    for (const m of text.matchAll(/[A-Za-z_][\w:.+/-]*/gu)) if (this.refused.has(m[0].toLowerCase())) return m[0];
-    return undefined;
-  }
-  /** The entry's length with every bare word that names a macro counted as the macro's value (one pass). */
-  expandedLength(text: string): number {
-    if (!this.lengths.size) return text.length;
-    let total = text.length;
-    for (const m of text.matchAll(/[A-Za-z_][\w:.+/-]*/gu)) total += this.lengths.get(m[0].toLowerCase()) ?? 0;
-    return total;
+  /**
+   * One pass over the entry's bare words: its length with every word that names a macro counted as
+   * the macro's value, and the first refused macro it names, if any.
+   */
+  scan(text: string): { expanded: number; refused: string | undefined } {
+    let expanded = text.length;
+    let refused: string | undefined;
+    if (!this.lengths.size && !this.refused.size) return { expanded, refused };
+    for (const m of text.matchAll(/[A-Za-z_][\w:.+/-]*/gu)) {
+      const word = m[0].toLowerCase();
+      expanded += this.lengths.get(word) ?? 0;
+      if (refused === undefined && this.refused.has(word)) refused = m[0];
+    }
+    return { expanded, refused };
   }
 }
