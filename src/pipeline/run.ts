@@ -129,15 +129,18 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
     opts.cache === false || info.kind === 'lexical'
       ? embedder
       : new CachedEmbedder(embedder, new EmbeddingCache(opts.cache ?? join(defaultCacheDir(), 'embeddings')));
-  const vectors = opts.precomputed
-    ? checkPrecomputed(opts.precomputed, corpus, info)
-    : await cached.embed(texts, {
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        onProgress: (p) => opts.onProgress?.({ stage: 'embed', done: p.done, total: p.total, rate: p.papersPerSecond }),
-      });
+  // Precomputed vectors are checked by checkPrecomputed; the embedder's own output here.
+  const embed = async (): Promise<Float32Array[]> => {
+    const out = await cached.embed(texts, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: (p) => opts.onProgress?.({ stage: 'embed', done: p.done, total: p.total, rate: p.papersPerSecond }),
+    });
+    checkEmbedded(out, corpus.papers, info.dims);
+    return out;
+  };
+  const vectors = opts.precomputed ? checkPrecomputed(opts.precomputed, corpus, info) : await embed();
   if (cached instanceof CachedEmbedder && cached.cache.lastProblem) say(`embedding cache: ${cached.cache.lastProblem}`);
   opts.signal?.throwIfAborted();
-  checkEmbedded(vectors, corpus.papers, info.dims);
   const { store, fit } = await storeAndThemes(corpus.papers, vectors, stages, {
     seed,
     dims: info.dims,
