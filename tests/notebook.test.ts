@@ -22,6 +22,7 @@ let jupyterPath: string;
 
 interface Output {
   output_type: string;
+  name?: string;
   data?: Record<string, unknown>;
   text?: string | string[];
 }
@@ -65,18 +66,44 @@ async function execute(kernelName: string): Promise<Notebook> {
   return JSON.parse(await readFile(join(project, out), 'utf8')) as Notebook;
 }
 
-function checkOutputs(nb: Notebook): void {
+/** The shapes of the lines the notebook's cells print with console.log. */
+const PRINTED_LINE = [
+  /^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@\S+$/u,
+  /^0\.\d{3} \S.*$/u,
+  /^\S.* \(\d+\): \S.*$/u,
+];
+
+/**
+ * `streams: 'complete'` when every console.log line must arrive (tslab). Deno's kernel forwards
+ * console output asynchronously and, under load, some lines arrive after their cell has finished
+ * and nbclient drops them (seen in CI: two search results and three theme lines missing, while the
+ * display outputs were whole; the loss of late console messages is denoland/deno#24437's family).
+ * There, every line that arrives must still be one the notebook prints, and the theme names are
+ * read from the map's legend, a display output that arrives whole.
+ */
+function checkOutputs(nb: Notebook, streams: 'complete' | 'lossy'): void {
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
-  const text = outputs.map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
-  expect(text).toMatch(/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@/mu);
-  expect(text).toMatch(/^0\.\d{3} .*Optimal Transport/mu);
-  expect(text).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
+  const stdout = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stdout');
+  const text = stdout.map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
+  const lines = text.split('\n').filter((l) => l !== '');
+  for (const line of lines) expect(PRINTED_LINE.some((re) => re.test(line)), line).toBe(true);
+  if (streams === 'complete') {
+    expect(text).toMatch(/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@/mu);
+    expect(text).toMatch(/^0\.\d{3} .*Optimal Transport/mu);
+    expect(text).toMatch(/preference optimization(?: \/ [^(\n]+)? \(\d+\)/u);
+    const themes = Number(/^194 papers, (\d+) themes/mu.exec(text)![1]);
+    expect(lines.filter((l) => PRINTED_LINE[2]!.test(l))).toHaveLength(themes);
+  } else expect(lines.length).toBeGreaterThan(0);
   // Two rich outputs: the map (SVG, HTML and Vega-Lite in one) and the themes-over-time streamgraph (SVG and Vega-Lite).
   const rich = outputs.filter((o) => o.data && 'image/svg+xml' in o.data);
   expect(rich).toHaveLength(2);
   const [map, time] = rich as [Output, Output];
   expect(Object.keys(map.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'text/html', 'application/vnd.vegalite.v5+json']));
-  expect(String(map.data!['image/svg+xml'])).toMatch(/^<svg /u);
+  const svg = String(map.data!['image/svg+xml']);
+  expect(svg).toMatch(/^<svg /u);
+  // The legend lists every theme; a long name wraps onto a second line.
+  expect(svg).toMatch(/<text [^>]*>[^<]*preference optimization[^<]*<\/text>/u);
+  expect(svg).toMatch(/<text [^>]*>[^<]*optimal transport[^<]*<\/text>/u);
   const vega = map.data!['application/vnd.vegalite.v5+json'] as { $schema?: string };
   expect(vega.$schema).toMatch(/vega-lite\/v5/u);
   expect(Object.keys(time.data!)).toEqual(expect.arrayContaining(['image/svg+xml', 'application/vnd.vegalite.v5+json']));
@@ -111,19 +138,19 @@ describe('the shipped notebook', () => {
     const global = await mkdtemp(join(tmpdir(), 'paper-atlas-tslab-global-'));
     await must('npm', ['install', '--global', '--prefix', global, TSLAB], { cwd: global });
     await kernel('tslab-global', [process.execPath, join(global, 'lib/node_modules/tslab/bin/tslab'), 'kernel', '--config-path', '{connection_file}']);
-    checkOutputs(await execute('tslab-global'));
+    checkOutputs(await execute('tslab-global'), 'complete');
   });
 
   it('renders the map bundle in tslab installed in the project', async () => {
     await must('npm', ['install', '--no-save', TSLAB], { cwd: project });
     await kernel('tslab-local', [process.execPath, join(project, 'node_modules/tslab/bin/tslab'), 'kernel', '--config-path', '{connection_file}']);
-    checkOutputs(await execute('tslab-local'));
+    checkOutputs(await execute('tslab-local'), 'complete');
   });
 
   it("renders the map bundle in Deno's Jupyter kernel", async () => {
     const tools = await mkdtemp(join(tmpdir(), 'paper-atlas-deno-'));
     await must('npm', ['install', '--prefix', tools, DENO], { cwd: tools });
     await kernel('deno', [join(tools, 'node_modules/.bin/deno'), 'jupyter', '--kernel', '--conn', '{connection_file}']);
-    checkOutputs(await execute('deno'));
+    checkOutputs(await execute('deno'), 'lossy');
   });
 });
