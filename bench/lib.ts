@@ -253,3 +253,55 @@ export async function checkSets(): Promise<CheckSet[]> {
   }
   return QUICK ? sets.filter((s) => s.name === 'regularized-optimization') : sets;
 }
+
+/** What `namingAccuracy` scores: themes with their papers, label and keywords. */
+export interface NamedTheme {
+  label: string;
+  keywords: readonly string[];
+  paperIds: readonly string[];
+}
+
+/**
+ * Naming accuracy against a check set's category names: each theme's label (and, apart, its top
+ * three keywords as one phrase) and every category name are embedded with the given model; a theme
+ * is named right when the category nearest its name is the one most of its labelled papers belong
+ * to. Weighted by the theme's labelled papers; themes with none are left out.
+ */
+export async function namingAccuracy(
+  themes: readonly NamedTheme[],
+  labels: Map<string, string>,
+  embedder: Embedder,
+): Promise<{ label: number; keywords: number; themes: { label: string; papers: number; majority: string; nearest: string }[] }> {
+  const categories = [...new Set(labels.values())].sort();
+  const catVectors = await embedder.embed(categories);
+  const nearest = (v: Float32Array): string => {
+    let best = -Infinity;
+    let at = 0;
+    catVectors.forEach((c, i) => {
+      let s = 0;
+      for (let d = 0; d < c.length; d++) s += c[d]! * v[d]!;
+      if (s > best) [best, at] = [s, i];
+    });
+    return categories[at]!;
+  };
+  const names = await embedder.embed(themes.flatMap((t) => [t.label, t.keywords.slice(0, 3).join(', ')]));
+  let label = 0;
+  let keywords = 0;
+  let weight = 0;
+  const rows: { label: string; papers: number; majority: string; nearest: string }[] = [];
+  themes.forEach((t, i) => {
+    const counts = new Map<string, number>();
+    for (const id of t.paperIds) {
+      const l = labels.get(id);
+      if (l !== undefined) counts.set(l, (counts.get(l) ?? 0) + 1);
+    }
+    if (!counts.size) return;
+    const n = [...counts.values()].reduce((a, b) => a + b, 0);
+    const majority = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+    rows.push({ label: t.label, papers: n, majority, nearest: nearest(names[2 * i]!) });
+    if (nearest(names[2 * i]!) === majority) label += n;
+    if (nearest(names[2 * i + 1]!) === majority) keywords += n;
+    weight += n;
+  });
+  return { label: weight ? label / weight : 0, keywords: weight ? keywords / weight : 0, themes: rows };
+}

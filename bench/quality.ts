@@ -10,18 +10,20 @@
  *   nearest topic centroid; and a ceiling: k-means in the embedding space started from the labels;
  * - labels: coverage (size-weighted share of a theme's papers using its label, either part of
  *   "a / b"), the lowest theme's coverage, distinctness (share of the other papers not using it);
- *   BERTopic's the same way, its label being its two top words.
+ *   BERTopic's the same way, its label being its two top words;
+ * - naming accuracy (`namingAccuracy` in lib.ts): is the category name nearest a theme's label (and,
+ *   apart, its top three keywords), by the atlas's own model, the category most of its papers have?
  * `--quick`: the bundled corpus only.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agreement, Atlas, Corpus, IdentityReducer, type RankMode } from '../src/index.js';
+import { agreement, Atlas, Corpus, IdentityReducer, type RankMode, TransformersEmbedder } from '../src/index.js';
 import { DEFAULT_KMEANS_OPTIONS } from '../src/cluster/kmeans.js';
 import { lloydFrom, packF64 } from '../src/cluster/lloyd.js';
 import { phrases } from '../src/corpus/terms.js';
 import { dot } from '../src/vector.js';
-import { checkSets, peer, saveResult, seconds, writeVectors } from './lib.js';
+import { checkSets, namingAccuracy, peer, saveResult, seconds, writeVectors } from './lib.js';
 
 /** Size-weighted coverage, lowest coverage and distinctness of labels given as phrase lists per group. */
 function labelScores(groups: { members: string[]; parts: string[] }[], texts: Map<string, Set<string>>): { coverage: number; min: number; distinct: number } {
@@ -45,6 +47,8 @@ function labelScores(groups: { members: string[]; parts: string[] }[], texts: Ma
 
 const rows: Record<string, unknown>[] = [];
 const ratios: Record<string, number> = {};
+// The atlases' own model (the default), to embed labels and category names.
+const embedder = await TransformersEmbedder.create();
 for (const set of await checkSets()) {
   const corpus = await set.corpus();
   let t = performance.now();
@@ -79,6 +83,7 @@ for (const set of await checkSets()) {
     atlas.themes.map((th) => ({ members: [...th.paperIds], parts: th.label.split(' / ') })),
     texts,
   );
+  const naming = await namingAccuracy(atlas.themes, set.labels, embedder);
   const sel = atlas.kSelection;
   const k = sel.k;
   const edge = sel.scores.length > 0 && (k === sel.scores[0]!.k || k === sel.scores.at(-1)!.k);
@@ -165,6 +170,8 @@ for (const set of await checkSets()) {
     label_coverage: +ours.coverage.toFixed(3),
     label_coverage_min: +ours.min.toFixed(3),
     label_distinctness: +ours.distinct.toFixed(3),
+    naming_accuracy: +naming.label.toFixed(3),
+    keyword_naming_accuracy: +naming.keywords.toFixed(3),
     bertopic_label_coverage: +theirs.coverage.toFixed(3),
     bertopic_label_coverage_min: +theirs.min.toFixed(3),
     bertopic_label_distinctness: +theirs.distinct.toFixed(3),
@@ -175,6 +182,7 @@ for (const set of await checkSets()) {
   ratios[`${set.name}: nmi - plain_kmeans`] = row.nmi - row.plain_kmeans_nmi;
   ratios[`${set.name}: k / true k`] = k / trueK;
   ratios[`${set.name}: p_at_5 hybrid - cosine`] = row.p_at_5 - row.cosine_p_at_5;
+  ratios[`${set.name}: naming label - keywords`] = row.naming_accuracy - row.keyword_naming_accuracy;
   await atlas.dispose();
 }
 await saveResult('quality', rows, ratios, [
@@ -182,5 +190,6 @@ await saveResult('quality', rows, ratios, [
   "p_at_k: share of a labelled paper's k related papers (atlas.related, unlabelled papers excluded) with its label; cosine_p_at_k: the same in plain cosine order",
   'label_coverage: size-weighted share of a theme\'s papers using its label (either part of "a / b"); label_distinctness: share of other papers not using it; BERTopic\'s label: its two top words (English stop words removed)',
   "kmeans_from_labels_nmi: k-means in the embedding space started from the labels' own groups (labelled papers, true k) and run to convergence: about the best any centroid partition of these vectors reaches",
+  "naming_accuracy: size-weighted share of themes whose label's nearest category name (both embedded with the atlas's model) is the category most of their labelled papers have; keyword_naming_accuracy: the same with the top three keywords as the name",
   'bertopic_nmi counts its outliers (-1) as one group; bertopic_reassigned_nmi moves each outlier to the nearest topic centroid; plain_kmeans_nmi: k-means on the embeddings at the chosen k',
 ]);

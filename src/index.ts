@@ -66,6 +66,8 @@ export { ChainLabeller } from './label/labeller.js';
 export type { LabelDraft, LabelInput, Labeller, LabelStep, ThemeLabel } from './label/labeller.js';
 export { DEFAULT_LABEL_OPTIONS, DefaultLabeller } from './label/default.js';
 export type { LabelOptions } from './label/default.js';
+export { defaultPrompt, promptLabeller } from './label/prompt.js';
+export type { PromptLabellerOptions, PromptTheme } from './label/prompt.js';
 export { CTfidfStep, classTfidf } from './label/ctfidf.js';
 export { AcronymStep, GenericPhraseFilter, MmrStep, PhraseLabelStep, UniqueLabelStep } from './label/steps.js';
 export type { HnswStoreOptions, LanceStoreOptions, StageOptions, Stages } from './pipeline/stages.js';

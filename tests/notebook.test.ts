@@ -67,11 +67,7 @@ async function execute(kernelName: string): Promise<Notebook> {
 }
 
 /** The shapes of the lines the notebook's cells print with console.log. */
-const PRINTED_LINE = [
-  /^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@\S+$/u,
-  /^0\.\d{3} \S.*$/u,
-  /^\S.* \(\d+\): \S.*$/u,
-];
+const PRINTED_LINE = [/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@\S+$/u, /^0\.\d{3} \S.*$/u, /^\S.* \(\d+\): \S.*$/u];
 
 /**
  * `streams: 'complete'` when every console.log line must arrive (tslab). Deno's kernel forwards
@@ -86,7 +82,11 @@ function checkOutputs(nb: Notebook, streams: 'complete' | 'lossy'): void {
   const stdout = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stdout');
   const text = stdout.map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
   const lines = text.split('\n').filter((l) => l !== '');
-  for (const line of lines) expect(PRINTED_LINE.some((re) => re.test(line)), line).toBe(true);
+  for (const line of lines)
+    expect(
+      PRINTED_LINE.some((re) => re.test(line)),
+      line,
+    ).toBe(true);
   if (streams === 'complete') {
     expect(text).toMatch(/^194 papers, \d+ themes, embedder Xenova\/all-MiniLM-L6-v2@/mu);
     expect(text).toMatch(/^0\.\d{3} .*Optimal Transport/mu);

@@ -21,7 +21,7 @@ export const DEFAULT_LABEL_OPTIONS: Readonly<LabelOptions> = Object.freeze({ key
 /**
  * The default labeller: c-TF-IDF candidates (1-3-word phrases) → corpus-generic phrases dropped →
  * MMR re-ranking against the theme centroid → acronyms expanded → keywords grown past fragments,
- * corpus-wide ones dropped, stems deduplicated → labels by coverage × distinctiveness, unique.
+ * corpus-wide ones dropped, stems deduplicated → each label the theme's most distinctive established term, unique.
  */
 export class DefaultLabeller extends ChainLabeller {
   override readonly id = 'default';

@@ -13,6 +13,10 @@ export interface LabelInput {
   centroids: readonly Float32Array[];
   /** The atlas's embedder, to embed candidate phrases. */
   embedder: Embedder;
+  /** Title of each paper, in row order (the pipeline always gives them). */
+  titles?: readonly string[];
+  /** Unit-length embedding of each paper, in row order (the pipeline always gives them). */
+  vectors?: readonly Float32Array[];
 }
 
 export interface ThemeLabel {

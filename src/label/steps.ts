@@ -4,6 +4,7 @@ import type { JsonObject, StageContext } from '../types.js';
 import { dot } from '../vector.js';
 import { acronymDefinitions } from './acronyms.js';
 import type { LabelDraft, LabelInput, LabelStep } from './labeller.js';
+import { isContentWord } from '../corpus/terms.js';
 import { headTag, namesSomething } from './pos.js';
 import { PhraseUsage } from './phrase-usage.js';
 
@@ -254,15 +255,17 @@ const GENERIC_HEADS = new Set([
  * theme than in the corpus say nothing about it and go; stems never repeat ("regularized" after
  * "regularization").
  *
- * Label: among the cleaned keywords and the strongest candidates whose head word names something
- * (a noun or gerund, by wink-nlp's tagger: not "convex" or "experimentally"; not a word every paper
- * of a field uses, such as "patients"), the phrase with the best coverage and distinctiveness
- * together: F1 of the share of the theme's papers using it and the share of its users in the theme,
- * with a quarter more per extra word, among the phrases that at most 10% of the other papers use
- * (while the theme has any). When it reaches fewer than 60% of the theme's papers, a second
- * keyword joins it if papers using either are clearly (10%) better the theme's papers by the same
- * measure ("bilevel optimization / hyperparameter tuning"). Labels are unique by stem; a theme whose
- * best phrase a stronger theme took takes its next best.
+ * Label: the theme's most distinctive established term. Among the cleaned keywords and the
+ * strongest candidates whose head word names something (a noun or gerund, by wink-nlp's tagger:
+ * not "convex" or "experimentally"; not a word every paper of a field uses, such as "patients"; no
+ * single word of every fourth paper), the phrase that best picks out the theme's papers: its own
+ * F1 (share of the theme's papers using it, or the acronym the texts define for it, against the
+ * share of its users in the theme) together with how well its most telling word family does, with
+ * a quarter more per extra word, among the phrases that at most 10% of the other papers use (while
+ * the theme has any). A second keyword joins it ("a / b") only when it reaches fewer than 60% of
+ * the theme's papers and the second is used by mostly the same papers: two phrases naming two
+ * groups of a theme are left to its parts. Labels are unique by stem; a theme whose best phrase a
+ * stronger theme took takes its next best.
  */
 export class PhraseLabelStep implements LabelStep {
   readonly id = 'phrase-labels';
@@ -274,14 +277,16 @@ export class PhraseLabelStep implements LabelStep {
 
   apply(draft: LabelDraft, input: LabelInput): LabelDraft {
     const k = draft.keywords.length;
-    const usage = new PhraseUsage(input.texts, input.assignments, k, this.options.maxNgram);
+    const usage = new PhraseUsage(input.texts, input.assignments, k, this.options.maxNgram, acronymDefinitions(input.texts));
     const pools = draft.keywords.map((kws, c) => [...new Set([...kws, ...(draft.candidates[c] ?? []).map(([p]) => p)])]);
     usage.count(pools.flat());
     const forms = new PhraseForms(usage, this.options.maxNgram);
     forms.countGrown(pools);
     const measure = new ThemeMeasures(usage);
     const keywords = pools.map((_, c) => cleanKeywords(c, draft.keywords[c]!, forms, measure));
-    const ranked = pools.map((_, c) => labelCandidates(c, keywords[c]!, draft.candidates[c] ?? [], forms, measure));
+    const labelPools = pools.map((_, c) => labelPool(c, keywords[c]!, draft.candidates[c] ?? [], forms));
+    usage.countFamilies(labelPools.flatMap((pool) => pool.flatMap(contentWords)));
+    const ranked = labelPools.map((pool, c) => rankLabels(c, pool, measure));
     return { ...draft, keywords, labels: assignLabels(ranked, keywords, measure) };
   }
 }
@@ -297,10 +302,21 @@ const LOOSE_KEYWORDS = 3;
 const LABEL_CANDIDATES = 10;
 /** Each word past the first adds this share to a phrase's score: "bilevel optimization" over "bilevel". */
 const EXTRA_WORD_BONUS = 0.25;
+/**
+ * Precision counts 4× coverage (β = 0.5) when a word family is judged: a word most papers of the
+ * theme use but as many others do too ("stochastic") tells less than one fewer of them use and
+ * few others ("bilevel"). Measured (bench/quality.ts naming accuracy, bundled corpus, seeds 1-5):
+ * β = 1 lost "bilevel" in three of five runs; 0.7 in two; 0.5 in none.
+ */
+const FAMILY_BETA = 0.5;
+/** A single word that more than this share of the corpus's papers use never names a theme alone. */
+const CORPUS_WORD = 0.25;
 /** A label reaching fewer than this share of the theme's papers may take a second phrase… */
 const PAIR_BELOW_COVERAGE = 0.6;
-/** …when the pair picks out the theme's papers this much better (F1) than the first phrase alone. */
-const PAIR_GAIN = 1.1;
+/** …one at least this strong, relative to the first… */
+const PAIR_STRENGTH = 0.5;
+/** …used by papers of which this share (of the fewer) use both. */
+const PAIR_OVERLAP = 2 / 3;
 
 /** The longer phrase each phrase is part of, as a theme uses it (`FRAGMENT`), up to `maxNgram` words. */
 class PhraseForms {
@@ -382,8 +398,31 @@ class ThemeMeasures {
     return inTheme ? (2 * inTheme) / (this.usage.sizes[c]! + users) : 0;
   }
 
+  /** How well a word family (singular and plural, any hyphenation) picks out the theme: F-measure weighing precision `FAMILY_BETA`⁻² times coverage. */
+  familyFBeta(c: number, word: string): number {
+    const { inTheme, papers } = this.usage.familyUse(c, word);
+    const r = inTheme / Math.max(1, this.usage.sizes[c]!);
+    const q = inTheme / Math.max(1, papers);
+    const b2 = FAMILY_BETA ** 2;
+    return r && q ? ((1 + b2) * r * q) / (b2 * q + r) : 0;
+  }
+
   phraseF1(c: number, p: string): number {
     return this.f1(c, this.rows(c, p).length, this.usage.docFreq(p));
+  }
+
+  /**
+   * How well a phrase picks out the theme's papers, as a term of the field: the geometric mean of
+   * its own F1 and the score of its most telling word family (`familyFBeta`). A phrase made of
+   * words every theme uses ("stochastic optimization") scores below its F1; one whose key word the
+   * theme's papers use in several forms ("bilevel" in "bilevel optimization", "bi-level problems")
+   * scores above it. Needs the phrase's content words' families counted.
+   */
+  distinctive(c: number, p: string): number {
+    const own = this.phraseF1(c, p);
+    const words = contentWords(p);
+    const word = Math.max(...(words.length ? words : [p]).map((w) => this.familyFBeta(c, w)));
+    return Math.sqrt(own * word);
   }
 
   rows(c: number, p: string): readonly number[] {
@@ -443,63 +482,67 @@ function cleanKeywords(c: number, given: readonly string[], forms: PhraseForms, 
   return out.filter((p) => p.includes(' ') || namesSomething(p) || !out.some((q) => q !== p && ` ${q} `.includes(` ${p} `)));
 }
 
-/**
- * A theme's label candidates, best first: the cleaned keywords and the strongest c-TF-IDF phrases
- * grown past fragments, that name something and are concentrated in the theme, scored by F1 with
- * `EXTRA_WORD_BONUS` per extra word. Phrases that more than `OUTSIDE` of the other papers use
- * ("machine learning" in a machine-learning corpus) give way while the theme has others.
- */
-function labelCandidates(
-  c: number,
-  keywords: readonly string[],
-  candidates: readonly (readonly [string, number])[],
-  forms: PhraseForms,
-  measure: ThemeMeasures,
-): { p: string; s: number }[] {
-  const { usage } = measure;
+/** A theme's label candidates: its cleaned keywords and its strongest c-TF-IDF phrases grown past fragments. */
+function labelPool(c: number, keywords: readonly string[], candidates: readonly (readonly [string, number])[], forms: PhraseForms): string[] {
   const pool = new Set<string>(keywords);
   for (const [p] of candidates.slice(0, LABEL_CANDIDATES)) {
     const f = forms.of(c, p);
     if (f) pool.add(f);
   }
-  const list = [...pool]
-    .filter((p) => measure.rows(c, p).length >= Math.min(2, usage.sizes[c]!) && measure.specificLabel(c, p) && measure.nameLike(c, p))
-    .map((p) => ({ p, s: measure.phraseF1(c, p) * (1 + EXTRA_WORD_BONUS * (p.split(' ').length - 1)) }))
+  return [...pool];
+}
+
+/**
+ * A theme's label candidates, best first: those that name something, are concentrated in the theme
+ * and are no single word of the corpus's every fourth paper (`CORPUS_WORD`), scored by `distinctive`
+ * with `EXTRA_WORD_BONUS` per extra word. Phrases that more than `OUTSIDE` of the other papers use
+ * ("machine learning" in a machine-learning corpus) give way while the theme has others.
+ */
+function rankLabels(c: number, pool: readonly string[], measure: ThemeMeasures): { p: string; s: number }[] {
+  const { usage } = measure;
+  const list = pool
+    .filter(
+      (p) =>
+        measure.rows(c, p).length >= Math.min(2, usage.sizes[c]!) &&
+        measure.specificLabel(c, p) &&
+        measure.nameLike(c, p) &&
+        (p.includes(' ') || usage.docFreq(p) <= CORPUS_WORD * usage.papers),
+    )
+    .map((p) => ({ p, s: measure.distinctive(c, p) * (1 + EXTRA_WORD_BONUS * (p.split(' ').length - 1)) }))
     .sort((a, b) => b.s - a.s || (a.p < b.p ? -1 : 1));
   const others = Math.max(1, usage.papers - usage.sizes[c]!);
   const apart = list.filter(({ p }) => usage.docFreq(p) - measure.rows(c, p).length <= OUTSIDE * others);
   return apart.length ? apart : list;
 }
 
+/** The words of a phrase that can carry meaning (no stop words). */
+function contentWords(p: string): string[] {
+  return p.split(' ').filter(isContentWord);
+}
+
 /**
- * The second phrase of a label whose first reaches few of the theme's papers: the label as a query
- * for the theme's papers, a second phrase joins when papers using either phrase are the theme's
- * papers `PAIR_GAIN` better (F1) than with the first alone; none when no phrase does that.
+ * The second phrase of a label whose first reaches few of the theme's papers: a strong candidate
+ * among its keywords (`PAIR_STRENGTH` of the first's score) used by mostly the same papers (`PAIR_OVERLAP` of the
+ * fewer), so that "a / b" names one group twice over ("inverse problems / image denoising"), never
+ * two groups side by side; the theme's parts name its groups. None when no phrase does that.
  */
 function secondPhrase(
   c: number,
-  first: string,
-  ranked: readonly { p: string }[],
+  first: { p: string; s: number },
+  ranked: readonly { p: string; s: number }[],
   keywords: readonly string[],
   taken: ReadonlySet<string>,
   measure: ThemeMeasures,
 ): string | undefined {
-  const { usage } = measure;
-  const alone = measure.phraseF1(c, first);
-  const covered = new Set(measure.rows(c, first));
-  const paired = (p: string): number => {
-    const extra = measure.rows(c, p).filter((r) => !covered.has(r)).length;
-    // Papers outside the theme using either phrase: at most the sum of both (an upper bound, so the pair never looks better than it is).
-    const outside = usage.docFreq(first) - covered.size + (usage.docFreq(p) - measure.rows(c, p).length);
-    return measure.f1(c, covered.size + extra, covered.size + extra + outside);
-  };
+  const firstRows = new Set(measure.rows(c, first.p));
   const apart = (p: string): boolean =>
-    !` ${first} `.includes(` ${p} `) && !` ${p} `.includes(` ${first} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first);
-  const second = ranked
-    .filter(({ p }) => p !== first && keywords.includes(p) && apart(p))
-    .map(({ p }) => ({ p, s: paired(p) }))
-    .sort((x, y) => y.s - x.s || (x.p < y.p ? -1 : 1))[0];
-  return second && second.s >= PAIR_GAIN * alone ? second.p : undefined;
+    !` ${first.p} `.includes(` ${p} `) && !` ${p} `.includes(` ${first.p} `) && !taken.has(stemKey(p)) && sharesNoStem(p, first.p);
+  const sameGroup = (p: string): boolean => {
+    const rows = measure.rows(c, p);
+    const shared = rows.filter((r) => firstRows.has(r)).length;
+    return shared >= 2 && shared >= PAIR_OVERLAP * Math.min(rows.length, firstRows.size);
+  };
+  return ranked.find(({ p, s }) => p !== first.p && keywords.includes(p) && s >= PAIR_STRENGTH * first.s && apart(p) && sameGroup(p))?.p;
 }
 
 /** Labels, strongest theme first: its best phrase not yet taken (by stem), a second one where it helps, unique. */
@@ -508,11 +551,12 @@ function assignLabels(ranked: readonly { p: string; s: number }[][], keywords: r
   const taken = new Set<string>();
   const labels: string[] = new Array<string>(ranked.length).fill('');
   for (const c of order) {
-    const first = ranked[c]!.find(({ p }) => !taken.has(stemKey(p)))?.p;
+    const best = ranked[c]!.find(({ p }) => !taken.has(stemKey(p)));
+    const first = best?.p;
     let label = first ?? keywords[c]![0] ?? `theme ${c + 1}`;
-    if (first && measure.coverage(c, first) < PAIR_BELOW_COVERAGE) {
-      const second = secondPhrase(c, first, ranked[c]!, keywords[c]!, taken, measure);
-      if (second) label = `${first} / ${second}`;
+    if (best && measure.coverage(c, best.p) < PAIR_BELOW_COVERAGE) {
+      const second = secondPhrase(c, best, ranked[c]!, keywords[c]!, taken, measure);
+      if (second) label = `${best.p} / ${second}`;
     }
     let unique = label;
     for (let m = 2; taken.has(stemKey(unique)); m++) unique = `${label} (${m})`;

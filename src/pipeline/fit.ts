@@ -226,7 +226,7 @@ async function labelThemes(input: FitInput, clustering: Clustering): Promise<Omi
   const centroids = groupCentroids(vectors, clustering.assignments, clustering.k);
   const texts = papers.map(Corpus.textOf);
   const labels = await stages.labeller.label(
-    { texts, assignments: clustering.assignments, k: clustering.k, centroids, embedder: input.embedder },
+    { texts, assignments: clustering.assignments, k: clustering.k, centroids, embedder: input.embedder, titles: papers.map((p) => p.title), vectors },
     context(input, 'label'),
   );
   checkLabels(`labeller ${stages.labeller.id}`, labels, clustering.k);

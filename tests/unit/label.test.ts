@@ -149,4 +149,58 @@ describe('label steps', () => {
     expect(new PhraseLabelStep().options).toEqual({ maxNgram: 3 });
     expect(() => new PhraseLabelStep({ maxNgram: 0 })).toThrow(OptionError);
   });
+
+  /** Theme 1's filler: papers about something else, so that theme 0's terms are rare in the corpus. */
+  const others = Array.from({ length: 20 }, (_, i) => `Graph neural networks ${i} for molecules. Stochastic message passing and the optimization of graphs.`);
+
+  it('prefers the term whose key word the theme writes in several forms over one made of words every theme uses', () => {
+    // Theme 0: eight papers on "stochastic optimization" (every paper of the corpus says "stochastic" and "optimization"); three write
+    // "bilevel optimization", the others "bi-level problem" or "bilevel problem".
+    const theme0 = Array.from({ length: 8 }, (_, i) =>
+      i < 3
+        ? `Bilevel optimization ${i} by stochastic optimization of the lower-level problem.`
+        : `A ${i < 6 ? 'bi-level' : 'bilevel'} problem ${i} solved by stochastic optimization on the upper level.`,
+    );
+    const texts = [...theme0, ...others];
+    const assignments = texts.map((_, i) => (i < 8 ? 0 : 1));
+    const kws = [
+      ['stochastic optimization', 'bilevel optimization', 'lower-level'],
+      ['graph neural networks', 'molecules'],
+    ];
+    const candidates: [string, number][][] = kws.map((k) => k.map((p) => [p, 1] as [string, number]));
+    const out = new PhraseLabelStep({ maxNgram: 3 }).apply(draft(kws, candidates), inputOf(texts, assignments, 2));
+    expect(out.labels[0]).toMatch(/^bilevel optimization(?: \/ lower-level problem)?$/u);
+  });
+
+  it('counts a paper writing the acronym as using the term it stands for', () => {
+    // Two papers define DPO and four only write it: "direct preference optimization" reaches all six, "reward models" three.
+    const theme0 = Array.from({ length: 6 }, (_, i) =>
+      i < 2 ? `Direct preference optimization (DPO) ${i} aligns language models.` : `We extend DPO ${i}${i % 2 ? ' with reward models' : ''}.`,
+    );
+    const texts = [...theme0, `Reward models for ranking. Reward models again.`, ...others];
+    const assignments = texts.map((_, i) => (i < 6 ? 0 : 1));
+    const kws = [
+      ['reward models', 'direct preference optimization'],
+      ['graph neural networks', 'molecules'],
+    ];
+    const candidates: [string, number][][] = kws.map((k) => k.map((p) => [p, 1] as [string, number]));
+    const out = new PhraseLabelStep({ maxNgram: 3 }).apply(draft(kws, candidates), inputOf(texts, assignments, 2));
+    expect(out.labels[0]).toBe('direct preference optimization');
+  });
+
+  it('joins two terms only when the same papers use both, never two groups side by side', () => {
+    // Theme 0 is two groups: soil papers and sediment papers; theme 1's papers say "inverse problems" and "image denoising" together.
+    const theme0 = Array.from({ length: 10 }, (_, i) => (i < 6 ? `Soil ${i} contamination by heavy metals.` : `Sediment ${i} cores from estuaries.`));
+    const theme1 = Array.from({ length: 10 }, (_, i) =>
+      i < 4 ? `Inverse problems ${i} in image denoising with learned priors.` : `Learned priors ${i} for reconstruction.`,
+    );
+    const texts = [...theme0, ...theme1, ...others];
+    const assignments = texts.map((_, i) => (i < 10 ? 0 : i < 20 ? 1 : 2));
+    const kws = [['soil', 'sediment'], ['inverse problems', 'image denoising', 'learned priors'], ['graph neural networks']];
+    const candidates: [string, number][][] = kws.map((k) => k.map((p) => [p, 1] as [string, number]));
+    const out = new PhraseLabelStep({ maxNgram: 3 }).apply(draft(kws, candidates), inputOf(texts, assignments, 3));
+    // Named after the larger group (six soil papers); the four sediment papers are the theme's other part.
+    expect(out.labels[0]).toMatch(/^soil(?: contamination)?$/u);
+    expect(out.labels[1]).toMatch(/^(inverse problems \/ image denoising|image denoising \/ inverse problems|learned priors)$/u);
+  });
 });
