@@ -10,7 +10,24 @@ import { promisify } from 'node:util';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { QUICK, RESULTS, ROOT, type BenchResult } from './lib.js';
 
-const ALL = ['embed', 'index', 'kmeans', 'umap', 'layout', 'themes', 'quality', 'e2e', 'scaling', 'scale', 'scale-themes', 'parquet', 'persist', 'map', 'ray'];
+const ALL = [
+  'embed',
+  'index',
+  'kmeans',
+  'umap',
+  'layout',
+  'themes',
+  'quality',
+  'citations',
+  'e2e',
+  'scaling',
+  'scale',
+  'scale-themes',
+  'parquet',
+  'persist',
+  'map',
+  'ray',
+];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const names = process.argv.includes('--summary') ? [] : chosen.length ? chosen : ALL;
 const unknown = names.filter((n) => !ALL.includes(n));

@@ -9,6 +9,7 @@ import { mergeThemes, renameTheme } from './pipeline/edit.js';
 import type { Explanation } from './pipeline/explain.js';
 import { checkRelated, type AtlasOptions, type LoadOptions, type RefitOptions, type RelatedOptions } from './pipeline/options.js';
 import { explain, mapOf, outliers, relatedTo, search, timelineOf, View, type OutlierPaper } from './pipeline/views.js';
+import { evaluate, type EvaluateOptions, type Evaluation } from './pipeline/evaluate.js';
 import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, type Session } from './pipeline/run.js';
 import type { Stages } from './pipeline/stages.js';
 import { measureRecall, type RecallReport } from './store/exact.js';
@@ -123,6 +124,15 @@ export class Atlas {
   /** Papers related to several papers at once (a reading list): ranked against the normalised mean of their embeddings. */
   async relatedTo(idsOrTitles: readonly string[], opts: RelatedOptions = {}): Promise<Neighbor[]> {
     return relatedTo(this.view, idsOrTitles, opts);
+  }
+
+  /**
+   * How well related papers find what your papers cite, on your own library: hides `heldOut` of the
+   * links between the atlas's papers and reports recall@k / nDCG@k of the text order, the links
+   * alone and both (`best` says which `rank` to use). Needs papers with references.
+   */
+  async evaluate(opts: EvaluateOptions = {}): Promise<Evaluation> {
+    return evaluate(this.view, opts);
   }
 
   /** Papers most similar to a free-text query, embedded with the atlas's own model; same options as `related`. */

@@ -14,6 +14,13 @@ export interface Paper {
   readonly year?: number;
   /** Author names as "Given Family". */
   readonly authors?: readonly string[];
+  /**
+   * What the paper cites, as its source names them: ids of papers in the corpus, bare DOIs, OpenAlex
+   * work ids (`W2741809807`), Semantic Scholar ids, inside the corpus or not.
+   */
+  readonly references?: readonly string[];
+  /** How many papers cite it, where the source says (OpenAlex `cited_by_count`, Semantic Scholar `citationCount`). */
+  readonly citedByCount?: number;
   /** Set when the source had no abstract and the paper is kept on its title alone (`missingAbstract: 'title'`). */
   readonly missingAbstract?: true;
   /** Every other field of the input record, untouched. */

@@ -40,7 +40,7 @@ beforeAll(async () => {
 
 describe('paper-atlas CLI', () => {
   it('has --help for every command', async () => {
-    for (const cmd of ['build', 'info', 'related', 'search', 'themes', 'map', 'fetch-model', 'demo']) {
+    for (const cmd of ['build', 'info', 'evaluate', 'related', 'search', 'themes', 'map', 'fetch-model', 'demo']) {
       const r = await cli([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(new RegExp(`Usage: paper-atlas ${cmd}`, 'u'));
@@ -316,6 +316,43 @@ describe('paper-atlas CLI', () => {
     };
     expect(cosine.related.every((r) => r.score === r.cosine)).toBe(true);
     expect((await cli(['related', 'Wasserstein GAN', '--atlas', atlasDir, '--rank', 'bm25'])).code).toBe(2);
+  });
+
+  it('reads references from a JSON export and measures, on the library itself, how well each order finds its links', async () => {
+    // The bundled corpus's hand-labelled papers, each citing the next two of its check-set theme
+    // (the links a library of related work has), and a review outside the library per theme.
+    const check = JSON.parse(await readFile(join(ROOT, 'fixtures/checkset/regularized-optimization.themes.json'), 'utf8')) as {
+      themes: Record<string, string[]>;
+    };
+    const bundled = JSON.parse(await readFile(join(ROOT, 'fixtures/corpus/regularized-optimization.json'), 'utf8')) as { id: string }[];
+    const byId = new Map(bundled.map((p) => [p.id, p]));
+    const records = Object.entries(check.themes).flatMap(([theme, ids]) =>
+      ids.map((id, i) => ({ ...byId.get(id)!, references: [ids[(i + 1) % ids.length], ids[(i + 2) % ids.length], `10.5555/review-${theme.length}`] })),
+    );
+    await writeFile(join(dir, 'linked.json'), JSON.stringify(records));
+    const linked = join(dir, 'linked-atlas');
+    const built = await cli(['build', join(dir, 'linked.json'), '--out', linked]);
+    expect(built.code, built.stderr).toBe(0);
+    const r = await cli(['evaluate', linked, '--json', '--seed', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout);
+    const pairs = new Set(records.flatMap((x) => x.references.slice(0, 2).map((y) => [x.id, y].sort().join(' '))));
+    expect(e.links).toBe(pairs.size);
+    expect(e.queries).toBeGreaterThan(5);
+    expect(e.hybrid.recall).toBeGreaterThanOrEqual(e.text.recall);
+    const text = await cli(['evaluate', linked, '--held-out', '0.5']);
+    expect(text.stdout).toMatch(/^hybrid +recall@10 0\.\d{3}/mu);
+    expect(text.stdout).toMatch(/best order here: --rank (hybrid|citations)/u);
+    expect((await cli(['evaluate', linked, '--held-out', '2'])).code).toBe(2);
+    // By citations alone, the first paper's nearest are the two it cites and the two citing it.
+    const cites = await cli(['related', records[0]!.id, '--atlas', linked, '--rank', 'citations', '--k', '4', '--json']);
+    expect(cites.code, cites.stderr).toBe(0);
+    const linkedTo = [...records[0]!.references.slice(0, 2), ...records.filter((x) => x.references.slice(0, 2).includes(records[0]!.id)).map((x) => x.id)];
+    expect(
+      JSON.parse(cites.stdout)
+        .related.map((n: { id: string }) => n.id)
+        .sort(),
+    ).toEqual(linkedTo.sort());
   });
 
   it('explains each related paper against the paper asked about that it is closest to', async () => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type CorpusFormat, type FieldNames, type MissingAbstractPolicy, type TransformersEmbedderOptions } from '../index.js';
+import { type CorpusFormat, type FieldNames, type MissingAbstractPolicy, type RankMode, type TransformersEmbedderOptions } from '../index.js';
 
 export const DEFAULT_DIR = 'atlas';
 export const ATLAS_OPTION = ['--atlas <dir>', 'saved atlas (default ./atlas, else the bundled corpus)'] as const;
@@ -42,7 +42,7 @@ export const yearRange = (v: string): { from?: number; to?: number } => {
 };
 
 export interface FilterFlags {
-  rank?: 'hybrid' | 'cosine';
+  rank?: RankMode;
   years?: { from?: number; to?: number };
   theme?: number[];
 }
@@ -50,9 +50,9 @@ export interface FilterFlags {
 export const FILTER_OPTIONS = {
   rank: [
     '--rank <mode>',
-    'order: hybrid (embeddings, feedback and shared words; default for related) or cosine (default for search)',
+    'order: hybrid (embeddings, feedback, shared words and, where papers list references, citations; default for related), citations (links alone) or cosine (default for search)',
     (v: string) => {
-      if (v !== 'hybrid' && v !== 'cosine') throw new InvalidArgumentError(`--rank must be hybrid or cosine, got "${v}"`);
+      if (v !== 'hybrid' && v !== 'cosine' && v !== 'citations') throw new InvalidArgumentError(`--rank must be hybrid, citations or cosine, got "${v}"`);
       return v;
     },
   ] as const,
@@ -60,7 +60,7 @@ export const FILTER_OPTIONS = {
   theme: ['--theme <id>', 'only papers in this theme (repeat for several)', (v: string, prev: number[] = []) => [...prev, integer('--theme', 0)(v)]] as const,
 };
 
-export const filters = (o: FilterFlags): { rank?: 'hybrid' | 'cosine'; years?: { from?: number; to?: number }; themes?: number[] } => ({
+export const filters = (o: FilterFlags): { rank?: RankMode; years?: { from?: number; to?: number }; themes?: number[] } => ({
   ...(o.rank ? { rank: o.rank } : {}),
   ...(o.years ? { years: o.years } : {}),
   ...(o.theme ? { themes: o.theme } : {}),

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { CORPUS_FORMATS, CorpusError, isInputError, PaperAtlasError } from '../index.js';
 import { version } from './args.js';
 import { addBuild } from './commands/build.js';
+import { addEvaluate } from './commands/evaluate.js';
 import { addInfo } from './commands/info.js';
 import { addRelated } from './commands/related.js';
 import { addSearch } from './commands/search.js';
@@ -23,6 +24,7 @@ export function makeProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addBuild(program);
   addInfo(program);
+  addEvaluate(program);
   addRelated(program);
   addSearch(program);
   addThemes(program);

@@ -14,6 +14,8 @@ export interface FieldNames {
   doi?: string | string[];
   year?: string | string[];
   authors?: string | string[];
+  references?: string | string[];
+  citedByCount?: string | string[];
 }
 
 /**
@@ -28,7 +30,14 @@ export const DEFAULT_FIELDS: Readonly<Required<{ [K in keyof FieldNames]: readon
   doi: ['doi', 'DOI'],
   year: ['year', 'Year', 'Publication Year', 'published', 'date', 'Date', 'publication_date'],
   authors: ['authors', 'Authors', 'author', 'Author'],
+  references: ['references', 'References', 'referenced_works', 'cites'],
+  citedByCount: ['citedByCount', 'cited_by_count', 'citationCount'],
 };
+
+/** A paper citing more works than this is refused (the longest reference lists run to a few thousand). */
+export const MAX_REFERENCES = 20_000;
+/** Longest reference id accepted, in characters (DOIs run to a few hundred). */
+const MAX_REFERENCE_CHARS = 1_000;
 
 /**
  * Records without an abstract (books, web pages and notes exist in every real library):
@@ -124,6 +133,49 @@ function parseAuthors(value: unknown, loc: InputLocation): string[] | undefined 
 }
 
 /** A DOI without its resolver prefix (`https://doi.org/`, `doi:`). */
+/**
+ * A reference list: an array of ids (strings or numbers; objects with a `paperId`, `id` or `doi`, as
+ * Semantic Scholar gives them), or one string of ids separated by semicolons or white space. DOIs lose
+ * their resolver prefix, OpenAlex work URLs become their id (`W…`); repeats are dropped.
+ */
+export function parseReferences(value: unknown, loc: InputLocation): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const items: unknown[] = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[;\s]+/u) : [value];
+  if (items.length > MAX_REFERENCES) throw new CorpusError(loc, `lists ${items.length} references, more than ${MAX_REFERENCES}`);
+  const out = new Set<string>();
+  for (const item of items) {
+    const raw = isRecordLike(item) ? (item.paperId ?? item.id ?? item.doi ?? item.DOI) : item;
+    if (raw === undefined || raw === null || raw === '') continue;
+    if (typeof raw !== 'string' && typeof raw !== 'number')
+      throw new CorpusError(loc, `holds a reference that is not an id: ${JSON.stringify(raw).slice(0, 80)}`);
+    const id = referenceId(String(raw));
+    if (!id) continue;
+    if (id.length > MAX_REFERENCE_CHARS) throw new CorpusError(loc, `holds a reference id of ${id.length} characters`);
+    out.add(id);
+  }
+  return [...out];
+}
+
+/** One reference id as papers are matched by: a bare DOI, an OpenAlex work id, or the id as given. */
+export function referenceId(value: string): string {
+  const v = normalizeText(value);
+  const openalex = /^https?:\/\/openalex\.org\/(W\d+)$/iu.exec(v);
+  if (openalex) return openalex[1]!.toUpperCase();
+  return bareDoi(v) ?? v;
+}
+
+function isRecordLike(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A count: a non-negative integer (a numeric string will do). */
+export function parseCount(value: unknown, loc: InputLocation): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isSafeInteger(n) || n < 0) throw new CorpusError(loc, `must be a count (a whole number ≥ 0), got ${JSON.stringify(value).slice(0, 40)}`);
+  return n;
+}
+
 export function bareDoi(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const doi = value.trim().replace(/^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:\s*)/iu, '');
@@ -177,6 +229,8 @@ export class CorpusBuilder {
     const [doiKey, rawDoi] = pick(rec, f.doi);
     const [yearKey, rawYear] = pick(rec, f.year);
     const [authorsKey, rawAuthors] = pick(rec, f.authors);
+    const [referencesKey, rawReferences] = pick(rec, f.references);
+    const [citedKey, rawCited] = pick(rec, f.citedByCount);
 
     const contentKey = `${title}\u0000${abstract}`;
     const earlier = this.contentKeys.get(contentKey);
@@ -199,7 +253,11 @@ export class CorpusBuilder {
     if (year !== undefined) paper.year = year;
     const authors = parseAuthors(rawAuthors, { ...base, field: authorsKey });
     if (authors?.length) paper.authors = authors;
-    const used = new Set([idKey, titleKey, abstractKey, urlKey, yearKey, authorsKey, ...(doi ? [doiKey] : [])]);
+    const references = parseReferences(rawReferences, { ...base, field: referencesKey });
+    if (references?.length) paper.references = references;
+    const cited = parseCount(rawCited, { ...base, field: citedKey });
+    if (cited !== undefined) paper.citedByCount = cited;
+    const used = new Set([idKey, titleKey, abstractKey, urlKey, yearKey, authorsKey, referencesKey, citedKey, ...(doi ? [doiKey] : [])]);
     const meta: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rec)) {
       if (used.has(k) || v === undefined || v === null || v === '') continue;

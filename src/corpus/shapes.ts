@@ -117,7 +117,8 @@ function fromOpenAlex(r: Raw): PaperRecord {
     doi: r.doi,
     venue: source.display_name,
     type: r.type,
-    citations: r.cited_by_count,
+    references: r.referenced_works,
+    citedByCount: r.cited_by_count,
   });
 }
 
@@ -134,7 +135,8 @@ function fromSemanticScholar(r: Raw): PaperRecord {
     doi: ids.DOI,
     arxivId: ids.ArXiv,
     venue: r.venue,
-    citations: r.citationCount,
+    references: r.references,
+    citedByCount: r.citationCount,
   });
 }
 

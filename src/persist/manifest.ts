@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LexicalModel } from '../embed/lexical.js';
 import { checkModelId } from '../embed/hub.js';
+import { MAX_REFERENCES } from '../corpus/corpus.js';
 import { AtlasFileError } from '../errors.js';
 import { jsonDepth, MAX_META_DEPTH } from '../io/json.js';
 import { MIN_FIT_SAMPLE } from '../pipeline/options.js';
@@ -185,6 +186,13 @@ export function checkPapers(values: unknown[], file: string): Paper[] {
     if (p.url !== undefined && typeof p.url !== 'string') bad('field "url" must be text');
     if (p.year !== undefined && !Number.isInteger(p.year)) bad('field "year" must be an integer');
     if (p.authors !== undefined && !(Array.isArray(p.authors) && p.authors.every((a) => typeof a === 'string'))) bad('field "authors" must be a list of names');
+    // Optional since references were read (atlases saved before have none).
+    if (
+      p.references !== undefined &&
+      !(Array.isArray(p.references) && p.references.length <= MAX_REFERENCES && p.references.every((r) => typeof r === 'string'))
+    )
+      bad(`field "references" must be a list of at most ${MAX_REFERENCES} ids`);
+    if (p.citedByCount !== undefined && !(Number.isSafeInteger(p.citedByCount) && (p.citedByCount as number) >= 0)) bad('field "citedByCount" must be a count');
     if (p.meta !== undefined) {
       if (!p.meta || typeof p.meta !== 'object' || Array.isArray(p.meta)) bad('field "meta" must be an object');
       if (jsonDepth(p.meta) > MAX_META_DEPTH) bad(`field "meta" is nested deeper than ${MAX_META_DEPTH} levels`);

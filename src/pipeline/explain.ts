@@ -1,6 +1,7 @@
 import { Corpus } from '../corpus/corpus.js';
 import { PhraseStats, sharedPhrases } from '../corpus/phrase-stats.js';
 import type { Embedder } from '../embed/embedder.js';
+import type { CitationLinks } from './citations.js';
 import type { Paper } from '../types.js';
 import { dot } from '../vector.js';
 
@@ -12,6 +13,8 @@ export interface Explanation {
   phrases: string[];
   /** The best-matching sentence pairs, verbatim from each paper's title and abstract, best first. */
   sentences: { a: string; b: string; score: number }[];
+  /** Where papers list references: direct links, works both cite, papers of the atlas citing both. */
+  citations?: CitationLinks;
 }
 
 /** Sentences of a paper (its title is one), at most `max`, each at most 1,000 characters. */

@@ -2,8 +2,9 @@ import type { EmbedderOption } from '../embed/create.js';
 import type { PrecomputedVectors } from '../embed/precomputed.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { TransformersEmbedderOptions } from '../embed/transformers.js';
-import { OptionError, optionKeys, rejectUnknownKeys } from '../errors.js';
+import { numberOption, OptionError, optionKeys, rejectUnknownKeys } from '../errors.js';
 import type { BuildProgress } from '../types.js';
+import { CITATION_RANKING } from './citations.js';
 import type { StageOptions, Stages } from './stages.js';
 
 /** Options of `Atlas.build`: the stages (instances or built-in options) and how to run them. */
@@ -64,10 +65,14 @@ export interface RelatedOptions {
   /**
    * How results are ordered: `'hybrid'` (default for `related` and `relatedTo`) re-ranks the
    * store's nearest papers with centred embeddings, one round of feedback and shared words
-   * (`HYBRID_RANKING`, measured in bench/quality.ts); `'cosine'` (default for `search`) is the plain
-   * embedding cosine.
+   * (`HYBRID_RANKING`, measured in bench/quality.ts), and, where papers list their references, adds
+   * what they cite in common, who cites both and direct links (`CITATION_RANKING`, measured in
+   * bench/citations.ts); `'citations'` orders by those citation signals alone (a paper without links
+   * falls back to the hybrid order); `'cosine'` (default for `search`) is the plain embedding cosine.
    */
   rank?: RankMode;
+  /** With `rank: 'hybrid'`: how much the citation score adds to the text score (`CITATION_RANKING.weight` by default; `atlas.evaluate({ weights })` measures others on your library). */
+  citationWeight?: number;
   /** Only papers published in this range (inclusive; either end may be left open). Papers without a year are left out. */
   years?: { from?: number; to?: number };
   /** Only papers in these themes (theme ids). */
@@ -103,11 +108,12 @@ export function checkSeed(seed: unknown): number {
   return seed as number;
 }
 
-export type RankMode = 'hybrid' | 'cosine';
+export type RankMode = 'hybrid' | 'cosine' | 'citations';
 
 export interface CheckedRelated {
   k: number;
   rank: RankMode;
+  citationWeight: number;
   minScore: number | undefined;
   years: { from: number; to: number } | undefined;
   themes: ReadonlySet<number> | undefined;
@@ -117,9 +123,11 @@ export interface CheckedRelated {
 /** Validates related/search options; `themeCount` bounds the theme ids. */
 export function checkRelated(opts: RelatedOptions, themeCount = Infinity, defaultRank: RankMode = 'hybrid'): CheckedRelated {
   if (opts === null || typeof opts !== 'object') throw new OptionError('options', 'must be an object ({ k, minScore, rank, years, themes, exclude })');
-  rejectUnknownKeys('options', opts, ['k', 'minScore', 'rank', 'years', 'themes', 'exclude']);
+  rejectUnknownKeys('options', opts, ['k', 'minScore', 'rank', 'citationWeight', 'years', 'themes', 'exclude']);
+  const citationWeight = numberOption('citationWeight', opts.citationWeight ?? CITATION_RANKING.weight, 0, 100);
   const rank = opts.rank ?? defaultRank;
-  if (rank !== 'hybrid' && rank !== 'cosine') throw new OptionError('rank', `must be "hybrid" or "cosine", got ${JSON.stringify(rank)}`);
+  if (rank !== 'hybrid' && rank !== 'cosine' && rank !== 'citations')
+    throw new OptionError('rank', `must be "hybrid", "cosine" or "citations", got ${JSON.stringify(rank)}`);
   const k = opts.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new OptionError('k', `must be a positive integer, got ${JSON.stringify(k)}`);
   const { minScore } = opts;
@@ -151,5 +159,5 @@ export function checkRelated(opts: RelatedOptions, themeCount = Infinity, defaul
   }
   const exclude = opts.exclude ?? [];
   if (!Array.isArray(exclude) || exclude.some((e) => typeof e !== 'string')) throw new OptionError('exclude', 'must be a list of paper ids or titles');
-  return { k, rank, minScore, years, themes, exclude };
+  return { k, rank, citationWeight, minScore, years, themes, exclude };
 }

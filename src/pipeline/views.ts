@@ -7,6 +7,7 @@ import type { Neighbor, Paper } from '../types.js';
 import { dot } from '../vector.js';
 import { PaperLookup } from '../corpus/lookup.js';
 import { Explainer, type Explanation } from './explain.js';
+import { CitationGraph, citationLinks } from './citations.js';
 import { HYBRID_POOL, HybridRanker } from './hybrid.js';
 import { checkRelated, type RankMode, type RelatedOptions } from './options.js';
 import { filteredSearch, meanDirection, rowFilter } from './query.js';
@@ -21,6 +22,7 @@ export class View {
   readonly lookup: PaperLookup;
   private explainerCache: Explainer | undefined;
   private rankerCache: HybridRanker | undefined;
+  private citationCache: { graph: CitationGraph | undefined } | undefined;
 
   constructor(
     readonly session: Session,
@@ -31,13 +33,22 @@ export class View {
     this.removed = removed;
     this.lookup = new PaperLookup(session.state.papers, (row) => !removed.has(row));
     const samePapers = previous?.session.state.papers === session.state.papers;
-    if (samePapers) this.explainerCache = previous.explainerCache;
+    if (samePapers) {
+      this.explainerCache = previous.explainerCache;
+      this.citationCache = previous.citationCache;
+    }
     if (samePapers && previous.session.state.vectors === session.state.vectors) this.rankerCache = previous.rankerCache;
   }
 
   explainer(): Explainer {
     this.explainerCache ??= new Explainer(this.session.state.papers, this.embedder);
     return this.explainerCache;
+  }
+
+  /** The papers' citation graph, built on first use; undefined when no paper lists references. */
+  citations(): CitationGraph | undefined {
+    this.citationCache ??= { graph: CitationGraph.of(this.session.state.papers) };
+    return this.citationCache.graph;
   }
 
   ranker(): HybridRanker {
@@ -58,8 +69,10 @@ export interface OutlierPaper {
 
 /**
  * The nearest papers to a vector, filtered and validated as `RelatedOptions` say, ordered by cosine
- * or (`rank: 'hybrid'`) re-ranked from a pool of the store's nearest; `from` says what asked:
- * papers (`rows`, never returned) or free text.
+ * or (`rank: 'hybrid'`) re-ranked from a pool of the store's nearest, with citation signals fused in
+ * where papers list references (`rank: 'citations'`: those alone); `from` says what asked: papers
+ * (`rows`, never returned) or free text. `citations` replaces the atlas's citation graph (evaluation;
+ * `null`: none).
  */
 export async function neighbors(
   v: View,
@@ -67,7 +80,9 @@ export async function neighbors(
   opts: RelatedOptions,
   from: { rows: readonly number[] } | { text: string },
   defaultRank: RankMode = 'hybrid',
+  citations?: CitationGraph | null,
 ): Promise<Neighbor[]> {
+  const graph = citations === undefined ? v.citations() : (citations ?? undefined);
   const { state, store } = v.session;
   const q = checkRelated(opts, state.themes.length, defaultRank);
   const queryRows = 'rows' in from ? from.rows : [];
@@ -77,17 +92,37 @@ export async function neighbors(
     const hits = await filteredSearch(store, query, q, exclude, filter);
     return hits.map((h) => ({ paper: state.papers[h.row]!, score: h.score, cosine: h.score }));
   }
+  const cited = graph && queryRows.length ? citedRows(graph, queryRows, exclude, filter, v.removed) : undefined;
   const pool = await filteredSearch(store, query, { ...q, k: Math.max(50, HYBRID_POOL * q.k) }, exclude, filter);
   const cosine = new Map(pool.map((h) => [h.row, h.score]));
-  return v
-    .ranker()
-    .rank(
-      query,
-      pool.map((h) => h.row),
-      from,
-    )
+  const candidates = [...pool.map((h) => h.row), ...[...(cited?.keys() ?? [])].filter((r) => !cosine.has(r))];
+  const cosineOf = (row: number): number => cosine.get(row) ?? dot(query, state.vectors[row]!);
+  const text = v.ranker().rank(query, candidates, from);
+  let ranked = text;
+  if (cited?.size && q.rank === 'citations') {
+    const textScore = new Map(text.map((r) => [r.row, r.score]));
+    ranked = [...cited].map(([row, s]) => ({ row, score: s, tie: textScore.get(row)! })).sort((a, b) => b.score - a.score || b.tie - a.tie || a.row - b.row);
+  } else if (cited?.size) {
+    ranked = text.map((r) => ({ row: r.row, score: r.score + q.citationWeight * (cited.get(r.row) ?? 0) })).sort((a, b) => b.score - a.score || a.row - b.row);
+  }
+  const minScore = q.minScore;
+  return ranked
+    .filter((r) => minScore === undefined || cosineOf(r.row) >= minScore)
     .slice(0, q.k)
-    .map((r) => ({ paper: state.papers[r.row]!, score: r.score, cosine: cosine.get(r.row)! }));
+    .map((r) => ({ paper: state.papers[r.row]!, score: r.score, cosine: cosineOf(r.row) }));
+}
+
+/** Citation scores of the papers linked to the query papers, those the filters let through. */
+function citedRows(
+  graph: CitationGraph,
+  rows: readonly number[],
+  exclude: ReadonlySet<number>,
+  filter: ((row: number) => boolean) | undefined,
+  removed: ReadonlySet<number>,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [row, s] of graph.scores(rows)) if (!exclude.has(row) && !removed.has(row) && (!filter || filter(row))) out.set(row, s);
+  return out;
 }
 
 /** Papers related to several at once: the normalised mean of their embeddings is the query. */
@@ -106,14 +141,16 @@ export async function search(v: View, embedder: () => Promise<Embedder>, query: 
   return neighbors(v, vector!, opts, { text: query.trim() }, 'cosine');
 }
 
-export function explain(v: View, a: string, b: string, opts: { sentences?: number; signal?: AbortSignal }): Promise<Explanation> {
+export async function explain(v: View, a: string, b: string, opts: { sentences?: number; signal?: AbortSignal }): Promise<Explanation> {
   checkOptionsObject('options', opts, ['sentences', 'signal']);
   const ra = v.lookup.find(a);
   const rb = v.lookup.find(b);
   const n = opts.sentences ?? 3;
   if (!Number.isInteger(n) || n < 0 || n > 20) throw new OptionError('sentences', `must be an integer in [0, 20], got ${JSON.stringify(n)}`);
   const { vectors } = v.session.state;
-  return v.explainer().explain(ra, rb, dot(vectors[ra]!, vectors[rb]!), { sentences: n, signal: opts.signal });
+  const graph = v.citations();
+  const explained = await v.explainer().explain(ra, rb, dot(vectors[ra]!, vectors[rb]!), { sentences: n, signal: opts.signal });
+  return graph ? { ...explained, citations: citationLinks(graph, v.session.state.papers, ra, rb) } : explained;
 }
 
 export function outliers(v: View): OutlierPaper[] {

@@ -63,6 +63,14 @@ async function answerFor(u: URL): Promise<Recording | undefined> {
     return handWritten(`arxiv-start-${p.get('start')}.xml`, 'application/atom+xml; charset=utf-8').catch(() => undefined);
   }
   if (u.pathname === '/openalex') {
+    // A DOI filter (enrichCitations) is answered by the recording holding exactly those works: the
+    // recordings answered title filters, and a DOI filter's answer has the same shape (meta, results).
+    const dois = /^doi:(.+)$/u.exec(p.get('filter') ?? '')?.[1]?.split('|');
+    if (dois) {
+      if (dois.includes('10.1063/1.4938384')) return recorded('openalex-title-search-1');
+      if (dois.includes('10.1038/s42256-024-00832-8')) return recorded('openalex-title-search-2');
+      return handWritten('openalex-empty.json', 'application/json');
+    }
     const search = p.get('search') ?? '';
     if (/nothing/u.test(search)) return handWritten('openalex-empty.json', 'application/json');
     if (/missing/u.test(search)) return recorded('openalex-not-found-404');

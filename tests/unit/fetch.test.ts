@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CorpusError, fetchArxiv, fetchOpenAlex, OptionError, type OpenAlexOptions } from '../../src/index.js';
+import { Corpus, CorpusError, enrichCitations, fetchArxiv, fetchOpenAlex, OptionError, type OpenAlexOptions } from '../../src/index.js';
 import { arxivQuery } from '../../src/corpus/fetch/arxiv.js';
 import { replayServer, type Delivery, type Replay } from '../support/replay.js';
 import { ROOT } from '../support/root.js';
@@ -211,11 +211,61 @@ describe('recorded real answers of arXiv and OpenAlex, served as the real server
       authors: ['Michael Skarlinski', 'David J. Quesnel'],
       meta: { venue: 'Journal of Applied Physics' },
     });
+    // What it cites and how often it is cited, as recorded: OpenAlex work URLs become work ids.
+    expect(one.papers[0]!.references).toHaveLength(58);
+    expect(one.papers[0]!.references!.every((w) => /^W\d+$/u.test(w))).toBe(true);
+    expect(one.papers[0]!.references![0]).toBe('W1964561108');
+    expect(one.papers[0]!.citedByCount).toBeGreaterThan(0);
     expect(one.papers[0]!.abstract).toMatch(/^Metal-oxide layers are likely to be present on metallic nano-structures/u);
     const two = await fetchOpenAlex({ ...(await fast()), baseUrl: `${r.url}/openalex`, search: 'language models', max: 5 });
     expect(two.size).toBe(2);
     // One request each: the recordings hold OpenAlex's basic paging (page 1, no next cursor).
     expect(r.requests).toHaveLength(2);
+  });
+
+  it.each([false, true])('enriches a library with references from recorded OpenAlex works, in DOI batches (chunked: %s)', async (chunked) => {
+    const r = await delivering({ chunked });
+    const cache = await tempDir();
+    const library = Corpus.from([
+      { id: 'chemcrow', title: 'Augmenting large language models with chemistry tools', abstract: 'x', doi: 'https://doi.org/10.1038/S42256-024-00832-8' },
+      { id: 'chemcrow-preprint', title: 'ChemCrow', abstract: 'y', url: 'https://arxiv.org/abs/2304.05376v2' },
+      { id: 'copper', title: 'Native oxide layers on copper', abstract: 'z', doi: '10.1063/1.4938384' },
+      { id: 'unknown', title: 'Not in OpenAlex', abstract: 'w', doi: '10.9999/nowhere' },
+      { id: 'no-id', title: 'No identifier', abstract: 'v' },
+      { id: 'listed', title: 'Lists its own', abstract: 'u', doi: '10.1063/1.4938384x', references: ['W1'] },
+    ]);
+    const progress: number[] = [];
+    const out = await enrichCitations(library, {
+      ...(await fast()),
+      baseUrl: `${r.url}/openalex`,
+      cache,
+      batchSize: 2,
+      email: 'me@example.org',
+      onProgress: (p) => progress.push(p.fetched),
+    });
+    // Two requests of two DOIs each, as one OR-filter: the arXiv id asked as arXiv's DataCite DOI.
+    expect(r.requests.map((q) => new URL(q.path, 'http://x').searchParams.get('filter'))).toEqual([
+      'doi:10.1038/s42256-024-00832-8|10.48550/arxiv.2304.05376',
+      'doi:10.1063/1.4938384|10.9999/nowhere',
+    ]);
+    expect(progress).toEqual([2, 4]);
+    const get = (id: string) => out.corpus.get(id)!;
+    expect(get('chemcrow').references).toHaveLength(57);
+    expect(get('chemcrow').citedByCount).toBe(236);
+    expect(get('chemcrow-preprint')).toMatchObject({ citedByCount: 106 });
+    expect(get('chemcrow-preprint').references).toBeUndefined();
+    expect(get('copper').references).toHaveLength(58);
+    expect(get('copper').references!.every((w) => /^W\d+$/u.test(w))).toBe(true);
+    expect(get('listed').references).toEqual(['W1']);
+    expect(out).toMatchObject({ enriched: 3, notFound: ['unknown'], noIdentifier: ['no-id'] });
+    expect(get('chemcrow').title).toBe(library.get('chemcrow')!.title);
+    // The answers are cached: offline, the same result without a request.
+    const before = r.requests.length;
+    const again = await enrichCitations(library, { baseUrl: `${r.url}/openalex`, cache, batchSize: 2, email: 'me@example.org', offline: true });
+    expect(r.requests.length).toBe(before);
+    expect(again.corpus.papers).toEqual(out.corpus.papers);
+    await expect(enrichCitations(library, { baseUrl: `${r.url}/openalex`, batchSize: 500 })).rejects.toThrow(OptionError);
+    await expect(enrichCitations([] as never)).rejects.toThrow(/must be a Corpus/u);
   });
 
   it("reports OpenAlex's recorded 404 (an HTML page, gzip, chunked) as a CorpusError, without retrying", async () => {

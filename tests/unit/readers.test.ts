@@ -116,7 +116,8 @@ describe('reference-manager exports', () => {
       doi: '10.48550/arXiv.2010.01412',
       year: 2021,
       authors: ['Pierre Foret', 'Ariel Kleiner'],
-      meta: { venue: 'ICLR', citations: 232 },
+      citedByCount: 232,
+      meta: { venue: 'ICLR' },
     });
     expect(kinds(oa)).toEqual(['missing-abstract']);
     const s2 = await sample('semantic-scholar.json');

@@ -36,6 +36,7 @@ const SELECT = [
   'primary_location',
   'type',
   'cited_by_count',
+  'referenced_works',
 ];
 
 interface Response {
@@ -44,7 +45,7 @@ interface Response {
 }
 
 /** OpenAlex's explanation in an error answer: `{"error": ..., "message": ...}` (an HTML 404 has none). */
-function openAlexError(excerpt: string): string | undefined {
+export function openAlexError(excerpt: string): string | undefined {
   try {
     const e = JSON.parse(excerpt) as { error?: unknown; message?: unknown };
     const text = [e.error, e.message].filter((x): x is string => typeof x === 'string').join(': ');
