@@ -34,6 +34,8 @@ export type { ArxivOptions } from './corpus/fetch/arxiv.js';
 export { fetchOpenAlex } from './corpus/fetch/openalex.js';
 export type { OpenAlexOptions } from './corpus/fetch/openalex.js';
 export { enrichCitations } from './corpus/fetch/enrich.js';
+export { readCitationEdges } from './corpus/citation-edges.js';
+export type { CitationEdges } from './corpus/citation-edges.js';
 export type { EnrichOptions, EnrichResult } from './corpus/fetch/enrich.js';
 export type { FetchOptions } from './corpus/fetch/http.js';
 export { readCorpus, parseCorpus, sniffFormat, CORPUS_FORMATS } from './corpus/readers.js';

@@ -329,10 +329,16 @@ describe('paper-atlas CLI', () => {
     const records = Object.entries(check.themes).flatMap(([theme, ids]) =>
       ids.map((id, i) => ({ ...byId.get(id)!, references: [ids[(i + 1) % ids.length], ids[(i + 2) % ids.length], `10.5555/review-${theme.length}`] })),
     );
-    await writeFile(join(dir, 'linked.json'), JSON.stringify(records));
+    // The first theme's references in the records, every other one's in an edge list beside them.
+    const [firstTheme] = Object.values(check.themes);
+    const inRecords = (id: string): boolean => firstTheme!.includes(id);
+    await writeFile(join(dir, 'linked.json'), JSON.stringify(records.map((r) => (inRecords(r.id) ? r : { ...r, references: undefined }))));
+    const edges = records.filter((r) => !inRecords(r.id)).flatMap((r) => r.references.map((ref) => `${r.id}\t${ref}`));
+    await writeFile(join(dir, 'edges.tsv'), ['# citing\tcited', ...edges, 'not-in-library\t10.1/x', ''].join('\n'));
     const linked = join(dir, 'linked-atlas');
-    const built = await cli(['build', join(dir, 'linked.json'), '--out', linked]);
+    const built = await cli(['build', join(dir, 'linked.json'), '--citations', join(dir, 'edges.tsv'), '--out', linked]);
     expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(new RegExp(`${edges.length + 1} citations; 1 from papers not in the library left out \\(not-in-library\\)`, 'u'));
     const r = await cli(['evaluate', linked, '--json', '--seed', '1']);
     expect(r.code, r.stderr).toBe(0);
     const e = JSON.parse(r.stdout);

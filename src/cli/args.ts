@@ -80,7 +80,7 @@ export interface ReadOptions {
   email?: string;
 }
 
-export const FIELD_NAMES = ['id', 'title', 'abstract', 'url', 'doi', 'year', 'authors'] as const;
+export const FIELD_NAMES = ['id', 'title', 'abstract', 'url', 'doi', 'year', 'authors', 'references', 'citedByCount'] as const;
 
 /** `--field title=Title` (repeatable): the column or key holding a paper field. */
 export function fieldOption(v: string, previous: FieldNames = {}): FieldNames {
@@ -93,7 +93,7 @@ export function fieldOption(v: string, previous: FieldNames = {}): FieldNames {
 }
 
 export type BuildOptions = CommonOptions &
-  ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string; vectors?: string };
+  ReadOptions & { seed?: number; k?: number | 'auto'; cache?: boolean; fitSample?: number; lance?: string; vectors?: string; citations?: string };
 
 /** The flags every command that reads or answers from an atlas has. */
 export const common = (cmd: Command): Command =>

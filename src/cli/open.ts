@@ -1,10 +1,21 @@
 /** Where the CLI's papers come from: a file, a fetch, a vector table, a saved atlas or the demo corpus. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Atlas, fetchArxiv, fetchOpenAlex, loadBundledCorpus, OptionError, readCorpus, readVectorTable, type AtlasOptions, type Corpus } from '../index.js';
+import {
+  Atlas,
+  fetchArxiv,
+  fetchOpenAlex,
+  loadBundledCorpus,
+  OptionError,
+  readCitationEdges,
+  readCorpus,
+  readVectorTable,
+  type AtlasOptions,
+  type Corpus,
+} from '../index.js';
 import { type BuildOptions, type CommonOptions, DEFAULT_DIR, embedderOptions, type ReadOptions } from './args.js';
 import { progressReporter, readReport, SKIP_WORDS, warn } from './output.js';
-import { oneLine, terminalText } from './text.js';
+import { line, oneLine, terminalText } from './text.js';
 
 /** Reads a file, or fetches `arxiv:<query>` / `openalex:<search>` (`openalex:filter=<filter>`). */
 export async function readInput(input: string, o: CommonOptions & ReadOptions): Promise<Corpus> {
@@ -48,7 +59,14 @@ export async function buildFrom(input: string | undefined, o: BuildOptions): Pro
     if (!o.json && process.stderr.isTTY) process.stderr.write(`\rread ${p.read} of ${p.total} rows   `);
   };
   const table = o.vectors ? await readVectorTable(o.vectors, { onProgress, ...(o.missingAbstract ? { missingAbstract: o.missingAbstract } : {}) }) : undefined;
-  const corpus = table ? table.corpus : input ? await readInput(input, o) : await loadBundledCorpus();
+  let corpus = table ? table.corpus : input ? await readInput(input, o) : await loadBundledCorpus();
+  if (o.citations) {
+    const edges = await readCitationEdges(corpus, o.citations);
+    corpus = edges.corpus;
+    process.stderr.write(
+      line`read ${o.citations}: ${edges.edges} citations${edges.unknownEdges ? `; ${edges.unknownEdges} from papers not in the library left out (${edges.unknownCiting.slice(0, 3).join(', ')}${edges.unknownCiting.length > 3 ? ', ...' : ''})` : ''}\n`,
+    );
+  }
   if (input || table) {
     const r = readReport(corpus);
     const skips = Object.entries(r.skipped).map(([kind, n]) => `${n} ${SKIP_WORDS[kind] ?? kind}`);

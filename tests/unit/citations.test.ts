@@ -1,5 +1,7 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Atlas, AtlasFileError, Corpus, CorpusError, OptionError, type AtlasOptions } from '../../src/index.js';
+import { Atlas, AtlasFileError, Corpus, CorpusError, OptionError, readCitationEdges, type AtlasOptions } from '../../src/index.js';
 import { checkPapers } from '../../src/persist/manifest.js';
 import { CitationGraph } from '../../src/pipeline/citations.js';
 import { FakeEmbedder, syntheticCorpus, tempDir } from './synthetic.js';
@@ -151,5 +153,23 @@ describe('related papers with citations', () => {
     expect(() => checkPapers([{ ...saved, references: [{ id: 1 }] }], 'papers.jsonl')).toThrow(AtlasFileError);
     expect(() => checkPapers([{ ...saved, citedByCount: 1.5 }], 'papers.jsonl')).toThrow(/line 1: field "citedByCount"/u);
     expect(checkPapers([{ ...saved, references: ['b'], citedByCount: 3 }], 'papers.jsonl')).toHaveLength(1);
+  });
+});
+
+describe('an edge list beside a corpus', () => {
+  it('adds each citing paper its cited ids, counts citing ids it does not hold, and refuses a line that is not an edge', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'edges.tsv');
+    const small = Corpus.from([
+      { id: 'a', title: 'A', abstract: 'x', references: ['c'] },
+      { id: 'b', title: 'B', abstract: 'y' },
+    ]);
+    await writeFile(file, '\uFEFF# citing\tcited\n\na\tb\na\thttps://doi.org/10.1/Z\nb\tW7\nghost\ta\nghost\tb\n');
+    const out = await readCitationEdges(small, file);
+    expect(out.corpus.papers.map((p) => p.references)).toEqual([['c', 'b', '10.1/Z'], ['W7']]);
+    expect(out).toMatchObject({ edges: 5, unknownEdges: 2, unknownCiting: ['ghost'] });
+    await writeFile(file, 'a\tb\na b\n');
+    await expect(readCitationEdges(small, file)).rejects.toThrow(/line 2.*citing<TAB>cited/u);
+    await expect(readCitationEdges(small, join(dir, 'missing.tsv'))).rejects.toThrow(CorpusError);
   });
 });

@@ -17,6 +17,7 @@ export function addBuild(program: Command): void {
       .addOption(new Option('--format <format>', 'input format (default: from the extension, else the content)').choices(CORPUS_FORMATS))
       .option('--field <field=column>', 'column or key of a paper field, e.g. --field title=Title (repeatable)', fieldOption)
       .option('--json-key <key>', 'JSON: the key the list of papers is under')
+      .option('--citations <file>', 'an edge list beside the input: one citation a line, citing<TAB>cited (paper ids, DOIs, OpenAlex ids)')
       .addOption(new Option('--encoding <encoding>', 'text encoding when the file has no byte-order mark').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']))
       .addOption(
         new Option('--missing-abstract <policy>', 'records without an abstract: skip (default), title (keep, embedded from the title) or error').choices([
