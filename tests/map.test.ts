@@ -312,6 +312,42 @@ describe('HTML map in a real browser', () => {
     await page.close();
   });
 
+  it("draws a selected paper's citations, only on selection, and lists what it cites and what cites it", async () => {
+    // The bundled corpus with references: each hand-labelled paper cites the next two of its check-set theme.
+    const check = (await import('../fixtures/checkset/regularized-optimization.themes.json')).default as { themes: Record<string, string[]> };
+    const refs = new Map<string, string[]>();
+    for (const ids of Object.values(check.themes)) ids.forEach((id, i) => refs.set(id, [ids[(i + 1) % ids.length]!, ids[(i + 2) % ids.length]!]));
+    const base = await loadBundledCorpus();
+    const linked = await Atlas.build(
+      Corpus.from(
+        base.papers.map((p) => ({ ...p, references: refs.get(p.id) })),
+        { source: 'bundled+links' },
+      ),
+      { seed: 42, onWarning: () => undefined },
+    );
+    const map = await linked.map();
+    const target = Object.values(check.themes)[0]![0]!;
+    expect(map.points.find((p) => p.id === target)!.cites).toEqual(refs.get(target));
+    const page = await browser.open(map.toHTML());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const api = pageApi(page);
+    expect(await api('linksDrawn')).toBe(0);
+    const at = (await api('positionOf', target)) as { x: number; y: number };
+    await page.mouse.click(at.x, at.y);
+    const citing = [...refs].filter(([, r]) => r.includes(target)).map(([id]) => id);
+    expect(await page.locator('.pa-cites li').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(refs.get(target));
+    expect((await page.locator('.pa-cited-by li').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).sort()).toEqual(citing.sort());
+    expect(await api('linksDrawn')).toBe(refs.get(target)!.length + citing.length);
+    // Following a link selects that paper; the map of an atlas without references carries none of this.
+    await page.locator('.pa-cites li').first().click();
+    expect(await page.locator('.pa-detail b').first().textContent()).toBe(linked.paper(refs.get(target)![0]!).title);
+    expect((await atlas.map()).toHTML()).not.toContain('"cites"');
+    expect(errors).toEqual([]);
+    await page.close();
+    await linked.dispose();
+  });
+
   it('draws the static SVG with labels clear of each other and of other themes, fully visible, in distinct colours', async () => {
     const svg = (await atlas.map({ title: 'Bundled corpus' })).toSVG();
     const page = await browser.open(`<!DOCTYPE html><html><body style="margin:0">${svg}</body></html>`, { width: 1100, height: 900 });

@@ -54,6 +54,10 @@ function pageData(map: MapData) {
     theme: map.points.map((p) => p.theme),
     related: map.points.map((p) => p.related.map((id) => rowOf.get(id)).filter((r): r is number => r !== undefined)),
     why: map.points.some((p) => p.why) ? map.points.map((p) => (p.why ?? []).map((ws) => ws.map(xmlSafe))) : undefined,
+    // Rows each paper cites; the page finds who cites whom from it.
+    cites: map.points.some((p) => p.cites?.length)
+      ? map.points.map((p) => (p.cites ?? []).map((id) => rowOf.get(id)).filter((r): r is number => r !== undefined))
+      : undefined,
     urls,
     themes: map.labels.map((l, i) => {
       const pl = placed[i]!;
@@ -86,7 +90,9 @@ function pageData(map: MapData) {
  * sit on an SVG layer above it. Pan (drag), zoom (wheel), hover for title and theme, a search box
  * that highlights matching papers, click for related papers and why, theme toggles. Paper text
  * only ever reaches the page through `textContent`, never as markup. The element gets a small
- * script API, `element.paperAtlas` (`select`, `hits`, `visibleCount`, `positionOf`, `labelBoxes`).
+ * script API, `element.paperAtlas` (`select`, `hits`, `visibleCount`, `positionOf`, `labelBoxes`,
+ * `linksDrawn`). Where papers cite each other, a selected paper's citations are drawn as lines
+ * (solid: it cites; dashed: cited by) and listed.
  */
 export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
   const json = jsonForScript(pageData(map));
@@ -162,7 +168,9 @@ var n=d.ids.length,X=Float64Array.from(d.x),Y=Float64Array.from(d.y),stage=root.
 var gLead=root.querySelector('.pa-leaders'),gSub=root.querySelector('.pa-subs'),gLab=root.querySelector('.pa-labels');
 var tip=root.querySelector('.pa-tip'),detail=root.querySelector('.pa-detail'),count=root.querySelector('.pa-count'),search=root.querySelector('.pa-search');
 root.querySelector('.pa-title').textContent=d.title;d.x=d.y=null;
-var colorOf={},labelOf={},hits=null,nhits=0,selected=-1,tx=0,ty=0,k=1,rowMap=null,lower=null;
+var colorOf={},labelOf={},hits=null,nhits=0,selected=-1,tx=0,ty=0,k=1,rowMap=null,lower=null,citers=null,links=0;
+// Who cites each paper: the citing rows, inverted from d.cites on first use.
+function citedBy(i){if(!d.cites)return [];if(!citers){citers=[];for(var a=0;a<n;a++)d.cites[a].forEach(function(b){(citers[b]=citers[b]||[]).push(a);});}return citers[i]||[];}
 d.themes.forEach(function(t){colorOf[t.id]=t.color;labelOf[t.id]=t.label;});
 function rowOf(id){if(!rowMap){rowMap=new Map();for(var i=0;i<n;i++)rowMap.set(d.ids[i],i);}return rowMap.get(id);}
 // Themes as small slots: per-point slot, colour channels and the hidden flag per slot.
@@ -207,7 +215,13 @@ function draw(){
   ctx.globalAlpha=1;ctx.lineWidth=1.5;ctx.strokeStyle='#000';
   // Rings around matches while they are few enough to read; beyond that the dimming shows them.
   if(hits&&nhits<=RINGS){for(var j=0;j<n;j++){if(hits[j]&&visible(j)){ctx.beginPath();ctx.arc(sx(X[j]),sy(Y[j]),rad+1.5,0,6.2832);ctx.stroke();}}}
-  if(selected>=0){ctx.lineWidth=3;ctx.beginPath();ctx.arc(sx(X[selected]),sy(Y[selected]),rad+3,0,6.2832);ctx.stroke();}
+  links=0;if(selected>=0){if(d.cites){
+    // The selected paper's citations, drawn only on selection: to what it cites solid, from what cites it dashed.
+    ctx.lineWidth=1;ctx.strokeStyle='rgba(0,0,0,0.55)';
+    var ln=function(j,dash){if(!visible(j))return;ctx.setLineDash(dash);ctx.beginPath();ctx.moveTo(sx(X[selected]),sy(Y[selected]));ctx.lineTo(sx(X[j]),sy(Y[j]));ctx.stroke();links++;};
+    d.cites[selected].forEach(function(j){ln(j,[]);});citedBy(selected).forEach(function(j){ln(j,[4,3]);});
+    ctx.setLineDash([]);ctx.strokeStyle='#000';}
+    ctx.lineWidth=3;ctx.beginPath();ctx.arc(sx(X[selected]),sy(Y[selected]),rad+3,0,6.2832);ctx.stroke();}
   labels.forEach(function(L){var t=L.t,gone=hidden(t.id);L.g.style.display=gone?'none':'';
     L.g.setAttribute('transform','translate('+sx(t.cx)+','+sy(t.cy)+')');
     if(L.line){L.line.style.display=gone?'none':'';L.line.setAttribute('x1',sx(t.leader[0]));L.line.setAttribute('y1',sy(t.leader[1]));L.line.setAttribute('x2',sx(t.leader[2]));L.line.setAttribute('y2',sy(t.leader[3]));}});
@@ -267,6 +281,11 @@ function select(i){
     var why=d.why&&d.why[i][ri];if(why&&why.length){var sm=document.createElement('small');sm.className='pa-why';sm.textContent='shared: '+why.join(', ');li.appendChild(document.createElement('br'));li.appendChild(sm);}
     li.addEventListener('click',function(){select(r);});ol.appendChild(li);});
   detail.appendChild(ol);
+  if(d.cites){[['Cites',d.cites[i],'pa-cites'],['Cited by',citedBy(i),'pa-cited-by']].forEach(function(part){
+    if(!part[1].length)return;var p=document.createElement('p');p.textContent=part[0]+' ('+part[1].length+' in this map):';detail.appendChild(p);
+    var ul=document.createElement('ul');ul.className=part[2];
+    part[1].forEach(function(r){var li=document.createElement('li');li.textContent=d.titles[r];li.setAttribute('data-id',d.ids[r]);li.addEventListener('click',function(){select(r);});ul.appendChild(li);});
+    detail.appendChild(ul);});}
 }
 stage.addEventListener('mousemove',function(e){if(drag)return;var v=toView(e),i=pointAt(v[0],v[1]);
   if(i<0){tip.style.display='none';return;}
@@ -288,6 +307,7 @@ root.paperAtlas={
   visibleCount:function(){var m=0;for(var i=0;i<n;i++)if(visible(i))m++;return m;},
   positionOf:function(id){var i=rowOf(id),b=stage.getBoundingClientRect();if(i===undefined)return null;return {x:b.left+sx(X[i])*b.width/W,y:b.top+sy(Y[i])*b.height/H};},
   zoom:function(nk,cx,cy){cx=cx===undefined?W/2:cx;cy=cy===undefined?H/2:cy;tx=cx-(cx-tx)*nk/k;ty=cy-(cy-ty)*nk/k;k=nk;draw();},
+  linksDrawn:function(){return links;},
   draw:draw
 };
 })();`;

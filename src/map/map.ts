@@ -78,6 +78,8 @@ export interface MapInput {
   related: string[];
   /** Phrases each related paper shares with this one (parallel to `related`). */
   why?: string[][];
+  /** Ids of the papers of the map it cites. */
+  cites?: string[];
 }
 
 /** Every key of `MapOptions` and of the renderers' options, checked where they are passed. */
@@ -88,7 +90,7 @@ const HTML_KEYS = optionKeys<HtmlOptions>()('fragment');
 
 export function buildMap(input: readonly MapInput[], themes: readonly Theme[], opts: MapOptions = {}): TopicMap {
   checkOptionsObject('map options', opts, MAP_OPTION_KEYS);
-  const points: MapPoint[] = input.map(({ paper, x, y, theme, related, why }) => ({
+  const points: MapPoint[] = input.map(({ paper, x, y, theme, related, why, cites }) => ({
     id: paper.id,
     title: paper.title,
     x,
@@ -96,6 +98,7 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     theme,
     related,
     ...(why ? { why } : {}),
+    ...(cites?.length ? { cites } : {}),
     ...(paper.year !== undefined ? { year: paper.year } : {}),
     ...(paper.url !== undefined ? { url: paper.url } : {}),
   }));

@@ -9,6 +9,8 @@ export interface MapPoint {
   related: string[];
   /** Phrases each related paper shares with this one, parallel to `related` (when computed). */
   why?: string[][];
+  /** Ids of the map's papers this one cites (where papers list references). */
+  cites?: string[];
   year?: number;
   url?: string;
 }

@@ -79,6 +79,18 @@ export class CitationGraph {
     return this.neighbours.subarray(this.offsets[node]!, this.offsets[node + 1]!);
   }
 
+  /** Papers of the corpus each paper cites (rows), from the links; built on first use. */
+  cites(row: number): readonly number[] {
+    if (!this.citesIndex) {
+      const index = new Map<number, number[]>();
+      for (const { from, to } of this.links) index.set(from, [...(index.get(from) ?? []), to]);
+      this.citesIndex = index;
+    }
+    return this.citesIndex.get(row) ?? [];
+  }
+
+  private citesIndex: Map<number, number[]> | undefined;
+
   /** Papers linked to a paper directly (citing it or cited by it). */
   linked(row: number): number[] {
     return Array.from(this.adjacent(row)).filter((node) => node < this.papers);

@@ -163,7 +163,7 @@ export function outliers(v: View): OutlierPaper[] {
   }));
 }
 
-/** Map input for every live paper: position, theme, related papers and (up to 20,000 papers) the phrases each shares. */
+/** Map input for every live paper: position, theme, related papers, (up to 20,000 papers) the phrases each shares, and the papers it cites. */
 export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
   checkOptionsObject('map options', opts, MAP_OPTION_KEYS);
   const { state } = v.session;
@@ -172,8 +172,10 @@ export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
   const small = state.papers.length - v.removed.size <= 20_000;
   const per = integerOption('relatedPerPaper', opts.relatedPerPaper ?? 5, 0, 50);
   const why = per > 0 && (opts.why ?? small);
+  const graph = v.citations();
   for (let i = 0; i < state.papers.length; i++) {
     if (v.removed.has(i)) continue;
+    const cites = graph?.cites(i).filter((r) => !v.removed.has(r));
     const related = per ? await neighbors(v, state.vectors[i]!, { k: per, rank: small ? 'hybrid' : 'cosine' }, { rows: [i] }) : [];
     input.push({
       paper: state.papers[i]!,
@@ -182,6 +184,7 @@ export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
       theme: state.assignments[i]!,
       related: related.map((n) => n.paper.id),
       ...(why ? { why: related.map((n) => v.explainer().phrases(i, v.lookup.rowOfId(n.paper.id)!, 4)) } : {}),
+      ...(cites?.length ? { cites: cites.map((r) => state.papers[r]!.id) } : {}),
     });
   }
   return buildMap(input, state.themes, opts);
