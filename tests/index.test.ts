@@ -65,7 +65,7 @@ describe.each(STORES)('%s', (_name, storeOptions) => {
       const pool = new Set((await atlas.related(sam.id, { k: 50, rank: 'cosine' })).map((r) => r.paper.id));
       expect(rows.every((r) => pool.has(r.paper.id))).toBe(true);
       expect(rows.slice(0, 5).filter((r) => /sharpness|sam\b|flat|minimization/iu.test(r.paper.title)).length).toBeGreaterThanOrEqual(3);
-      await expect(atlas.related(sam.id, { rank: 'bm25' as never })).rejects.toThrow(/option "rank": must be "hybrid" or "cosine"/u);
+      await expect(atlas.related(sam.id, { rank: 'bm25' as never })).rejects.toThrow(/option "rank": must be "hybrid", "cosine" or "citations"/u);
     });
 
     it('applies minScore to the cosine', async () => {
