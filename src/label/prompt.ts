@@ -87,11 +87,13 @@ export function promptLabeller(options: PromptLabellerOptions): Labeller {
       const extracted = await fallback.label(input, ctx);
       const out = extracted.map((l) => ({ label: l.label, keywords: l.keywords }));
       const reps = representativeTitles(input, titles);
+      const sizes = new Array<number>(input.k).fill(0);
+      for (const a of input.assignments) if (a >= 0 && a < input.k) sizes[a]!++;
       for (let t = 0; t < input.k; t++) {
         ctx.signal?.throwIfAborted();
         const theme: PromptTheme = {
           index: t,
-          size: input.assignments.filter((a) => a === t).length,
+          size: sizes[t]!,
           label: extracted[t]!.label,
           keywords: extracted[t]!.keywords.slice(0, phrases),
           titles: reps[t]!,

@@ -140,20 +140,20 @@ export interface CitationLinks {
 export function citationLinks(graph: CitationGraph, papers: readonly Paper[], a: number, b: number): CitationLinks {
   const pa = papers[a]!;
   const pb = papers[b]!;
-  const keys = (p: Paper): Set<string> => new Set((p.references ?? []).map(refKey));
-  const [ka, kb] = [keys(pa), keys(pb)];
-  const names = (p: Paper): string[] => paperKeys(p);
+  const cited = (p: Paper): Set<string> => new Set((p.references ?? []).map(refKey));
+  const [ka, kb] = [cited(pa), cited(pb)];
+  const [namesA, namesB] = [paperKeys(pa), paperKeys(pb)];
   const around = new Set(graph.linked(b));
   return {
-    aCitesB: names(pb).some((k) => ka.has(k)),
-    bCitesA: names(pa).some((k) => kb.has(k)),
+    aCitesB: namesB.some((k) => ka.has(k)),
+    bCitesA: namesA.some((k) => kb.has(k)),
     bothCite: (pa.references ?? []).filter((r) => kb.has(refKey(r))),
     citeBoth: graph
       .linked(a)
       .filter((z) => z !== b && around.has(z))
       .filter((z) => {
-        const kz = keys(papers[z]!);
-        return names(pa).some((k) => kz.has(k)) && names(pb).some((k) => kz.has(k));
+        const kz = cited(papers[z]!);
+        return namesA.some((k) => kz.has(k)) && namesB.some((k) => kz.has(k));
       })
       .map((z) => papers[z]!.id),
   };

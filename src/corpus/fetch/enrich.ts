@@ -1,9 +1,8 @@
 import { checkOptionsObject, CorpusError, integerOption, OptionError, optionKeys } from '../../errors.js';
-import { defaultCacheDir } from '../../io/cache-dir.js';
 import type { Paper } from '../../types.js';
 import { bareDoi, Corpus, parseCount, parseReferences } from '../corpus.js';
-import { FETCH_OPTION_KEYS, requester, type FetchOptions } from './http.js';
-import { OPENALEX_API, openAlexError } from './openalex.js';
+import { FETCH_OPTION_KEYS, type FetchOptions } from './http.js';
+import { openAlexSession, parseResponse } from './openalex.js';
 
 export interface EnrichOptions extends FetchOptions {
   /** Your e-mail, for OpenAlex's polite pool (recommended). */
@@ -27,8 +26,6 @@ export interface EnrichResult {
   noIdentifier: string[];
 }
 
-/** OpenAlex's documented limit: ten requests a second. */
-const OPENALEX_INTERVAL_MS = 100;
 const SELECT = 'id,doi,referenced_works,cited_by_count';
 
 /** The DOI OpenAlex knows a paper by: its own, or arXiv's DataCite DOI for an arXiv id (10.48550/arXiv.<id>). */
@@ -51,11 +48,8 @@ export async function enrichCitations(corpus: Corpus, opts: EnrichOptions = {}):
   checkOptionsObject('options', opts, ENRICH_OPTION_KEYS);
   if (!(corpus instanceof Corpus)) throw new OptionError('corpus', 'must be a Corpus (readCorpus, Corpus.from, fetchOpenAlex, ...)');
   const batchSize = integerOption('batchSize', opts.batchSize ?? 50, 1, 100);
-  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/u.test(opts.email))
-    throw new OptionError('email', `must be an e-mail address, got ${JSON.stringify(opts.email)}`);
   const source = `openalex:references of ${corpus.source}`;
-  const http = requester(source, OPENALEX_INTERVAL_MS, opts, defaultCacheDir(), openAlexError);
-  const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_OPENALEX_URL ?? OPENALEX_API).replace(/\/+$/u, '');
+  const { http, base } = openAlexSession(source, opts);
   const byDoi = new Map<string, number[]>();
   const noIdentifier: string[] = [];
   corpus.papers.forEach((p, i) => {
@@ -71,7 +65,7 @@ export async function enrichCitations(corpus: Corpus, opts: EnrichOptions = {}):
     const params = new URLSearchParams({ filter: `doi:${batch.join('|')}`, select: SELECT, 'per-page': String(batchSize) });
     if (opts.email) params.set('mailto', opts.email);
     const url = `${base}?${params.toString()}`;
-    const page = await http.get(url, parseList);
+    const page = (await http.get(url, parseResponse)).results;
     page.forEach((work, w) => {
       const loc = { source, record: start + w + 1 };
       if (!work || typeof work !== 'object') throw new CorpusError(loc, `${url}: a result is not a work`);
@@ -93,10 +87,4 @@ export async function enrichCitations(corpus: Corpus, opts: EnrichOptions = {}):
     .filter((row) => !found.has(row))
     .map((row) => corpus.papers[row]!.id);
   return { corpus: new Corpus(papers, corpus.source, corpus.warnings), enriched: found.size, notFound, noIdentifier };
-}
-
-function parseList(body: string): unknown[] {
-  const r = JSON.parse(body) as { results?: unknown };
-  if (!r || typeof r !== 'object' || !Array.isArray(r.results)) throw new Error('not an OpenAlex list response');
-  return r.results;
 }

@@ -55,7 +55,17 @@ export function openAlexError(excerpt: string): string | undefined {
   }
 }
 
-function parseResponse(body: string): Response {
+/** What every OpenAlex call shares: the e-mail checked, a polite requester, and the API's base URL. */
+export function openAlexSession(source: string, opts: FetchOptions & { email?: string }): { http: ReturnType<typeof requester>; base: string } {
+  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/u.test(opts.email))
+    throw new OptionError('email', `must be an e-mail address, got ${JSON.stringify(opts.email)}`);
+  return {
+    http: requester(source, OPENALEX_INTERVAL_MS, opts, defaultCacheDir(), openAlexError),
+    base: (opts.baseUrl ?? process.env.PAPER_ATLAS_OPENALEX_URL ?? OPENALEX_API).replace(/\/+$/u, ''),
+  };
+}
+
+export function parseResponse(body: string): Response {
   const r = JSON.parse(body) as Response;
   if (!r || typeof r !== 'object' || !Array.isArray(r.results) || !r.meta || typeof r.meta !== 'object') throw new Error('not an OpenAlex list response');
   return r;
@@ -75,16 +85,13 @@ export async function fetchOpenAlex(opts: OpenAlexOptions): Promise<Corpus> {
   const pageSize = opts.pageSize ?? 200;
   if (!Number.isInteger(max) || max < 1 || max > 1_000_000) throw new OptionError('max', `must be an integer in [1, 1000000], got ${max}`);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) throw new OptionError('pageSize', `must be an integer in [1, 200], got ${pageSize}`);
-  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/u.test(opts.email))
-    throw new OptionError('email', `must be an e-mail address, got ${JSON.stringify(opts.email)}`);
   const source = `openalex:${[search ? `search=${search}` : '', filter ? `filter=${filter}` : ''].filter(Boolean).join('&')}`;
-  const http = requester(source, OPENALEX_INTERVAL_MS, opts, defaultCacheDir(), openAlexError);
+  const { http, base } = openAlexSession(source, opts);
   const builder = new CorpusBuilder({
     source,
     ...(opts.missingAbstract ? { missingAbstract: opts.missingAbstract } : {}),
     ...(opts.onDuplicate ? { onDuplicate: opts.onDuplicate } : {}),
   });
-  const base = (opts.baseUrl ?? process.env.PAPER_ATLAS_OPENALEX_URL ?? OPENALEX_API).replace(/\/+$/u, '');
   const params = new URLSearchParams();
   if (search) params.set('search', search);
   if (filter) params.set('filter', filter);
