@@ -1,5 +1,10 @@
+import { buildSync } from 'esbuild';
 import { resolve } from 'node:path';
 import { defineConfig } from 'tsup';
+import { checkInline, PAGE_BUILD, PAGE_ENTRY } from './src/map/page/build.js';
+
+// The HTML map's page script (src/map/page/), bundled once and carried by the library as a string.
+const pageScript = checkInline(buildSync({ ...PAGE_BUILD, entryPoints: [resolve('src/map/page', PAGE_ENTRY)] }).outputFiles[0]!.text);
 
 export default defineConfig([
   {
@@ -17,6 +22,7 @@ export default defineConfig([
     noExternal: ['d3-shape', 'd3-path', 'hyparquet', 'hyparquet-compressors', 'fzstd', 'hysnappy'],
     // Optional dependencies are loaded at run time when present (tsup bundles only what it must).
     external: ['@resvg/resvg-js', '@expo-google-fonts/inter'],
+    define: { __PAPER_ATLAS_PAGE_SCRIPT__: JSON.stringify(pageScript) },
   },
   {
     // The CLI imports the library bundle at run time instead of carrying a second copy of it: every
@@ -38,5 +44,6 @@ export default defineConfig([
       },
     ],
     banner: { js: '#!/usr/bin/env node' },
+    define: { __PAPER_ATLAS_PAGE_SCRIPT__: JSON.stringify(pageScript) },
   },
 ]);

@@ -13,7 +13,8 @@ import { evaluate, type EvaluateOptions, type Evaluation } from './pipeline/eval
 import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, type Session } from './pipeline/run.js';
 import type { Stages } from './pipeline/stages.js';
 import { measureRecall, type RecallReport } from './store/exact.js';
-import { checkOptionsObject } from './errors.js';
+import { checkOptionsObject, OptionError } from './errors.js';
+import { EXPORT_FORMATS, exportRecord, exportRecords, type ExportFormat } from './corpus/export.js';
 import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme } from './types.js';
 
 export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
@@ -108,6 +109,22 @@ export class Atlas {
   /** The paper's unit-length embedding (a copy). */
   vectorOf(idOrTitle: string): Float32Array {
     return this.session.state.vectors[this.view.lookup.find(idOrTitle)]!.slice();
+  }
+
+  /**
+   * Papers as text a reference manager reads: `bibtex`, `csl-json` or `ids` (one per line), in
+   * the order given, from the papers' own fields (title, authors, year, DOI, http(s) URL, venue;
+   * the abstract too with `abstracts: true`). Without `abstracts` it is the same text the HTML
+   * map's selection downloads. Unknown ids throw PaperLookupError.
+   */
+  export(idsOrTitles: readonly string[], format: ExportFormat, opts: { abstracts?: boolean } = {}): string {
+    checkOptionsObject('export options', opts, ['abstracts']);
+    if (!EXPORT_FORMATS.includes(format)) throw new OptionError('format', `must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+    if (!Array.isArray(idsOrTitles)) throw new OptionError('ids', 'must be a list of paper ids or titles');
+    return exportRecords(
+      idsOrTitles.map((id) => exportRecord(this.paper(id), opts.abstracts === true)),
+      format,
+    );
   }
 
   /** The theme a paper belongs to. */

@@ -9,6 +9,7 @@ export type { ThemesOverTime, Timeline, TimelineOptions } from './map/timeline.j
 export type { PngOptions } from './map/png.js';
 export type { AtlasOptions, LoadOptions, RankMode, RefitOptions, RelatedOptions } from './pipeline/options.js';
 export { DEFAULT_FIT_SAMPLE, DEFAULT_SEED } from './pipeline/options.js';
+export { PART_MIN_SIZE } from './pipeline/parts.js';
 export type {
   BuildProgress,
   BuildStage,
@@ -25,6 +26,7 @@ export type {
   Stage,
   StageContext,
   Theme,
+  ThemePart,
 } from './types.js';
 export { Corpus } from './corpus/corpus.js';
 export { DEFAULT_FIELDS } from './corpus/corpus.js';
@@ -35,6 +37,8 @@ export { fetchOpenAlex } from './corpus/fetch/openalex.js';
 export type { OpenAlexOptions } from './corpus/fetch/openalex.js';
 export { enrichCitations } from './corpus/fetch/enrich.js';
 export { readCitationEdges } from './corpus/citation-edges.js';
+export { EXPORT_FORMATS, exportRecords } from './corpus/export.js';
+export type { ExportFormat, ExportRecord } from './corpus/export.js';
 export type { CitationEdges } from './corpus/citation-edges.js';
 export type { EnrichOptions, EnrichResult } from './corpus/fetch/enrich.js';
 export type { FetchOptions } from './corpus/fetch/http.js';
@@ -79,6 +83,7 @@ export { CTfidfStep, classTfidf } from './label/ctfidf.js';
 export { AcronymStep, GenericPhraseFilter, MmrStep, PhraseLabelStep, UniqueLabelStep } from './label/steps.js';
 export type { HnswStoreOptions, LanceStoreOptions, StageOptions, Stages } from './pipeline/stages.js';
 export { MAP_FORMATS } from './map/map.js';
+export type { PageApi } from './map/page/data.js';
 export type { MapData, MapFormat, MapLabel, MapOptions, MapPoint, MimeBundle, TopicMap, VegaLiteSpec } from './map/map.js';
 export type { SvgOptions } from './map/svg.js';
 export type { HtmlOptions } from './map/html.js';

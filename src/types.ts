@@ -50,6 +50,22 @@ export interface Theme {
   paperIds: string[];
   /** The papers closest to the theme centroid, most central first. */
   representative: string[];
+  /**
+   * The theme's parts, the finer level of the map (named when the HTML map is zoomed in): a theme
+   * of `PART_MIN_SIZE` papers or more splits into 2 to 5 parts by where its papers lie on the map.
+   * Computed by build and refit and saved with the atlas; absent on smaller themes, and on
+   * atlases saved before parts existed until their next refit.
+   */
+  parts?: ThemePart[];
+}
+
+/** A part of a theme: a group of its papers lying together on the map, named by what sets them apart within the theme. */
+export interface ThemePart {
+  label: string;
+  /** Distinctive phrases within the theme, best first. */
+  keywords: string[];
+  size: number;
+  paperIds: string[];
 }
 
 /** How the number of themes was chosen: the candidates tried and their scores. */

@@ -1,11 +1,13 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { differenceCiede2000 } from 'culori';
+import { differenceCiede2000, wcagContrast } from 'culori';
 import type { Page } from 'playwright-core';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Atlas, Corpus, loadBundledCorpus, readCorpus, type Embedder } from '../src/index.js';
+import { Atlas, Corpus, loadBundledCorpus, parseCorpus, readCorpus, type Embedder } from '../src/index.js';
+import { segmentHitsBox, segmentsMeet } from '../src/map/geometry.js';
 import { renderHTML } from '../src/map/html.js';
+import { LABEL_CONTRAST, labelColor } from '../src/map/palette.js';
 import { launchBrowser, type TestBrowser } from './support/browser.js';
 import { syntheticMap } from './support/maps.js';
 import { buildBundled, ROOT } from './support/helpers.js';
@@ -71,24 +73,23 @@ describe('map data', () => {
 });
 
 describe('SVG', () => {
-  it('draws every point, a legend and every theme label, without overlapping labels', async () => {
+  it("draws every point, a legend and every theme name, whole, in its theme's ink on a halo", async () => {
     const svg = (await atlas.map()).toSVG();
     expect(svg.match(/<circle /gu)!.length).toBe(194 + atlas.themes.length);
-    // Each label's lines, joined, are its theme's label: wrapped, never cut.
-    const drawn = [...svg.matchAll(/<text [^>]*font-weight="600" fill="#222">((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/gu)].map((m) =>
-      [...m[1]!.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/gu)].map((t) => t[1]).join(' '),
+    // Each name's lines, joined, are its theme's label: wrapped, never cut; written in the theme's ink.
+    const drawn = [...svg.matchAll(/<text [^>]*class="label" data-theme="(\d+)"[^>]*fill="(#[0-9a-f]{6})">((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/gu)].map(
+      (m) => ({
+        theme: Number(m[1]),
+        fill: m[2]!,
+        text: [...m[3]!.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/gu)].map((t) => t[1]).join(' '),
+      }),
     );
-    expect(drawn.sort()).toEqual(atlas.themes.map((t) => t.label.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;')).sort());
-    const boxes = [...svg.matchAll(/<rect class="label-box" data-theme="\d+" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="3"/gu)].map((m) =>
-      m.slice(1).map(Number),
+    expect(drawn.map((d) => d.text).sort()).toEqual(
+      atlas.themes.map((t) => t.label.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;')).sort(),
     );
-    expect(boxes).toHaveLength(atlas.themes.length);
-    for (let i = 0; i < boxes.length; i++) {
-      for (let j = i + 1; j < boxes.length; j++) {
-        const [ax, ay, aw, ah] = boxes[i]!;
-        const [bx, by, bw, bh] = boxes[j]!;
-        expect(ax! < bx! + bw! - 0.2 && bx! < ax! + aw! - 0.2 && ay! < by! + bh! - 0.2 && by! < ay! + ah! - 0.2).toBe(false);
-      }
+    for (const d of drawn) {
+      expect(d.fill).toBe(labelColor(d.theme));
+      expect(wcagContrast(d.fill, '#ffffff')).toBeGreaterThanOrEqual(LABEL_CONTRAST);
     }
   });
 
@@ -126,29 +127,49 @@ describe('Vega-Lite and notebooks', () => {
   });
 });
 
-/** Label boxes and text extents of a rendered map, read from the page. */
-interface LabelGeometry {
-  boxes: { x: number; y: number; w: number; h: number; theme: number }[];
-  /** Each label's text extent (union of its lines), to check it fits its box. */
-  texts: { x: number; y: number; w: number; h: number }[];
+/** A rendered map as the reader sees it, in page pixels: names' text extents, point discs, leader lines. */
+interface Drawn {
+  labels: { x: number; y: number; w: number; h: number; theme: number }[];
+  points: { x: number; y: number; r: number }[];
+  leaders: { x1: number; y1: number; x2: number; y2: number; theme: number }[];
   viewport: { x: number; y: number; w: number; h: number };
 }
 
-function checkLabels(g: LabelGeometry, points: { x: number; y: number; theme: number }[] = []): void {
-  const { boxes, texts, viewport } = g;
-  expect(boxes.length).toBeGreaterThan(0);
-  boxes.forEach((a, i) => {
-    // Fully visible: inside the drawing, its text inside its box.
-    expect(a.x >= viewport.x - 0.5 && a.y >= viewport.y - 0.5 && a.x + a.w <= viewport.x + viewport.w + 0.5 && a.y + a.h <= viewport.y + viewport.h + 0.5).toBe(
-      true,
-    );
-    const t = texts[i]!;
-    expect(t.x >= a.x - 1 && t.x + t.w <= a.x + a.w + 1 && t.y >= a.y - 1 && t.y + t.h <= a.y + a.h + 1).toBe(true);
-    for (const b of boxes.slice(i + 1)) expect(a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5).toBe(false);
-    // No point of another theme under the label.
-    const covered = points.filter((p) => p.theme !== a.theme && p.x > a.x && p.x < a.x + a.w && p.y > a.y && p.y < a.y + a.h);
-    expect(covered).toEqual([]);
-  });
+/** What the label checks measured: counts that must all be 0. */
+interface LabelFaults {
+  /** Points whose disc meets a name's text (any theme's point, the name's own included). */
+  pointsCovered: number;
+  /** Pairs of names that overlap. */
+  namesOverlapping: number;
+  /** Leader lines through another name's text, and pairs of leader lines that cross. */
+  leadersThroughNames: number;
+  leadersCrossing: number;
+  /** Names not wholly inside the drawing. */
+  namesOutside: number;
+}
+
+function labelFaults(g: Drawn): LabelFaults {
+  const { labels, points, leaders, viewport: v } = g;
+  const discMeets = (p: Drawn['points'][number], b: Drawn['labels'][number]): boolean =>
+    Math.hypot(p.x - Math.min(Math.max(p.x, b.x), b.x + b.w), p.y - Math.min(Math.max(p.y, b.y), b.y + b.h)) < p.r;
+  const meets = (a: Drawn['labels'][number], b: Drawn['labels'][number]): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  const pt = (x: number, y: number) => ({ x, y });
+  return {
+    pointsCovered: points.filter((p) => labels.some((b) => discMeets(p, b))).length,
+    namesOverlapping: labels.reduce((n, a, i) => n + labels.slice(i + 1).filter((b) => meets(a, b)).length, 0),
+    leadersThroughNames: leaders.reduce((n, l) => n + labels.filter((b) => b.theme !== l.theme && segmentHitsBox(pt(l.x1, l.y1), pt(l.x2, l.y2), b)).length, 0),
+    leadersCrossing: leaders.reduce(
+      (n, a, i) => n + leaders.slice(i + 1).filter((b) => segmentsMeet(pt(a.x1, a.y1), pt(a.x2, a.y2), pt(b.x1, b.y1), pt(b.x2, b.y2))).length,
+      0,
+    ),
+    namesOutside: labels.filter((b) => b.x < v.x - 0.5 || b.y < v.y - 0.5 || b.x + b.w > v.x + v.w + 0.5 || b.y + b.h > v.y + v.h + 0.5).length,
+  };
+}
+
+function checkLabels(g: Drawn, themes: number): void {
+  expect(g.labels).toHaveLength(themes);
+  expect(g.points.length).toBeGreaterThan(0);
+  expect(labelFaults(g)).toEqual({ pointsCovered: 0, namesOverlapping: 0, leadersThroughNames: 0, leadersCrossing: 0, namesOutside: 0 });
 }
 
 function checkColours(colours: string[]): void {
@@ -158,50 +179,54 @@ function checkColours(colours: string[]): void {
   for (let i = 0; i < distinct.length; i++) for (let j = 0; j < i; j++) expect(deltaE(distinct[i]!, distinct[j]!)).toBeGreaterThanOrEqual(7.5);
 }
 
-/** The SVG's label geometry and points, measured by the browser that renders it. */
-async function svgGeometry(page: Page): Promise<{ g: LabelGeometry; points: { x: number; y: number; theme: number }[]; colours: string[] }> {
+/** The static SVG as the browser draws it: text extents of the names, circles, leader lines, and the legend's theme colours. */
+async function svgDrawn(page: Page): Promise<Drawn & { colours: string[] }> {
   return page.evaluate(() => {
     const svg = document.querySelector('svg')!;
-    const vb = svg.viewBox.baseVal;
-    const boxes = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => ({
-      x: r.x.baseVal.value,
-      y: r.y.baseVal.value,
-      w: r.width.baseVal.value,
-      h: r.height.baseVal.value,
-      theme: Number(r.dataset.theme),
-    }));
-    const texts = Array.from(svg.querySelectorAll<SVGRectElement>('rect.label-box')).map((r) => {
-      const b = (r.nextElementSibling as SVGTextElement).getBBox();
+    const r = svg.getBoundingClientRect();
+    const box = (e: Element) => {
+      const b = e.getBoundingClientRect();
       return { x: b.x, y: b.y, w: b.width, h: b.height };
-    });
-    const colourOf = new Map<string, number>();
-    const points = Array.from(svg.querySelectorAll<SVGCircleElement>('g.points circle')).map((c) => {
-      const fill = c.getAttribute('fill')!;
-      return { x: c.cx.baseVal.value, y: c.cy.baseVal.value, fill };
-    });
-    svg.querySelectorAll<SVGRectElement>('rect.label-box').forEach((r) => colourOf.set(r.getAttribute('stroke')!, Number(r.dataset.theme)));
+    };
     return {
-      g: { boxes, texts, viewport: { x: vb.x, y: vb.y, w: vb.width, h: vb.height } },
-      points: points.map((p) => ({ x: p.x, y: p.y, theme: colourOf.get(p.fill) ?? -1 })),
-      colours: [...colourOf.keys()],
+      labels: Array.from(svg.querySelectorAll<SVGTextElement>('text.label')).map((t) => ({ ...box(t), theme: Number(t.dataset.theme) })),
+      points: Array.from(svg.querySelectorAll<SVGCircleElement>('g.points circle')).map((c) => {
+        const b = c.getBoundingClientRect();
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2, r: b.width / 2 };
+      }),
+      leaders: Array.from(svg.querySelectorAll<SVGLineElement>('line.leader')).map((l) => ({
+        x1: r.x + l.x1.baseVal.value,
+        y1: r.y + l.y1.baseVal.value,
+        x2: r.x + l.x2.baseVal.value,
+        y2: r.y + l.y2.baseVal.value,
+        theme: Number(l.dataset.theme),
+      })),
+      viewport: { x: r.x, y: r.y, w: r.width, h: r.height },
+      colours: Array.from(svg.querySelectorAll('g.legend circle')).map((c) => c.getAttribute('fill')!),
     };
   });
 }
 
-/** The HTML map's label geometry in page pixels. */
-async function htmlGeometry(page: Page): Promise<LabelGeometry> {
+/** The HTML map as the browser draws it at its current view: names and leaders on the SVG layer, points on the canvas (from the page's own positions). */
+async function htmlDrawn(page: Page): Promise<Drawn> {
   return page.evaluate(() => {
-    const stage = document.querySelector('.pa-stage')!.getBoundingClientRect();
-    const labels = Array.from(document.querySelectorAll<SVGGElement>('.pa-label'));
+    const root = document.querySelector('.paper-atlas') as HTMLElement & { paperAtlas: { positionOf(id: string): { x: number; y: number } } };
+    const stage = root.querySelector('.pa-stage')!.getBoundingClientRect();
+    const data = JSON.parse(root.querySelector('.pa-data')!.textContent!) as { ids: string[]; radius: number };
+    const unit = stage.width / 1000;
     return {
-      boxes: labels.map((l) => {
-        const b = l.querySelector('rect')!.getBoundingClientRect();
-        return { x: b.x, y: b.y, w: b.width, h: b.height, theme: Number(l.dataset.theme) };
+      labels: Array.from(root.querySelectorAll<SVGGElement>('.pa-label')).map((g) => {
+        const b = g.querySelector('text')!.getBoundingClientRect();
+        return { x: b.x, y: b.y, w: b.width, h: b.height, theme: Number(g.dataset.theme) };
       }),
-      texts: labels.map((l) => {
-        const b = l.querySelector('text')!.getBoundingClientRect();
-        return { x: b.x, y: b.y, w: b.width, h: b.height };
-      }),
+      points: data.ids.map((id) => ({ ...root.paperAtlas.positionOf(id), r: data.radius * unit })),
+      leaders: Array.from(root.querySelectorAll<SVGLineElement>('.pa-leader')).map((l) => ({
+        x1: stage.x + l.x1.baseVal.value * unit,
+        y1: stage.y + l.y1.baseVal.value * unit,
+        x2: stage.x + l.x2.baseVal.value * unit,
+        y2: stage.y + l.y2.baseVal.value * unit,
+        theme: Number(l.dataset.theme),
+      })),
       viewport: { x: stage.x, y: stage.y, w: stage.width, h: stage.height },
     };
   });
@@ -304,8 +329,8 @@ describe('HTML map in a real browser', () => {
     await page.locator(`.pa-themes input[data-theme="${theme.id}"]`).check();
     await page.fill('.pa-search', '');
 
-    checkLabels(await htmlGeometry(page));
-    checkColours(await page.locator('.pa-label rect').evaluateAll((els) => els.map((e) => e.getAttribute('stroke')!)));
+    checkLabels(await htmlDrawn(page), atlas.themes.length);
+    checkColours(await page.locator('.pa-themes .pa-sw').evaluateAll((els) => els.map((e) => (e as HTMLElement).style.background)));
     await page.screenshot({ path: join(ROOT, 'tests/.out/map-bundled.png') });
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
@@ -351,10 +376,10 @@ describe('HTML map in a real browser', () => {
   it('draws the static SVG with labels clear of each other and of other themes, fully visible, in distinct colours', async () => {
     const svg = (await atlas.map({ title: 'Bundled corpus' })).toSVG();
     const page = await browser.open(`<!DOCTYPE html><html><body style="margin:0">${svg}</body></html>`, { width: 1100, height: 900 });
-    const { g, points, colours } = await svgGeometry(page);
-    expect(points).toHaveLength(194);
-    checkLabels(g, points);
-    checkColours(colours);
+    const drawn = await svgDrawn(page);
+    expect(drawn.points).toHaveLength(194);
+    checkLabels(drawn, atlas.themes.length);
+    checkColours(drawn.colours);
     await page.screenshot({ path: join(ROOT, 'tests/.out/map-bundled-svg.png'), fullPage: true });
     await page.close();
   });
@@ -368,16 +393,14 @@ describe('HTML map in a real browser', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     const api = pageApi(page);
     expect(await api('visibleCount')).toBe(10_000);
-    checkLabels(await htmlGeometry(page));
-    checkColours(await page.locator('.pa-label rect').evaluateAll((els) => els.map((e) => e.getAttribute('stroke')!)));
+    checkLabels(await htmlDrawn(page), big.themes.length);
     await page.screenshot({ path: join(ROOT, 'tests/.out/map-10k.png') });
     expect(await page.locator('.pa-sub:visible').count()).toBe(0);
     await api('zoom', 3);
     expect(await page.locator('.pa-sub:visible').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ROOT, 'tests/.out/map-10k-zoomed.png') });
     const svgPage = await browser.open(`<!DOCTYPE html><html><body style="margin:0">${map.toSVG()}</body></html>`, { width: 1100, height: 900 });
-    const { g, points } = await svgGeometry(svgPage);
-    checkLabels(g, points);
+    checkLabels(await svgDrawn(svgPage), big.themes.length);
     await svgPage.screenshot({ path: join(ROOT, 'tests/.out/map-10k-svg.png'), fullPage: true });
     expect(errors).toEqual([]);
     await svgPage.close();
@@ -422,6 +445,80 @@ describe('HTML map in a real browser', () => {
     await page.screenshot({ path: join(ROOT, 'tests/.out/map-40k.png') });
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('selects papers by shift-click and lasso, and downloads the selection as BibTeX, CSL-JSON and ids that read back', async () => {
+    // Real papers with authors, years and DOIs: the 30 arXiv entries of the recorded arXiv API answers (fixtures/fetch/recorded/).
+    const bodies = await Promise.all(
+      [0, 10, 20].map(
+        async (start) => JSON.parse(await readFile(join(ROOT, `fixtures/fetch/recorded/arxiv-testing-start-${start}.json`), 'utf8')).body as string,
+      ),
+    );
+    const corpora = await Promise.all(bodies.map((b) => parseCorpus(b, { format: 'atom' })));
+    const arxiv = await Atlas.build(Corpus.from(corpora.flatMap((c) => c.papers)), { seed: 1, clusterer: { k: 3 }, onWarning: () => undefined });
+    expect(arxiv.papers.filter((p) => p.doi).length).toBeGreaterThanOrEqual(8);
+    const page = await browser.open((await arxiv.map()).toHTML());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const api = pageApi(page);
+    const count = () => page.locator('.pa-selcount').textContent();
+    expect(await page.locator('.pa-selbar button[data-export="bibtex"]').isDisabled()).toBe(true);
+    // Shift-click toggles single papers in and out.
+    const [a, b] = [arxiv.papers[0]!.id, arxiv.papers[1]!.id];
+    const at = async (id: string) => (await api('positionOf', id)) as { x: number; y: number };
+    await page.keyboard.down('Shift');
+    for (const id of [a, b, a]) {
+      const p = await at(id);
+      await page.mouse.click(p.x, p.y);
+    }
+    await page.keyboard.up('Shift');
+    expect(await api('selection')).toEqual([b]);
+    expect(await count()).toBe('1 selected');
+    // A shift-drag lasso around the left half of the map adds exactly the papers drawn inside it.
+    const stage = (await page.locator('.pa-stage').boundingBox())!;
+    const positions = await Promise.all(arxiv.papers.map(async (p) => ({ id: p.id, ...(await at(p.id)) })));
+    const midX = [...positions].sort((p, q) => p.x - q.x)[15]!.x + 0.5;
+    const corners = [
+      [stage.x + 2, stage.y + 2],
+      [midX, stage.y + 2],
+      [midX, stage.y + stage.height - 2],
+      [stage.x + 2, stage.y + stage.height - 2],
+    ] as const;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(corners[0][0], corners[0][1]);
+    await page.mouse.down();
+    for (const [x, y] of corners.slice(1)) await page.mouse.move(x, y, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const inside = positions.filter((p) => p.x < midX).map((p) => p.id);
+    const expected = arxiv.papers.map((p) => p.id).filter((id) => id === b || inside.includes(id));
+    expect(inside.length).toBe(16);
+    expect(await api('selection')).toEqual(expected);
+    expect(await count()).toBe(`${expected.length} selected`);
+    // Each download is the text atlas.export gives for the same papers, and reads back to the same titles and DOIs.
+    const download = async (format: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`.pa-selbar button[data-export="${format}"]`).click()]);
+      const path = join(ROOT, 'tests/.out', file.suggestedFilename());
+      await file.saveAs(path);
+      return { path, text: await readFile(path, 'utf8') };
+    };
+    const bib = await download('bibtex');
+    expect(bib.path.endsWith('selection.bib')).toBe(true);
+    expect(bib.text).toBe(arxiv.export(expected, 'bibtex'));
+    const csl = await download('csl-json');
+    expect(csl.text).toBe(arxiv.export(expected, 'csl-json'));
+    expect((await download('ids')).text).toBe(`${expected.join('\n')}\n`);
+    const want = expected.map((id) => ({ title: arxiv.paper(id).title, doi: arxiv.paper(id).doi }));
+    for (const path of [bib.path, csl.path]) {
+      const back = await readCorpus(path, { missingAbstract: 'title' });
+      expect(back.papers.map((p) => ({ title: p.title, doi: p.doi }))).toEqual(want);
+    }
+    expect(want.some((w) => w.doi)).toBe(true);
+    await page.locator('.pa-selbar .pa-clear').click();
+    expect(await api('selection')).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+    await arxiv.dispose();
   });
 
   it('shows a hostile title as text and never runs it', async () => {

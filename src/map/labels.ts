@@ -1,17 +1,7 @@
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+import { boundsOf, boxGap, boxMeetsHull, convexHull, gapToHull, grow, segmentHitsBox, segmentsMeet, type Box, type Point } from './geometry.js';
+import { textWidth } from './text-width.js';
 
-export const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-
-/**
- * Width estimate for a label in a sans-serif face (Inter/Helvetica average advance ≈ 0.56 em, plus a
- * margin for wide letters): enough to keep boxes apart without a font engine.
- */
-export const textWidth = (text: string, fontSize: number): number => text.length * fontSize * 0.58;
+export type { Box, Point } from './geometry.js';
 
 /**
  * Wraps text into lines of at most `max` characters, at spaces. A longer word keeps a line of its
@@ -45,13 +35,15 @@ export interface PlacedLabel {
   lines: string[];
   fontSize: number;
   lineHeight: number;
+  /** The room the label takes: its text, in the widest face it may be drawn with, plus a margin. */
   box: Box;
   /** Centre of the box. */
   x: number;
   y: number;
-  /** Where the theme's points are: the leader line runs from the box edge to here when the box had to move away. */
-  anchor: { x: number; y: number };
-  leader: boolean;
+  /** The leader line, from the box's edge to the edge of its theme's points, when the label sits away from them. */
+  leader: { from: Point; to: Point } | null;
+  /** Points (of any theme) under the box: 0 unless no clear spot was left anywhere. */
+  covered: number;
 }
 
 export interface LabelRequest {
@@ -70,14 +62,16 @@ export interface PlaceOptions {
   maxFont?: number;
   /** [wrap=24] Characters per line before a label wraps. */
   wrap?: number;
+  /** [pointRadius=3] Radius of a drawn point: a label keeps this far (plus a pixel) from every point's centre. */
+  pointRadius?: number;
 }
 
-/** Points bucketed on a grid, for "which points fall in this box" in time proportional to the box. */
+/** Points bucketed on a grid, for "is any point in this box" in time proportional to the box. */
 class PointGrid {
   private readonly cells = new Map<number, number[]>();
 
   constructor(
-    private readonly points: readonly { x: number; y: number; theme: number }[],
+    private readonly points: readonly Point[],
     private readonly cell = 12,
   ) {
     points.forEach((p, i) => {
@@ -92,18 +86,14 @@ class PointGrid {
     return (cx + 10_000) * 100_000 + (cy + 10_000);
   }
 
-  /** Points of themes other than `theme` inside the box, grown by `pad` pixels. */
-  othersIn(box: Box, theme: number, pad: number): number {
+  /** Points inside the box. */
+  count(box: Box): number {
     let n = 0;
-    const x0 = Math.floor((box.x - pad) / this.cell);
-    const x1 = Math.floor((box.x + box.w + pad) / this.cell);
-    const y0 = Math.floor((box.y - pad) / this.cell);
-    const y1 = Math.floor((box.y + box.h + pad) / this.cell);
-    for (let cx = x0; cx <= x1; cx++) {
-      for (let cy = y0; cy <= y1; cy++) {
+    for (let cx = Math.floor(box.x / this.cell); cx <= Math.floor((box.x + box.w) / this.cell); cx++) {
+      for (let cy = Math.floor(box.y / this.cell); cy <= Math.floor((box.y + box.h) / this.cell); cy++) {
         for (const i of this.cells.get(this.key(cx, cy)) ?? []) {
           const p = this.points[i]!;
-          if (p.theme !== theme && p.x >= box.x - pad && p.x <= box.x + box.w + pad && p.y >= box.y - pad && p.y <= box.y + box.h + pad) n++;
+          if (p.x >= box.x && p.x <= box.x + box.w && p.y >= box.y && p.y <= box.y + box.h) n++;
         }
       }
     }
@@ -124,9 +114,56 @@ class CountTable {
   constructor(
     private readonly bounds: Box,
     private readonly cell: number,
+    points: readonly Point[],
   ) {
     this.cols = Math.max(1, Math.ceil(bounds.w / cell));
     this.rows = Math.max(1, Math.ceil(bounds.h / cell));
+    const s = (this.sums = new Int32Array((this.cols + 1) * (this.rows + 1)));
+    const stride = this.cols + 1;
+    for (const p of points) s[(this.row(p.y) + 1) * stride + this.col(p.x) + 1]!++;
+    for (let r = 1; r <= this.rows; r++) {
+      for (let c = 1; c <= this.cols; c++) s[r * stride + c]! += s[(r - 1) * stride + c]! + s[r * stride + c - 1]! - s[(r - 1) * stride + c - 1]!;
+    }
+  }
+
+  private col(x: number): number {
+    return Math.min(this.cols - 1, Math.max(0, Math.floor((x - this.bounds.x) / this.cell)));
+  }
+
+  private row(y: number): number {
+    return Math.min(this.rows - 1, Math.max(0, Math.floor((y - this.bounds.y) / this.cell)));
+  }
+
+  /** Points in the cells the box touches. */
+  count(box: Box): number {
+    const stride = this.cols + 1;
+    const c0 = this.col(box.x);
+    const c1 = this.col(box.x + box.w) + 1;
+    const r0 = this.row(box.y);
+    const r1 = this.row(box.y + box.h) + 1;
+    const s = this.sums;
+    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]!;
+  }
+}
+
+/**
+ * The cells of a grid over the plot that placed labels and leader lines take, with a summed-area
+ * table rebuilt after each placement: "does this box touch anything placed" in constant time.
+ * Cells a box or line only grazes count as taken, so the answer errs on the safe side.
+ */
+class Taken {
+  private readonly cols: number;
+  private readonly rows: number;
+  private readonly cells: Uint8Array;
+  private readonly sums: Int32Array;
+
+  constructor(
+    private readonly bounds: Box,
+    private readonly cell: number,
+  ) {
+    this.cols = Math.max(1, Math.ceil(bounds.w / cell));
+    this.rows = Math.max(1, Math.ceil(bounds.h / cell));
+    this.cells = new Uint8Array(this.cols * this.rows);
     this.sums = new Int32Array((this.cols + 1) * (this.rows + 1));
   }
 
@@ -138,110 +175,242 @@ class CountTable {
     return Math.min(this.rows - 1, Math.max(0, Math.floor((y - this.bounds.y) / this.cell)));
   }
 
-  /** Counts these points (replacing what the table held). */
-  fill(points: readonly { x: number; y: number }[], rows: Iterable<number>): this {
-    const s = this.sums;
-    const stride = this.cols + 1;
-    s.fill(0);
-    for (const i of rows) s[(this.row(points[i]!.y) + 1) * stride + this.col(points[i]!.x) + 1]!++;
-    for (let r = 1; r <= this.rows; r++) {
-      for (let c = 1; c <= this.cols; c++) s[r * stride + c]! += s[(r - 1) * stride + c]! + s[r * stride + c - 1]! - s[(r - 1) * stride + c - 1]!;
-    }
-    return this;
+  box(b: Box): void {
+    for (let r = this.row(b.y); r <= this.row(b.y + b.h); r++) this.cells.fill(1, r * this.cols + this.col(b.x), r * this.cols + this.col(b.x + b.w) + 1);
   }
 
-  /** Points in the cells that the box, grown by `pad`, touches. */
-  count(box: Box, pad: number): number {
-    const stride = this.cols + 1;
-    const c0 = this.col(box.x - pad);
-    const c1 = this.col(box.x + box.w + pad) + 1;
-    const r0 = this.row(box.y - pad);
-    const r1 = this.row(box.y + box.h + pad) + 1;
+  line(a: Point, b: Point): void {
+    const steps = Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / (this.cell / 2)) + 1;
+    for (let i = 0; i <= steps; i++) {
+      const x = a.x + ((b.x - a.x) * i) / steps;
+      const y = a.y + ((b.y - a.y) * i) / steps;
+      this.cells[this.row(y) * this.cols + this.col(x)] = 1;
+    }
+  }
+
+  /** Rebuilds the table after marking. */
+  update(): void {
     const s = this.sums;
-    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]!;
+    const stride = this.cols + 1;
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++)
+        s[(r + 1) * stride + c + 1] = this.cells[r * this.cols + c]! + s[r * stride + c + 1]! + s[(r + 1) * stride + c]! - s[r * stride + c]!;
+    }
+  }
+
+  touches(b: Box): boolean {
+    const stride = this.cols + 1;
+    const c0 = this.col(b.x);
+    const c1 = this.col(b.x + b.w) + 1;
+    const r0 = this.row(b.y);
+    const r1 = this.row(b.y + b.h) + 1;
+    const s = this.sums;
+    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]! > 0;
   }
 }
 
-/** Up to this many nearby points of other themes, a spot's cost is counted point by point. */
-const EXACT_COST_MAX = 64;
+/** Up to this many points near a spot, they are counted one by one (beyond, the cell count stands). */
+const EXACT_COUNT_MAX = 64;
+/** Pixels kept free between two labels. */
+const LABEL_GAP = 2;
+/** A label further than this from its theme's points gets a leader line. */
+const LEADER_AFTER = 6;
+/** A theme's core, which its label sits beside and its leader line points at: its points this close to its anchor (a quantile of their distances). */
+const CORE_QUANTILE = 0.85;
+
+/** The theme's core points (the share nearest its anchor) and their convex hull. */
+function coreHull(anchor: Point, members: readonly Point[]): Point[] {
+  if (!members.length) return [anchor];
+  const d = members.map((p) => Math.hypot(p.x - anchor.x, p.y - anchor.y));
+  const limit = [...d].sort((a, b) => a - b)[Math.min(d.length - 1, Math.floor(CORE_QUANTILE * d.length))]!;
+  return convexHull(members.filter((_, i) => d[i]! <= limit));
+}
+
+/** Spots near a label's anchor are tried every ~6 px, out to this radius; beyond it every ~12 px. */
+const NEAR_RADIUS = 200;
+
+/**
+ * Spots to try around an anchor, nearest first, as (radius, angle): two golden-angle spirals (even
+ * coverage at every radius), a fine one out to `NEAR_RADIUS` and a coarser one beyond, out to `reach`.
+ */
+function* spiral(reach: number): Generator<[number, number]> {
+  const near = Math.min(NEAR_RADIUS, reach);
+  const fine = Math.ceil((Math.PI * near * near) / 36);
+  for (let s = 0; s < fine; s++) yield [near * Math.sqrt(s / fine), s * 2.39996];
+  const coarse = Math.ceil((Math.PI * reach * reach) / 144);
+  for (let s = Math.ceil((coarse * near * near) / (reach * reach)); s < coarse; s++) yield [reach * Math.sqrt(s / coarse), s * 2.39996];
+}
 
 /**
  * Places theme labels like a published figure (after DataMapPlot's manner): type sized by theme
- * size, long names wrapped, largest theme first. Each label takes the free spot nearest its theme's
- * anchor on a widening spiral: inside the plot, clear of every label already placed and of every
- * point of another theme (with a margin for the point's radius). A label that ends up away from its
- * theme gets a leader line. When no spot is clear of other themes' points, the one covering fewest
- * is taken (labels still never overlap each other).
+ * size, long names wrapped, largest theme first. Each label goes beside its theme: the spot
+ * nearest its theme's core (the hull of its points nearest its anchor), outside that hull, clear of
+ * every point of every theme, of the labels already placed and of their leader lines. A label that
+ * sits more than a few pixels from its theme gets a leader line to the core's edge, which crosses
+ * no label and no other leader line. Spots are sampled on a spiral from the anchor that sweeps the
+ * whole plot. When no spot is clear of points, the one covering fewest is taken and `covered` says
+ * how many (`layoutMap` then makes room at the plot's edges and tries again).
  */
 export function placeLabels(
   labels: readonly LabelRequest[],
-  points: readonly { x: number; y: number; theme: number }[],
+  points: readonly (Point & { theme: number })[],
   bounds: Box,
-  opts: PlaceOptions & { pointRadius?: number } = {},
+  opts: PlaceOptions = {},
 ): PlacedLabel[] {
+  return place(labels, points, bounds, opts, false)!;
+}
+
+/** Whether a leader line crosses a placed name or another leader (leaders that only share their theme end meet, they do not cross). */
+function crossesAny(leader: { from: Point; to: Point }, placed: readonly Box[], leaders: readonly { from: Point; to: Point }[]): boolean {
+  if (placed.some((p) => segmentHitsBox(leader.from, leader.to, p))) return true;
+  return leaders.some((o) => (o.to.x !== leader.to.x || o.to.y !== leader.to.y) && segmentsMeet(o.from, o.to, leader.from, leader.to));
+}
+
+/** `placeLabels`; when `strict`, gives up (null) at the first label that finds no spot clear of points. */
+function place(
+  labels: readonly LabelRequest[],
+  points: readonly (Point & { theme: number })[],
+  bounds: Box,
+  opts: PlaceOptions,
+  strict: boolean,
+): PlacedLabel[] | null {
   const minFont = opts.minFont ?? 11;
   const maxFont = opts.maxFont ?? 17;
   const wrap = opts.wrap ?? 24;
   const pad = (opts.pointRadius ?? 3) + 1;
   const grid = new PointGrid(points);
-  // Dense maps (100k+ points) cover every spot with someone's points, so the spiral runs to its end:
-  // counts come from summed-area tables there (all points, and the label's own theme), and only
-  // sparse spots are counted exactly.
-  const cell = 2;
-  const all = new CountTable(bounds, cell).fill(points, points.keys());
-  const own = new CountTable(bounds, cell);
-  const byTheme = new Map<number, number[]>();
-  points.forEach((p, i) => {
-    let list = byTheme.get(p.theme);
-    if (!list) byTheme.set(p.theme, (list = []));
-    list.push(i);
-  });
+  // Dense maps (100k+ points) cover most spots with someone's points: counts come from a summed-area
+  // table, and only sparse spots are counted exactly.
+  const table = new CountTable(bounds, 2, points);
+  const pointsUnder = (box: Box): number => {
+    const grown = grow(box, pad);
+    const near = table.count(grown);
+    return near > EXACT_COUNT_MAX ? near : near && grid.count(grown);
+  };
+  const byTheme = new Map<number, Point[]>();
+  for (const p of points) (byTheme.get(p.theme) ?? byTheme.set(p.theme, []).get(p.theme)!).push(p);
   const biggest = Math.max(1, ...labels.map((l) => l.size));
   const placed: Box[] = [];
+  const taken = new Taken(bounds, 2);
+  const leaders: { from: Point; to: Point }[] = [];
   const out = new Array<PlacedLabel>(labels.length);
   const order = labels.map((_, i) => i).sort((a, b) => labels[b]!.size - labels[a]!.size || a - b);
-  // A spiral from the anchor whose turns sweep the whole plot: samples about every 8 px, nearest first.
   const reach = Math.hypot(bounds.w, bounds.h);
-  const samples = Math.ceil((Math.PI * reach * reach) / 64);
   for (const i of order) {
     const l = labels[i]!;
     const fontSize = Math.round((minFont + (maxFont - minFont) * Math.sqrt(l.size / biggest)) * 2) / 2;
     const lines = wrapText(l.text, wrap);
     const lineHeight = fontSize * 1.2;
-    const w = Math.min(Math.max(...lines.map((t) => textWidth(t, fontSize))) + 8, bounds.w);
-    const h = Math.min(lines.length * lineHeight + 6, bounds.h);
-    own.fill(points, byTheme.get(l.theme) ?? []);
-    let best: { box: Box; cost: number } | undefined;
-    for (let s = 0; s < samples; s++) {
-      const angle = s * 2.39996; // the golden angle: even coverage at every radius
-      const r = reach * Math.sqrt(s / samples);
-      const box = {
-        x: Math.min(Math.max(l.x + r * Math.cos(angle) - w / 2, bounds.x), bounds.x + bounds.w - w),
-        y: Math.min(Math.max(l.y + r * Math.sin(angle) - h / 2, bounds.y), bounds.y + bounds.h - h),
-        w,
-        h,
-      };
-      if (placed.some((p) => overlaps(p, box))) continue;
-      const near = all.count(box, pad) - own.count(box, pad);
-      const cost = near > EXACT_COST_MAX ? near : near && grid.othersIn(box, l.theme, pad);
-      if (!best || cost < best.cost) best = { box, cost };
-      if (cost === 0) break;
+    const w = Math.min(Math.max(...lines.map((t) => textWidth(t, fontSize))) + 6, bounds.w);
+    const h = Math.min(lines.length * lineHeight + 4, bounds.h);
+    const hull = coreHull(l, byTheme.get(l.theme) ?? []);
+    const hullBox = boundsOf(hull);
+    const hullReach = Math.max(...hull.map((p) => Math.hypot(p.x - l.x, p.y - l.y)));
+    let best: { box: Box; covered: number; gap: number; leader: { from: Point; to: Point } | null } | undefined;
+    // Leader lines cross no name and no other leader; only if that leaves no spot at all may they.
+    for (const strictLeaders of [true, false]) {
+      for (const [r, angle] of spiral(reach)) {
+        // Beyond this radius no box can come nearer the core than the best clear spot found.
+        if (best && best.covered === 0 && r - hullReach - Math.hypot(w, h) / 2 > best.gap) break;
+        const box = {
+          x: Math.min(Math.max(l.x + r * Math.cos(angle) - w / 2, bounds.x), bounds.x + bounds.w - w),
+          y: Math.min(Math.max(l.y + r * Math.sin(angle) - h / 2, bounds.y), bounds.y + bounds.h - h),
+          w,
+          h,
+        };
+        const covered = pointsUnder(box);
+        if (best && covered > best.covered) continue;
+        if (taken.touches(box)) continue;
+        // The gap to the hull's bounding box is a lower bound of the gap to the hull.
+        if (best && covered === best.covered && boxGap(box, hullBox) >= best.gap) continue;
+        if (boxMeetsHull(box, hull)) continue;
+        const near = gapToHull(box, hull);
+        if (best && covered === best.covered && near.distance >= best.gap) continue;
+        const leader = near.distance > LEADER_AFTER ? { from: near.from, to: near.to } : null;
+        if (leader && strictLeaders && crossesAny(leader, placed, leaders)) continue;
+        best = { box, covered, gap: near.distance, leader };
+      }
+      if (best) break;
     }
     // Every spot overlaps a label (a plot too small for its labels): stack below the last one.
-    const box = best?.box ?? { x: bounds.x, y: Math.min(bounds.y + bounds.h - h, Math.max(bounds.y, ...placed.map((p) => p.y + p.h))), w, h };
-    placed.push(box);
-    const cx = box.x + w / 2;
-    const cy = box.y + h / 2;
-    const away = Math.hypot(cx - l.x, cy - l.y) > Math.max(w, h) / 2 + 6;
-    out[i] = { lines, fontSize, lineHeight, box, x: cx, y: cy, anchor: { x: l.x, y: l.y }, leader: away };
+    const chosen = best ?? {
+      box: { x: bounds.x, y: Math.min(bounds.y + bounds.h - h, Math.max(bounds.y, ...placed.map((p) => p.y + p.h))), w, h },
+      covered: 0,
+      leader: null,
+    };
+    if (!best) chosen.covered = pointsUnder(chosen.box);
+    if (strict && chosen.covered > 0) return null;
+    placed.push(grow(chosen.box, LABEL_GAP));
+    taken.box(grow(chosen.box, LABEL_GAP));
+    if (chosen.leader) {
+      leaders.push(chosen.leader);
+      taken.line(chosen.leader.from, chosen.leader.to);
+    }
+    taken.update();
+    const { box } = chosen;
+    out[i] = { lines, fontSize, lineHeight, box, x: box.x + w / 2, y: box.y + h / 2, leader: chosen.leader, covered: chosen.covered };
   }
   return out;
 }
 
-/** Where a leader line leaves a label's box: the point of the box's edge nearest the anchor. */
-export function leaderStart(label: PlacedLabel): { x: number; y: number } {
-  const { box, anchor } = label;
-  return { x: Math.min(Math.max(anchor.x, box.x), box.x + box.w), y: Math.min(Math.max(anchor.y, box.y), box.y + box.h) };
+/** Share of the frame's width (and of its height, times `MARGIN_ASPECT`) left free of points on each side, tried in turn until every label finds a clear spot. */
+const MARGINS = [0.07, 0.11, 0.16, 0.22, 0.3];
+const MARGIN_ASPECT = 0.85;
+
+export interface MapLayout<P> {
+  /** Data coordinates to pixels. */
+  toPx: (x: number, y: number) => [number, number];
+  /** The points in pixels, in input order. */
+  px: (Point & { theme: number })[];
+  /** The labels, in input order. */
+  placed: PlacedLabel[];
+  /** The points' own payload, passed through. */
+  points: readonly P[];
+}
+
+/**
+ * Points scaled into the frame and labels placed beside their themes. When some label finds no
+ * spot clear of points, the points are drawn smaller within the frame (wider free margins, where
+ * labels of themes at the edge can go) and the labels placed again; the first layout where every
+ * label is clear is kept, else the one covering fewest points.
+ */
+export function layoutMap<P extends Point & { theme: number }>(
+  points: readonly P[],
+  labels: readonly { text: string; x: number; y: number; size: number; theme: number }[],
+  frame: Box,
+  opts: PlaceOptions = {},
+): MapLayout<P> {
+  let best: (MapLayout<P> & { covered: number }) | undefined;
+  for (const [attempt, m] of MARGINS.entries()) {
+    const inner: Box = {
+      x: frame.x + m * frame.w,
+      y: frame.y + m * MARGIN_ASPECT * frame.h,
+      w: (1 - 2 * m) * frame.w,
+      h: (1 - 2 * m * MARGIN_ASPECT) * frame.h,
+    };
+    const toPx = scaler(points.length ? points : [{ x: 0, y: 0 }], inner);
+    const px = points.map((p) => {
+      const [x, y] = toPx(p.x, p.y);
+      return { x, y, theme: p.theme };
+    });
+    // Every layout but the last gives up at the first label without a clear spot.
+    const placed = place(
+      labels.map((l) => {
+        const [x, y] = toPx(l.x, l.y);
+        return { ...l, x, y };
+      }),
+      px,
+      frame,
+      opts,
+      attempt < MARGINS.length - 1,
+    );
+    if (!placed) continue;
+    const covered = placed.reduce((s, l) => s + l.covered, 0);
+    if (!best || covered < best.covered) best = { toPx, px, placed, points, covered };
+    if (covered === 0) break;
+  }
+  const { covered: _, ...layout } = best!;
+  return layout;
 }
 
 /** Maps data coordinates into a pixel box, keeping the aspect ratio. */

@@ -8,9 +8,7 @@ import { displayInNotebook } from './notebook.js';
 import { themeColor } from './palette.js';
 import { svgToPng, type PngOptions } from './png.js';
 import { renderSVG, type SvgOptions } from './svg.js';
-import { bestKMeans } from '../cluster/kmeans.js';
-import { Corpus } from '../corpus/corpus.js';
-import { classTfidf } from '../label/ctfidf.js';
+import { exportRecord } from '../corpus/export.js';
 import type { MapData, MapLabel, MapPoint, MapSubLabel, MimeBundle, VegaLiteSpec } from './types.js';
 import { renderVegaLite } from './vega.js';
 
@@ -101,6 +99,7 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     ...(cites?.length ? { cites } : {}),
     ...(paper.year !== undefined ? { year: paper.year } : {}),
     ...(paper.url !== undefined ? { url: paper.url } : {}),
+    cite: exportRecord(paper),
   }));
   const labels: MapLabel[] = themes
     .map((t) => {
@@ -111,7 +110,7 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     })
     .filter((l): l is MapLabel => l !== undefined);
   const title = opts.title ?? 'paper-atlas topic map';
-  const data: MapData = { points, labels, sublabels: subthemeLabels(input, labels), title };
+  const data: MapData = { points, labels, sublabels: partLabels(points, themes), title };
   const map: TopicMap = {
     ...data,
     toSVG: (o) => (checkOptionsObject('toSVG options', o, SVG_KEYS), renderSVG(data, o)),
@@ -144,38 +143,15 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
   return map;
 }
 
-/**
- * Labels for the parts of each large theme, shown when the HTML map is zoomed in: a theme of 30 or
- * more papers is split by k-means on its map positions (one part per ~25 papers, 2 to 5), and each
- * part is named by its top c-TF-IDF phrase among the theme's parts (a phrase of the theme's own
- * label is skipped). Deterministic.
- */
-function subthemeLabels(input: readonly MapInput[], labels: readonly MapLabel[]): MapSubLabel[] {
-  const out: MapSubLabel[] = [];
-  for (const l of labels) {
-    const members = input.filter((p) => p.theme === l.theme);
-    if (members.length < 30) continue;
-    const k = Math.max(2, Math.min(5, Math.round(members.length / 25)));
-    const { assignments } = bestKMeans(
-      members.map((p) => [p.x, p.y]),
-      k,
-      0,
-      { restarts: 3, maxIterations: 100, tolerance: 1e-6 },
-    );
-    const words = new Set(l.text.toLowerCase().split(/\W+/u));
-    const phrases = classTfidf(
-      members.map((p) => Corpus.textOf(p.paper)),
-      assignments,
-      k,
-      3,
-      10,
-    );
-    for (let part = 0; part < k; part++) {
-      const rows = members.filter((_, i) => assignments[i] === part);
-      const name = phrases[part]!.map(([p]) => p).find((p) => !p.split(' ').every((w) => words.has(w)));
-      if (!rows.length || !name) continue;
-      out.push({ theme: l.theme, text: name, x: median(rows.map((p) => p.x)), y: median(rows.map((p) => p.y)), size: rows.length });
-    }
-  }
-  return out;
+/** Names of the themes' parts (`theme.parts`), each at the median position of its papers on the map. */
+function partLabels(points: readonly MapPoint[], themes: readonly Theme[]): MapSubLabel[] {
+  const at = new Map(points.map((p) => [p.id, p]));
+  return themes.flatMap((t) =>
+    (t.parts ?? []).flatMap((part) => {
+      const members = part.paperIds.map((id) => at.get(id)).filter((p): p is MapPoint => p !== undefined);
+      return members.length
+        ? [{ theme: t.id, text: part.label, x: median(members.map((p) => p.x)), y: median(members.map((p) => p.y)), size: members.length }]
+        : [];
+    }),
+  );
 }

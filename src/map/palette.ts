@@ -1,4 +1,4 @@
-import { differenceCiede2000, displayable, formatHex, wcagContrast, type Oklch } from 'culori';
+import { clampChroma, converter, differenceCiede2000, displayable, formatHex, wcagContrast, type Oklch } from 'culori';
 
 /** Backgrounds every theme colour must stand out on (WCAG contrast ≥ `MIN_CONTRAST`). */
 export const PALETTE_BACKGROUNDS = { light: '#ffffff', dark: '#1e1e1e' } as const;
@@ -51,4 +51,24 @@ export function themePalette(): readonly string[] {
 export function themeColor(theme: number): string {
   const p = themePalette();
   return p[((theme % p.length) + p.length) % p.length]!;
+}
+
+/** Contrast of label text on its white halo: WCAG's 4.5:1 for text. */
+export const LABEL_CONTRAST = 4.5;
+
+const labelColors = new Map<string, string>();
+
+/**
+ * The colour a theme's name is written in: the theme's colour, darkened in OKLCH (same hue and
+ * chroma, lower lightness) until it reads at `LABEL_CONTRAST` on white, so a name matches its points.
+ */
+export function labelColor(theme: number): string {
+  const base = themeColor(theme);
+  let out = labelColors.get(base);
+  if (out) return out;
+  const c = converter('oklch')(base)!;
+  out = base;
+  for (let l = c.l; wcagContrast(out, PALETTE_BACKGROUNDS.light) < LABEL_CONTRAST && l > 0; l -= 0.01) out = formatHex(clampChroma({ ...c, l }, 'oklch'));
+  labelColors.set(base, out);
+  return out;
 }

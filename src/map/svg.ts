@@ -1,6 +1,6 @@
 import { escapeXml } from './escape.js';
-import { leaderStart, placeLabels, scaler, wrapText, type Box, type PlacedLabel } from './labels.js';
-import { themeColor } from './palette.js';
+import { layoutMap, wrapText, type Box, type PlacedLabel } from './labels.js';
+import { labelColor, themeColor } from './palette.js';
 import type { MapData } from './types.js';
 
 export interface SvgOptions {
@@ -19,6 +19,9 @@ export const FONT_FAMILY = 'Inter, Helvetica, Arial, sans-serif';
 /** Point radius for a map of n points: 4 px up to a few hundred, then shrinking with log n. */
 export const defaultRadius = (n: number): number => Math.max(1, Math.min(4, 4 - 1.1 * Math.log10(Math.max(n, 1) / 200)));
 
+/** Label text: semibold, centred, on a white halo that keeps it legible over leader lines and grid. */
+export const LABEL_STYLE = 'text-anchor="middle" font-weight="600" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"';
+
 /** A label's lines as SVG text, centred on its box. */
 export function labelText(l: PlacedLabel, attrs: string): string {
   const top = l.y - ((l.lines.length - 1) * l.lineHeight) / 2 + l.fontSize * 0.35;
@@ -28,9 +31,10 @@ export function labelText(l: PlacedLabel, attrs: string): string {
 }
 
 /**
- * A static map for papers and slides: points coloured by theme, theme labels in free space (sized
- * by theme, wrapped, leader lines where they had to move), and a legend that wraps long names and
- * grows the figure rather than cut them.
+ * A static map for papers and slides: points coloured by theme; theme names beside their themes,
+ * never over a point (sized by theme, wrapped, in the theme's colour darkened for text, on a white
+ * halo, leader lines where they sit away); and a legend that wraps long names and grows the figure
+ * rather than cut them.
  */
 export function renderSVG(map: MapData, opts: SvgOptions = {}): string {
   const width = opts.width ?? 1100;
@@ -44,22 +48,7 @@ export function renderSVG(map: MapData, opts: SvgOptions = {}): string {
   const legendH = 70 + rows.reduce((s, r) => s + r.lines.length * legendFont * 1.25 + 5, 0);
   const height = Math.max(opts.height ?? 760, legend ? legendH : 0);
   const frame: Box = { x: 20, y: 50, w: width - legendW - 40, h: height - 70 };
-  // Points keep a margin free around them, where labels of themes on the edge can go.
-  const inner: Box = { x: frame.x + 0.08 * frame.w, y: frame.y + 0.06 * frame.h, w: 0.84 * frame.w, h: 0.88 * frame.h };
-  const toPx = scaler(n ? map.points : [{ x: 0, y: 0 }], inner);
-  const px = map.points.map((p) => {
-    const [x, y] = toPx(p.x, p.y);
-    return { x, y, theme: p.theme };
-  });
-  const placed = placeLabels(
-    map.labels.map((l) => {
-      const [x, y] = toPx(l.x, l.y);
-      return { text: l.text, x, y, size: l.size, theme: l.theme };
-    }),
-    px,
-    frame,
-    { pointRadius: radius },
-  );
+  const { px, placed } = layoutMap(map.points, map.labels, frame, { pointRadius: radius });
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" font-family="${FONT_FAMILY}" role="img">`,
@@ -75,14 +64,13 @@ export function renderSVG(map: MapData, opts: SvgOptions = {}): string {
   map.labels.forEach((l, i) => {
     const pl = placed[i]!;
     if (pl.leader) {
-      const from = leaderStart(pl);
-      out.push(`<line class="leader" x1="${r1(from.x)}" y1="${r1(from.y)}" x2="${r1(pl.anchor.x)}" y2="${r1(pl.anchor.y)}" stroke="#555" stroke-width="0.8"/>`);
+      const { from, to } = pl.leader;
+      out.push(
+        `<line class="leader" data-theme="${l.theme}" x1="${r1(from.x)}" y1="${r1(from.y)}" x2="${r1(to.x)}" y2="${r1(to.y)}" stroke="#555" stroke-width="0.8"/>`,
+      );
     }
-    out.push(
-      `<rect class="label-box" data-theme="${l.theme}" x="${r1(pl.box.x)}" y="${r1(pl.box.y)}" width="${r1(pl.box.w)}" height="${r1(pl.box.h)}" rx="3" fill="#ffffff" fill-opacity="0.85" stroke="${l.color}"/>`,
-      labelText(pl, 'text-anchor="middle" font-weight="600" fill="#222"'),
-    );
   });
+  map.labels.forEach((l, i) => out.push(labelText(placed[i]!, `class="label" data-theme="${l.theme}" ${LABEL_STYLE} fill="${labelColor(l.theme)}"`)));
   out.push('</g>');
   if (legend) {
     const lx = width - legendW + 10;

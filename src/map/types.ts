@@ -1,3 +1,5 @@
+import type { ExportRecord } from '../corpus/export.js';
+
 /** One paper on the map. */
 export interface MapPoint {
   id: string;
@@ -13,6 +15,8 @@ export interface MapPoint {
   cites?: string[];
   year?: number;
   url?: string;
+  /** What a selection of this paper exports (BibTeX, CSL-JSON, ids): its own fields. */
+  cite?: ExportRecord;
 }
 
 /** Where a theme's name belongs: the median position of its papers. */
@@ -25,7 +29,7 @@ export interface MapLabel {
   color: string;
 }
 
-/** A part of a large theme, named for the zoomed-in HTML map. */
+/** A part of a large theme (`theme.parts`), named when the HTML map is zoomed in. */
 export interface MapSubLabel {
   theme: number;
   text: string;
@@ -38,7 +42,7 @@ export interface MapSubLabel {
 export interface MapData {
   points: MapPoint[];
   labels: MapLabel[];
-  /** Names of the parts of large themes (shown when zoomed in). */
+  /** Names of the parts of large themes (`theme.parts`, shown when zoomed in). */
   sublabels: MapSubLabel[];
   title: string;
 }

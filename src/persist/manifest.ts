@@ -89,6 +89,10 @@ const MANIFEST_SCHEMA = z.object({
       size: count,
       paperIds: z.array(z.string()),
       representative: z.array(z.string()).max(1000),
+      parts: z
+        .array(z.object({ label: text(1000), keywords: z.array(text(1000)).max(1000), size: count, paperIds: z.array(z.string()) }))
+        .max(1000)
+        .optional(),
     }),
   ),
   assignments: z.array(count),
@@ -214,6 +218,17 @@ export function checkThemes(m: Manifest, papers: readonly Paper[], file: string)
       throw new AtlasFileError(file, `field "themes[${i}].paperIds": does not match the papers assigned to theme ${i}`);
     }
     if (t.representative.some((id) => !listed.has(id))) throw new AtlasFileError(file, `field "themes[${i}].representative": names a paper outside the theme`);
+    // Parts: each a group of the theme's own papers, no paper in two.
+    const inPart = new Set<string>();
+    t.parts?.forEach((q, j) => {
+      if (q.size !== q.paperIds.length)
+        throw new AtlasFileError(file, `field "themes[${i}].parts[${j}].size": is ${q.size}, but the part lists ${q.paperIds.length} papers`);
+      for (const id of q.paperIds) {
+        if (!listed.has(id) || inPart.has(id))
+          throw new AtlasFileError(file, `field "themes[${i}].parts[${j}].paperIds": names a paper outside the theme or in another part`);
+        inPart.add(id);
+      }
+    });
   });
 }
 

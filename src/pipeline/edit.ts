@@ -56,7 +56,14 @@ export function mergeThemes(state: AtlasState, ids: readonly number[], label?: s
     .map(([old]) =>
       old === target ? { label: text, keywords: keywords.slice(0, cap) } : { label: state.themes[old]!.label, keywords: state.themes[old]!.keywords },
     );
-  const { themes, centroids } = describeThemes(state.papers, state.vectors, assignments, names, skip);
+  const described = describeThemes(state.papers, state.vectors, assignments, names, skip);
+  // Parts stay as they were: the merged theme holds the parts of the themes it joined, largest first.
+  const olds = [...order.entries()].sort((a, b) => a[1] - b[1]).map(([old]) => (old === target ? merging : [old]));
+  const themes = described.themes.map((t, i) => {
+    const parts = olds[i]!.flatMap((old) => state.themes[old]!.parts ?? []).sort((a, b) => b.size - a.size);
+    return parts.length ? { ...t, parts } : t;
+  });
+  const { centroids } = described;
   return {
     state: { ...state, assignments, themes, centroids },
     merged: order.get(target)!,

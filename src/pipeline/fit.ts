@@ -9,6 +9,7 @@ import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext } from '.
 import { groupCentroids, median, nearest } from '../vector.js';
 import type { SamplePlan } from './knn.js';
 import type { ThemeFit } from './state.js';
+import { themeParts } from './parts.js';
 import { describeThemes, orderBySize } from './themes.js';
 import type { Stages } from './stages.js';
 
@@ -167,8 +168,10 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
         layoutModel = pulledModel(layoutModel, pulled, themes.centroids, weight);
       }
     }
+    // Parts split themes by map position, so they come with a layout only.
+    const withParts = coords.length ? themeParts(themes.themes, input.papers, coords, clustering.assignments, input.seed) : themes.themes;
     // A layout fitted on a sample cannot place papers outside it: added papers follow their neighbours.
-    return { ...themes, coords, layoutModel: sample ? undefined : layoutModel };
+    return { ...themes, themes: withParts, coords, layoutModel: sample ? undefined : layoutModel };
   } catch (err) {
     stop.abort(err);
     await layoutRun.catch(() => undefined);

@@ -16,6 +16,7 @@ import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample, scratchGraph } from './knn.js';
 import { fitThemes } from './fit.js';
+import { nearestCentre, partCentre } from './parts.js';
 import {
   ATLAS_OPTION_KEYS,
   checkFitSample,
@@ -251,11 +252,23 @@ export async function addToSession(
   checkEmbedded(vectors, added, state.embedder.dims);
   const placed = await placePapers(vectors, { centroids: state.centroids, coords: state.coords, layoutModel: s.layoutModel, store: s.store });
   signal?.throwIfAborted();
-  const themes = state.themes.map((t) => ({ ...t, paperIds: [...t.paperIds] }));
+  const themes = state.themes.map((t) => ({
+    ...t,
+    paperIds: [...t.paperIds],
+    ...(t.parts ? { parts: t.parts.map((q) => ({ ...q, paperIds: [...q.paperIds] })) } : {}),
+  }));
+  const rowOf = new Map(state.papers.map((p, i) => [p.id, i]));
+  const centres = themes.map((t) => (t.parts ?? []).map((q) => partCentre(q.paperIds.map((id) => state.coords[rowOf.get(id)!]!))));
   added.forEach((p, i) => {
     const t = themes[placed.themes[i]!]!;
     t.paperIds.push(p.id);
     t.size++;
+    // An added paper joins the part of its theme whose centre is nearest on the map.
+    const part = t.parts?.[nearestCentre(centres[t.id]!, placed.coords[i]!)];
+    if (part) {
+      part.paperIds.push(p.id);
+      part.size++;
+    }
   });
   await s.store.add(vectors, state.papers.length);
   return {
@@ -277,8 +290,18 @@ export async function removeFromSession(s: Session, row: number): Promise<AtlasS
   await s.store.remove(row);
   const id = state.papers[row]!.id;
   const theme = state.assignments[row];
-  const themes = state.themes.map((t) =>
-    t.id === theme ? { ...t, paperIds: t.paperIds.filter((p) => p !== id), representative: t.representative.filter((p) => p !== id), size: t.size - 1 } : t,
-  );
+  const themes = state.themes.map((t) => {
+    if (t.id !== theme) return t;
+    const parts = t.parts
+      ?.map((q) => (q.paperIds.includes(id) ? { ...q, paperIds: q.paperIds.filter((p) => p !== id), size: q.size - 1 } : q))
+      .filter((q) => q.size > 0);
+    return {
+      ...t,
+      paperIds: t.paperIds.filter((p) => p !== id),
+      representative: t.representative.filter((p) => p !== id),
+      size: t.size - 1,
+      ...(parts ? { parts } : {}),
+    };
+  });
   return { ...state, removed: [...state.removed, row].sort((a, b) => a - b), themes };
 }

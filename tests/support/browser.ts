@@ -107,6 +107,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
   await mkdir(profile);
   await mkdir(pages);
   await mkdir(join(work, 'fontconfig'));
+  // Where the page's downloads land (the selection export): the browser's user must own it.
+  const downloads = join(work, 'downloads');
+  await mkdir(downloads);
   await chmod(pages, 0o755);
   // A font configuration of our own: the machine's fonts plus the Open Sans that ships with the
   // npm Chromium. Without any font Blink has no last-resort font and its renderer aborts.
@@ -122,6 +125,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   if (isRoot()) {
     await chown(profile, NOBODY, NOBODY);
     await chown(join(work, 'fontconfig'), NOBODY, NOBODY);
+    await chown(downloads, NOBODY, NOBODY);
     executable = join(work, 'chromium-as-nobody.sh');
     await writeFile(executable, `#!/bin/sh\nexec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups env ${env.join(' ')} "${binary}" "$@"\n`, {
       mode: 0o755,
@@ -135,6 +139,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     headless: true,
     // Playwright turns the sandbox off unless asked: keep it on.
     chromiumSandbox: true,
+    acceptDownloads: true,
+    downloadsPath: downloads,
     // Only flags that keep a test machine quiet: no update checks, no background network.
     args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-gpu', '--font-render-hinting=none'],
   });

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { differenceCiede2000, wcagContrast } from 'culori';
 import seedrandom from 'seedrandom';
 import { OptionError, type Theme } from '../../src/index.js';
-import { overlaps, placeLabels } from '../../src/map/labels.js';
+import { overlaps, segmentHitsBox, segmentsMeet } from '../../src/map/geometry.js';
+import { layoutMap, placeLabels, type PlacedLabel } from '../../src/map/labels.js';
+import { textWidth } from '../../src/map/text-width.js';
 import { buildMap, type MapInput } from '../../src/map/map.js';
 import { tslabWriter } from '../../src/map/notebook.js';
 import { PALETTE_BACKGROUNDS, themeColor, themePalette } from '../../src/map/palette.js';
@@ -123,12 +125,12 @@ describe('map data and renderers', () => {
     expect(placed.filter((p) => p.leader).length).toBeGreaterThan(20);
   });
 
-  it('keeps a label off the points of other themes, and wraps long names instead of cutting them', () => {
+  it('puts a name beside its theme, off every point (its own included), and wraps long names instead of cutting them', () => {
     // Theme 0 is a dense square block; theme 1's anchor sits in its middle.
     const points = [];
     for (let x = 300; x <= 500; x += 4) for (let y = 200; y <= 400; y += 4) points.push({ x, y, theme: 0 });
     const long = 'a very long theme name that would never fit on one line of a label';
-    const [l0, l1] = placeLabels(
+    const placed = placeLabels(
       [
         { text: 'block', x: 400, y: 300, size: points.length, theme: 0 },
         { text: long, x: 400, y: 300, size: 10, theme: 1 },
@@ -137,45 +139,96 @@ describe('map data and renderers', () => {
       { x: 0, y: 0, w: 1000, h: 700 },
       { pointRadius: 2 },
     );
+    const [l0, l1] = placed;
     expect(l1!.lines.length).toBeGreaterThan(2);
     expect(l1!.lines.join(' ')).toBe(long);
-    const inside = points.filter((p) => p.x >= l1!.box.x - 3 && p.x <= l1!.box.x + l1!.box.w + 3 && p.y >= l1!.box.y - 3 && p.y <= l1!.box.y + l1!.box.h + 3);
-    expect(inside).toEqual([]);
-    expect(l1!.leader).toBe(true);
-    // A label may sit on its own theme's points.
-    expect(Math.hypot(l0!.x - 400, l0!.y - 300)).toBeLessThan(20);
+    for (const l of placed) {
+      expect(pointsUnder(l, points, 3)).toBe(0);
+      expect(l.covered).toBe(0);
+    }
+    // The block's name sits just outside the block, without a leader; the other needs one.
+    const gap = Math.max(300 - (l0!.box.x + l0!.box.w), l0!.box.x - 500, 200 - (l0!.box.y + l0!.box.h), l0!.box.y - 400);
+    expect(gap).toBeGreaterThan(0);
+    expect(gap).toBeLessThan(12);
+    expect(l0!.leader).toBeNull();
+    expect(l1!.leader).not.toBeNull();
+    checkLeaders(placed);
+  });
+
+  it('reserves room for the widest face a name may be drawn in', () => {
+    // DejaVu Sans Bold is the widest of the faces measured: "m" 1.042 em, "i" 0.343 em.
+    expect(textWidth('m', 10)).toBeCloseTo(10.42, 6);
+    expect(textWidth('mi', 20)).toBeCloseTo(27.7, 6);
+    expect(textWidth('é', 10)).toBeGreaterThan(textWidth('e', 10));
   });
 
   it('finds the clear spot on a dense map too (200k points), and the fewest-points spot when none is clear', () => {
-    // Two themes fill all but a strip on the right; theme 1's label belongs in the middle of theme 0.
+    // Two themes fill all but a strip on the right; theme 1's label belongs in the middle of them.
     const rng = seedrandom('dense');
     const points = Array.from({ length: 200_000 }, (_, i) => ({ x: rng() * 800, y: rng() * 700, theme: i % 2 === 0 ? 0 : 2 }));
-    const count = (box: { x: number; y: number; w: number; h: number }, theme: number, pad: number): number =>
-      points.filter((p) => p.theme !== theme && p.x >= box.x - pad && p.x <= box.x + box.w + pad && p.y >= box.y - pad && p.y <= box.y + box.h + pad).length;
     const [clear] = placeLabels(
       [{ text: 'needs a clear spot', x: 400, y: 350, size: 10, theme: 1 }],
       points,
       { x: 0, y: 0, w: 1000, h: 700 },
       { pointRadius: 1 },
     );
-    expect(count(clear!.box, 1, 2)).toBe(0);
+    expect(pointsUnder(clear!, points, 2)).toBe(0);
     expect(clear!.box.x).toBeGreaterThan(800);
-    expect(clear!.leader).toBe(true);
-    // No clear spot at all: the label still lands inside the plot, on a spot with few foreign points.
+    expect(clear!.leader).not.toBeNull();
+    // No clear spot at all: the label still lands inside the plot, on a spot with few points, and says how many.
     const full = points.map((p) => ({ ...p, x: (p.x / 800) * 1000 }));
     const [crowded] = placeLabels([{ text: 'nowhere to go', x: 500, y: 350, size: 10, theme: 0 }], full, { x: 0, y: 0, w: 1000, h: 700 }, { pointRadius: 1 });
     const b = crowded!.box;
     expect(b.x >= 0 && b.y >= 0 && b.x + b.w <= 1000 && b.y + b.h <= 700).toBe(true);
-    const foreign = full.filter((p) => p.theme !== 0 && p.x >= b.x - 2 && p.x <= b.x + b.w + 2 && p.y >= b.y - 2 && p.y <= b.y + b.h + 2).length;
-    // Fewer than at any of 40 random spots of the same size (the spiral tried ~73,000).
+    const under = pointsUnder(crowded!, full, 2);
+    expect(crowded!.covered).toBeGreaterThanOrEqual(under);
+    // Fewer than at any of 40 random spots of the same size.
     const others = Array.from({ length: 40 }, () => {
       const x = rng() * (1000 - b.w);
       const y = rng() * (700 - b.h);
-      return full.filter((p) => p.theme !== 0 && p.x >= x - 2 && p.x <= x + b.w + 2 && p.y >= y - 2 && p.y <= y + b.h + 2).length;
+      return full.filter((p) => p.x >= x - 2 && p.x <= x + b.w + 2 && p.y >= y - 2 && p.y <= y + b.h + 2).length;
     });
-    expect(foreign).toBeLessThan(Math.min(...others));
+    expect(under).toBeLessThan(Math.min(...others));
+  });
+
+  it('makes room at the edges when the themes leave none: every name clear, leaders crossing no name and no other leader', () => {
+    // 30 themes packed edge to edge in a grid: no gap inside the cloud is wide enough for a name.
+    const rng = seedrandom('packed');
+    const points: { x: number; y: number; theme: number }[] = [];
+    for (let t = 0; t < 30; t++) {
+      const cx = (t % 6) * 10;
+      const cy = Math.floor(t / 6) * 10;
+      for (let i = 0; i < 200; i++) points.push({ x: cx + rng() * 10, y: cy + rng() * 10, theme: t });
+    }
+    const labels = Array.from({ length: 30 }, (_, t) => ({
+      text: `packed theme ${t}`,
+      x: (t % 6) * 10 + 5,
+      y: Math.floor(t / 6) * 10 + 5,
+      size: 200,
+      theme: t,
+    }));
+    const { px, placed } = layoutMap(points, labels, { x: 0, y: 0, w: 1000, h: 700 }, { pointRadius: 2 });
+    for (const l of placed) expect(pointsUnder(l, px, 3)).toBe(0);
+    checkLeaders(placed);
+    expect(placed.filter((l) => l.leader).length).toBeGreaterThan(10);
   });
 });
+
+/** Points whose centre lies within `pad` of the label's box. */
+function pointsUnder(l: PlacedLabel, points: readonly { x: number; y: number }[], pad: number): number {
+  const b = l.box;
+  return points.filter((p) => p.x >= b.x - pad && p.x <= b.x + b.w + pad && p.y >= b.y - pad && p.y <= b.y + b.h + pad).length;
+}
+
+function checkLeaders(placed: readonly PlacedLabel[]): void {
+  placed.forEach((l, i) => {
+    if (!l.leader) return;
+    placed.forEach((o, j) => {
+      if (j !== i) expect(segmentHitsBox(l.leader!.from, l.leader!.to, o.box)).toBe(false);
+      if (j > i && o.leader) expect(segmentsMeet(l.leader!.from, l.leader!.to, o.leader.from, o.leader.to)).toBe(false);
+    });
+  });
+}
 
 describe('palette', () => {
   it('keeps 40 theme colours apart (CIEDE2000 ≥ 7.5) and each at 3:1 contrast on light and dark backgrounds', () => {

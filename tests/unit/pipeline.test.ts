@@ -9,6 +9,9 @@ import {
   GivenThemes,
   IdentityReducer,
   OptionError,
+  PART_MIN_SIZE,
+  PaperLookupError,
+  readCorpus,
   type AtlasOptions,
   type BuildProgress,
   type Clusterer,
@@ -241,5 +244,73 @@ describe('the layout pulled together by theme', () => {
     // The centre of the pulled map is the same point: a second pull goes on shrinking about it.
     expect(pullTogether(pulled, assignments, 0.5).centres).toEqual(centres);
     expect(pullTogether(coords, assignments, 0).coords).toEqual(coords);
+  });
+});
+
+describe('theme parts', () => {
+  it('splits each theme of PART_MIN_SIZE papers or more into 2 to 5 named parts that partition it, and names them on the map', async () => {
+    const large = atlas.themes.filter((t) => t.size >= PART_MIN_SIZE);
+    expect(large.length).toBeGreaterThan(2);
+    for (const t of atlas.themes) {
+      if (t.size < PART_MIN_SIZE) {
+        expect(t.parts).toBeUndefined();
+        continue;
+      }
+      const parts = t.parts!;
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      expect(parts.length).toBeLessThanOrEqual(5);
+      expect(parts.flatMap((p) => p.paperIds).sort()).toEqual([...t.paperIds].sort());
+      expect(parts.every((p) => p.size === p.paperIds.length)).toBe(true);
+      expect(new Set(parts.map((p) => p.label)).size).toBe(parts.length);
+      expect(parts.map((p) => p.label)).not.toContain(t.label);
+    }
+    const map = await atlas.map();
+    expect(map.sublabels.map((s) => s.text).sort()).toEqual(atlas.themes.flatMap((t) => (t.parts ?? []).map((p) => p.label)).sort());
+  });
+
+  it('keeps parts through save and load, add, remove and merge, and refuses a saved part that names a paper outside its theme', async () => {
+    const a = await build();
+    const dir = await tempDir();
+    await a.save(dir);
+    const loaded = await Atlas.load(dir, { embedder });
+    expect(loaded.themes).toEqual(a.themes);
+    const [added] = await loaded.add([
+      { title: 'Sinkhorn transport plan', abstract: 'optimal transport with sinkhorn iterations and a coupling between marginals.' },
+    ]);
+    const theme = loaded.themeOf(added!.id);
+    expect(theme.parts!.filter((p) => p.paperIds.includes(added!.id))).toHaveLength(1);
+    expect(theme.parts!.reduce((s, p) => s + p.size, 0)).toBe(theme.size);
+    await loaded.remove(added!.id);
+    expect(loaded.themeOf(corpus.papers[0]!.id).parts!.flatMap((p) => p.paperIds)).not.toContain(added!.id);
+    const [t0, t1] = [loaded.themes[0]!, loaded.themes[1]!];
+    const merged = await loaded.mergeThemes([t0.id, t1.id]);
+    expect(merged.parts!.map((p) => p.label).sort()).toEqual([...t0.parts!, ...t1.parts!].map((p) => p.label).sort());
+    // A part naming a paper of another theme is refused on load, with the field named.
+    const manifest = JSON.parse(await readFile(join(dir, 'atlas.json'), 'utf8'));
+    manifest.themes[0].parts[0].paperIds.push(manifest.themes[1].paperIds[0]);
+    manifest.themes[0].parts[0].size++;
+    await writeFile(join(dir, 'atlas.json'), JSON.stringify(manifest));
+    await expect(Atlas.load(dir, { embedder })).rejects.toThrow(/themes\[0\]\.parts\[0\]\.paperIds/u);
+  });
+});
+
+describe('export', () => {
+  it('writes BibTeX, CSL-JSON and id lists that read back to the same papers, in the order asked', async () => {
+    const ids = [corpus.papers[5]!.id, corpus.papers[0]!.id, corpus.papers[40]!.id];
+    const dir = await tempDir();
+    for (const [format, file] of [
+      ['bibtex', 'sel.bib'],
+      ['csl-json', 'sel.json'],
+    ] as const) {
+      await writeFile(join(dir, file), atlas.export(ids, format, { abstracts: true }));
+      const back = await readCorpus(join(dir, file));
+      expect(back.papers.map((p) => [p.id, p.title, p.abstract])).toEqual(ids.map((id) => [id, atlas.paper(id).title, atlas.paper(id).abstract]));
+    }
+    expect(atlas.export(ids, 'ids')).toBe(`${ids.join('\n')}\n`);
+    // Without abstracts (as the HTML map exports), titles only.
+    expect(atlas.export(ids, 'bibtex')).not.toContain('abstract');
+    expect(() => atlas.export(['no such paper'], 'bibtex')).toThrow(PaperLookupError);
+    expect(() => atlas.export(ids, 'ris' as 'bibtex')).toThrow(OptionError);
+    expect(() => atlas.export(ids, 'bibtex', { abstract: true } as unknown as { abstracts: boolean })).toThrow(OptionError);
   });
 });
