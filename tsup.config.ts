@@ -19,7 +19,7 @@ export default defineConfig([
     target: 'node20',
     // ESM-only helpers (d3's shapes; hyparquet, its decompressors and theirs, all pure JavaScript),
     // bundled so that require() consumers on Node 20 can load the CJS build.
-    noExternal: ['d3-shape', 'd3-path', 'hyparquet', 'hyparquet-compressors', 'fzstd', 'hysnappy'],
+    noExternal: ['d3-shape', 'd3-path', 'hyparquet', 'hyparquet-compressors', 'fzstd', 'hysnappy', 'linear-sum-assignment', 'ml-spectra-processing'],
     // Optional dependencies are loaded at run time when present (tsup bundles only what it must).
     external: ['@resvg/resvg-js', '@expo-google-fonts/inter'],
     define: { __PAPER_ATLAS_PAGE_SCRIPT__: JSON.stringify(pageScript) },

@@ -13,9 +13,10 @@ import { evaluate, type EvaluateOptions, type Evaluation } from './pipeline/eval
 import { addToSession, buildSession, refitSession, removeFromSession, subthemesOf, type Session } from './pipeline/run.js';
 import type { Stages } from './pipeline/stages.js';
 import { measureRecall, type RecallReport } from './store/exact.js';
-import { checkOptionsObject, OptionError } from './errors.js';
-import { EXPORT_FORMATS, exportRecord, exportRecords, type ExportFormat } from './corpus/export.js';
-import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme } from './types.js';
+import { checkOptionsObject } from './errors.js';
+import { checkExport, exportPapers, type ExportFormat } from './corpus/export.js';
+import type { EmbedderInfo, KSelection, Neighbor, Paper, Theme, ThemeChanges } from './types.js';
+import { addForUpdate, checkUpdate, type UpdateOptions, type UpdateReport } from './pipeline/update.js';
 
 export type { AtlasOptions, LoadOptions, RefitOptions, RelatedOptions } from './pipeline/options.js';
 export type { OutlierPaper } from './pipeline/views.js';
@@ -111,19 +112,12 @@ export class Atlas {
     return this.session.state.vectors[this.view.lookup.find(idOrTitle)]!.slice();
   }
 
-  /**
-   * Papers as text a reference manager reads: `bibtex`, `csl-json` or `ids` (one per line), in
-   * the order given, from the papers' own fields (title, authors, year, DOI, http(s) URL, venue;
-   * the abstract too with `abstracts: true`). Without `abstracts` it is the same text the HTML
-   * map's selection downloads. Unknown ids throw PaperLookupError.
-   */
+  /** Papers, in the order given, as BibTeX, CSL-JSON or ids: the text the HTML map's selection downloads. */
   export(idsOrTitles: readonly string[], format: ExportFormat, opts: { abstracts?: boolean } = {}): string {
-    checkOptionsObject('export options', opts, ['abstracts']);
-    if (!EXPORT_FORMATS.includes(format)) throw new OptionError('format', `must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
-    if (!Array.isArray(idsOrTitles)) throw new OptionError('ids', 'must be a list of paper ids or titles');
-    return exportRecords(
-      idsOrTitles.map((id) => exportRecord(this.paper(id), opts.abstracts === true)),
+    return exportPapers(
+      checkExport(idsOrTitles, format, opts).map((id) => this.paper(id)),
       format,
+      opts.abstracts === true,
     );
   }
 
@@ -167,12 +161,12 @@ export class Atlas {
     return outliers(this.view);
   }
 
-  /** Renames a theme; saved with the atlas (a refit names themes afresh). */
+  /** Renames a theme; saved with the atlas, and kept by refits where the theme persists. */
   renameTheme(themeId: number, label: string): Promise<Theme> {
     return this.edit((state) => ({ state: renameTheme(state, themeId, label), theme: themeId }));
   }
 
-  /** Merges themes into one (label: the given one, else the largest's), ids renumbered by size; saved with the atlas. */
+  /** Merges themes into one (label: the given one, else the largest's; id: their lowest); saved, and made again by refits. */
   mergeThemes(themeIds: readonly number[], opts: { label?: string } = {}): Promise<Theme> {
     return this.edit((state) => {
       const merged = mergeThemes(state, themeIds, opts.label);
@@ -186,10 +180,7 @@ export class Atlas {
     return measureRecall(this.session.store, this.session.state.vectors, k, maxQueries);
   }
 
-  /**
-   * Adds papers without refitting: embedded, inserted in the store, given the nearest theme and
-   * placed on the map. Call `refit()` to recompute themes and layout from scratch.
-   */
+  /** Adds papers without refitting: embedded, stored, given the nearest theme, placed on the map (see `update`). */
   add(papers: Iterable<unknown>, opts: { signal?: AbortSignal } = {}): Promise<Paper[]> {
     checkOptionsObject('options', opts, ['signal']);
     return this.exclusive(async () => {
@@ -207,23 +198,39 @@ export class Atlas {
   }
 
   /**
-   * Recomputes store, themes, labels and layout over the current papers (removed ones dropped),
-   * with the saved stages, or new ones / new options (`{ clusterer: { k: 8 } }`) and a new seed.
-   * Nothing changes unless the whole refit succeeds.
+   * Recomputes store, themes, labels and layout (removed papers dropped), with the saved stages or
+   * new ones and a new seed. Themes matched to the ones before keep their ids, colours and the
+   * user's edits; the map starts where it was. Returns (and `changes` keeps) what changed.
    */
-  refit(opts: RefitOptions = {}): Promise<void> {
+  refit(opts: RefitOptions = {}): Promise<ThemeChanges> {
+    return this.exclusive(() => this.refitNow(opts));
+  }
+
+  /** Adds papers, then refits if the themes no longer hold them (`refit: 'auto'` by `DRIFT_RULE`, `'always'`, `'never'`). */
+  update(papers: Iterable<unknown>, opts: UpdateOptions = {}): Promise<UpdateReport> {
+    const policy = checkUpdate(opts);
     return this.exclusive(async () => {
-      const embedder = this.session.labelEmbedder ?? (await this.ensureEmbedder());
-      const next = await refitSession(opts.onWarning ? { ...this.session, warn: opts.onWarning } : this.session, opts, embedder);
-      this.session.store.dispose?.();
-      this.commit({ ...next, warn: this.session.warn });
+      const { session, report } = await addForUpdate(this.session, papers, policy, await this.ensureEmbedder(), opts.signal);
+      this.commit(session);
+      const { signal, onProgress, onWarning } = opts;
+      return report.refit ? { ...report, changes: await this.refitNow({ signal, onProgress, onWarning }) } : report;
     });
   }
 
-  /**
-   * Splits one theme into sub-themes with the atlas's reducer, k-means and labeller, on that theme's
-   * papers only. Theme ids are local to the split; the atlas itself is unchanged.
-   */
+  /** What the last refit changed in the themes (kept, born, dissolved, split, merged, moved papers); undefined before the first. */
+  get changes(): ThemeChanges | undefined {
+    return this.session.state.changes;
+  }
+
+  private async refitNow(opts: RefitOptions): Promise<ThemeChanges> {
+    const embedder = this.session.labelEmbedder ?? (await this.ensureEmbedder());
+    const next = await refitSession(opts.onWarning ? { ...this.session, warn: opts.onWarning } : this.session, opts, embedder);
+    this.session.store.dispose?.();
+    this.commit({ ...next, warn: this.session.warn });
+    return next.state.changes!;
+  }
+
+  /** One theme split further with the atlas's stages, on its papers only (ids local to the split; the atlas is unchanged). */
   async subthemes(themeId: number, opts: { k?: number | 'auto' } = {}): Promise<Theme[]> {
     checkOptionsObject('options', opts, ['k']);
     return subthemesOf(this.session, themeId, opts.k ?? 'auto', this.session.labelEmbedder ?? (await this.ensureEmbedder()));

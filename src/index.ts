@@ -10,6 +10,9 @@ export type { PngOptions } from './map/png.js';
 export type { AtlasOptions, LoadOptions, RankMode, RefitOptions, RelatedOptions } from './pipeline/options.js';
 export { DEFAULT_FIT_SAMPLE, DEFAULT_SEED } from './pipeline/options.js';
 export { PART_MIN_SIZE } from './pipeline/parts.js';
+export { MIN_MATCH } from './pipeline/identity.js';
+export { DRIFT_RULE } from './pipeline/update.js';
+export type { Drift, RefitPolicy, UpdateOptions, UpdateReport } from './pipeline/update.js';
 export type {
   BuildProgress,
   BuildStage,
@@ -27,6 +30,7 @@ export type {
   StageContext,
   Theme,
   ThemePart,
+  ThemeChanges,
 } from './types.js';
 export { Corpus } from './corpus/corpus.js';
 export { DEFAULT_FIELDS } from './corpus/corpus.js';

@@ -39,7 +39,7 @@ export interface Neighbor {
   cosine: number;
 }
 
-/** A named group of papers. Ids are 0..k-1, largest theme first. */
+/** A named group of papers. Ids are 0..k-1: a build numbers themes largest first; refits and merges keep the ids of the themes that persist. */
 export interface Theme {
   id: number;
   /** Short human label, unique across themes (e.g. "preference optimization"). */
@@ -57,6 +57,35 @@ export interface Theme {
    * atlases saved before parts existed until their next refit.
    */
   parts?: ThemePart[];
+  /**
+   * What the user changed: `label` when they named it (`renameTheme`, or a merge given a label),
+   * `merged` when it is a merge of their making. Refits keep both where the theme persists.
+   */
+  edited?: { label?: true; merged?: true };
+}
+
+/**
+ * What a refit changed in the themes, matched to the themes before it by the papers they share
+ * (a maximum-weight matching on Jaccard overlap, at least `MIN_MATCH`): matched themes keep their
+ * id, colour and edits. Papers added since the previous fit count for no theme before it.
+ */
+export interface ThemeChanges {
+  /** Matched themes: the id they keep (`from` = `id` unless there are fewer themes than before and the old id is gone). */
+  kept: { id: number; from: number; label: string; overlap: number }[];
+  /** New themes with no match before, with how many of their papers were added since the previous fit. */
+  born: { id: number; label: string; size: number; added: number }[];
+  /** Themes before with no match now. */
+  dissolved: { id: number; label: string; size: number }[];
+  /** Themes before whose papers went to two or more themes now (each taking at least a quarter of them). */
+  split: { from: number; into: number[] }[];
+  /** Themes now that took at least a quarter of their earlier papers from each of two or more themes before. */
+  merged: { into: number; from: number[] }[];
+  /** Papers in the atlas before that are now in a theme of another id. */
+  moved: { id: string; from: number; to: number }[];
+  /** Share of the papers of the previous fit that kept their theme id. */
+  stayed: number;
+  /** User edits carried over: themes whose name was kept, merges made again. */
+  reapplied: { renamed: number[]; merged: number[] };
 }
 
 /** A part of a theme: a group of its papers lying together on the map, named by what sets them apart within the theme. */

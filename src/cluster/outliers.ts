@@ -28,15 +28,23 @@ export function findOutliers(
   });
   const out: Outlier[] = [];
   members.forEach((list, theme) => {
-    if (list.length < 8) return;
-    const sorted = list.map((m) => m.score).sort((a, b) => a - b);
-    const q = (p: number): number => {
-      const at = p * (sorted.length - 1);
-      const lo = Math.floor(at);
-      return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo);
-    };
-    const fence = q(0.25) - 1.5 * (q(0.75) - q(0.25));
+    if (list.length < FENCE_MIN_MEMBERS) return;
+    const fence = lowerFence(list.map((m) => m.score));
     for (const m of list) if (m.score < fence) out.push({ row: m.row, theme, score: m.score, fence });
   });
   return out.sort((a, b) => a.score - b.score || a.row - b.row);
+}
+
+/** Themes with fewer members have no fence (their quartiles say little). */
+export const FENCE_MIN_MEMBERS = 8;
+
+/** Tukey's lower fence of the scores: Q1 − 1.5 · IQR (quartiles interpolated). */
+export function lowerFence(scores: readonly number[]): number {
+  const sorted = [...scores].sort((a, b) => a - b);
+  const q = (p: number): number => {
+    const at = p * (sorted.length - 1);
+    const lo = Math.floor(at);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo);
+  };
+  return q(0.25) - 1.5 * (q(0.75) - q(0.25));
 }

@@ -6,6 +6,7 @@
  * title, authors and year.
  */
 
+import { checkOptionsObject, OptionError } from '../errors.js';
 import type { Paper } from '../types.js';
 
 /** The fields a paper exports (only those it has). */
@@ -148,4 +149,21 @@ export function exportRecord(paper: Paper, abstract = false): ExportRecord {
     ...(venue ? { venue: venue.trim() } : {}),
     ...(abstract && paper.abstract ? { abstract: paper.abstract } : {}),
   };
+}
+
+/** Checks `atlas.export`'s arguments; returns the ids. */
+export function checkExport(ids: unknown, format: unknown, opts: unknown): readonly string[] {
+  checkOptionsObject('export options', opts, ['abstracts']);
+  if (!EXPORT_FORMATS.includes(format as ExportFormat))
+    throw new OptionError('format', `must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new OptionError('ids', 'must be a list of paper ids or titles');
+  return ids as string[];
+}
+
+/** Papers as export text (`atlas.export`). */
+export function exportPapers(papers: readonly Paper[], format: ExportFormat, abstracts: boolean): string {
+  return exportRecords(
+    papers.map((p) => exportRecord(p, abstracts)),
+    format,
+  );
 }

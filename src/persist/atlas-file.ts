@@ -317,6 +317,9 @@ async function writeDataFiles(state: AtlasState, store: VectorStore, sink: Strea
     themes: state.themes,
     assignments: state.assignments,
     coords: state.coords,
+    ...(state.changes ? { changes: state.changes } : {}),
+    ...(state.fittedPapers !== undefined ? { fittedPapers: state.fittedPapers } : {}),
+    ...(state.layoutCoords ? { layoutCoords: state.layoutCoords } : {}),
     papers,
     vectors,
     ...(lexical ? { lexical } : {}),
@@ -512,6 +515,9 @@ async function readOnce(dir: string, passed: Partial<Stages>): Promise<{ state: 
     centroids,
     kSelection: m.kSelection,
     warnings: m.warnings,
+    ...(m.changes ? { changes: m.changes } : {}),
+    ...(m.fittedPapers !== undefined ? { fittedPapers: m.fittedPapers } : {}),
+    ...(m.layoutCoords ? { layoutCoords: m.layoutCoords } : {}),
     ...(lexicalModel ? { lexicalModel } : {}),
   };
   return { state, store };

@@ -6,7 +6,7 @@ import { AtlasFileError } from '../errors.js';
 import { jsonDepth, MAX_META_DEPTH } from '../io/json.js';
 import { MIN_FIT_SAMPLE } from '../pipeline/options.js';
 import type { StageName, StageSpec } from '../pipeline/stages.js';
-import type { EmbedderInfo, KSelection, Paper, Theme } from '../types.js';
+import type { EmbedderInfo, KSelection, Paper, Theme, ThemeChanges } from '../types.js';
 
 export const ATLAS_FORMAT = 'paper-atlas';
 /** Version 2: stages recorded with their resolved options (version 1 saved only the caller's options). */
@@ -42,6 +42,10 @@ export interface Manifest {
   themes: Theme[];
   assignments: number[];
   coords: [number, number][];
+  /** What the last refit changed (atlases saved before refits reported changes have none). */
+  changes?: ThemeChanges;
+  fittedPapers?: number;
+  layoutCoords?: [number, number][];
   papers: string;
   vectors: string;
   lexical?: string;
@@ -93,10 +97,28 @@ const MANIFEST_SCHEMA = z.object({
         .array(z.object({ label: text(1000), keywords: z.array(text(1000)).max(1000), size: count, paperIds: z.array(z.string()) }))
         .max(1000)
         .optional(),
+      edited: z
+        .object({ label: z.literal(true).optional(), merged: z.literal(true).optional() })
+        .strict()
+        .optional(),
     }),
   ),
   assignments: z.array(count),
   coords: z.array(z.tuple([z.number().finite(), z.number().finite()])),
+  changes: z
+    .object({
+      kept: z.array(z.object({ id: count, from: count, label: text(1000), overlap: z.number().min(0).max(1) })).max(100_000),
+      born: z.array(z.object({ id: count, label: text(1000), size: count, added: count })).max(100_000),
+      dissolved: z.array(z.object({ id: count, label: text(1000), size: count })).max(100_000),
+      split: z.array(z.object({ from: count, into: z.array(count).max(100_000) })).max(100_000),
+      merged: z.array(z.object({ into: count, from: z.array(count).max(100_000) })).max(100_000),
+      moved: z.array(z.object({ id: z.string(), from: count, to: count })).max(100_000_000),
+      stayed: z.number().min(0).max(1),
+      reapplied: z.object({ renamed: z.array(count).max(100_000), merged: z.array(count).max(100_000) }),
+    })
+    .optional(),
+  fittedPapers: count.optional(),
+  layoutCoords: z.array(z.tuple([z.number().finite(), z.number().finite()])).optional(),
   papers: fileName,
   vectors: fileName,
   lexical: fileName.optional(),
@@ -150,6 +172,9 @@ export function checkManifest(raw: unknown, file: string): Manifest {
     if (r >= m.count) bad(`removed[${i}]`, `row ${r} is past the last paper`);
     if (i > 0 && r <= m.removed[i - 1]!) bad(`removed[${i}]`, 'rows must be ascending and unique');
   });
+  if (m.fittedPapers !== undefined && m.fittedPapers > m.count) bad('fittedPapers', `is ${m.fittedPapers}, more than the ${m.count} papers`);
+  if (m.layoutCoords && m.layoutCoords.length !== m.fittedPapers)
+    bad('layoutCoords', `has ${m.layoutCoords.length} rows for ${m.fittedPapers ?? 'no'} fitted papers`);
   m.themes.forEach((t, i) => {
     if (t.id !== i) bad(`themes[${i}].id`, `is ${t.id}, expected ${i}`);
     if (t.size !== t.paperIds.length) bad(`themes[${i}].size`, `is ${t.size}, but the theme lists ${t.paperIds.length} papers`);

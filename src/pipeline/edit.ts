@@ -1,6 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { AtlasState } from './state.js';
-import { describeThemes, orderBySize } from './themes.js';
+import { describeThemes } from './themes.js';
 
 const MAX_LABEL = 200;
 
@@ -19,20 +19,41 @@ function checkThemeId(state: AtlasState, id: unknown): number {
   return id as number;
 }
 
-/** The theme renamed; nothing else changes. */
+/** The theme renamed (and marked `edited.label`, so refits keep the name); nothing else changes. */
 export function renameTheme(state: AtlasState, id: number, label: string): AtlasState {
   const t = checkThemeId(state, id);
   const text = checkLabel(
     label,
     state.themes.filter((x) => x.id !== t).map((x) => x.label),
   );
-  return { ...state, themes: state.themes.map((x) => (x.id === t ? { ...x, label: text } : x)) };
+  return { ...state, themes: state.themes.map((x) => (x.id === t ? { ...x, label: text, edited: { ...x.edited, label: true as const } } : x)) };
+}
+
+/**
+ * Ids after themes merge: the merged theme keeps the lowest of their ids; the ids the others held
+ * are freed and filled by the themes of the highest ids (so ids stay 0..k-1 and every other theme
+ * keeps its id and colour). Returns the old → new id map.
+ */
+function idsAfterMerge(k: number, merging: readonly number[]): Map<number, number> {
+  const target = merging[0]!;
+  const gone = new Set(merging.slice(1));
+  const left = k - gone.size;
+  const ids = new Map<number, number>();
+  for (let id = 0; id < k; id++) if (!gone.has(id)) ids.set(id, id);
+  ids.set(target, target);
+  const movers = [...ids.keys()].filter((id) => id >= left).sort((a, b) => a - b);
+  const holes = [...gone].filter((id) => id < left).sort((a, b) => a - b);
+  movers.forEach((id, i) => ids.set(id, holes[i]!));
+  for (const id of gone) ids.set(id, ids.get(target)!);
+  return ids;
 }
 
 /**
  * Themes merged into one: its papers are theirs, its label the given one or else the largest's, its
- * keywords theirs interleaved (largest first, without repeats). Theme ids are renumbered by size,
- * as a fit numbers them.
+ * keywords theirs interleaved (largest first, without repeats), its parts theirs. It keeps the
+ * lowest of their ids; the other themes keep theirs, but for the highest ids, which move into the
+ * freed ones (`idsAfterMerge`). Marked `edited.merged` (and `edited.label` when given a label), so
+ * a refit makes the merge again where its themes persist.
  */
 export function mergeThemes(state: AtlasState, ids: readonly number[], label?: string): { state: AtlasState; merged: number } {
   if (!Array.isArray(ids) || ids.length < 2) throw new OptionError('themeIds', 'name at least two themes to merge');
@@ -40,32 +61,35 @@ export function mergeThemes(state: AtlasState, ids: readonly number[], label?: s
   if (merging.length < 2) throw new OptionError('themeIds', 'name at least two different themes to merge');
   const target = merging[0]!;
   const others = state.themes.filter((t) => !merging.includes(t.id)).map((t) => t.label);
-  const text = label === undefined ? state.themes[target]!.label : checkLabel(label, others);
-  const keywordLists = merging.map((id) => state.themes[id]!.keywords);
+  const largest = [...merging].sort((a, b) => state.themes[b]!.size - state.themes[a]!.size || a - b)[0]!;
+  const text = label === undefined ? state.themes[largest]!.label : checkLabel(label, others);
+  const bySize = [...merging].sort((a, b) => state.themes[b]!.size - state.themes[a]!.size || a - b);
+  const keywordLists = bySize.map((id) => state.themes[id]!.keywords);
   const keywords: string[] = [];
   const longest = Math.max(...keywordLists.map((k) => k.length));
   for (let i = 0; i < longest; i++) for (const list of keywordLists) if (list[i] !== undefined && !keywords.includes(list[i]!)) keywords.push(list[i]!);
   const cap = Math.max(...keywordLists.map((k) => k.length));
-  const folded = state.assignments.map((a) => (merging.includes(a) ? target : a));
-  const skip = new Set(state.removed);
-  const order = orderBySize(folded, state.themes.length, skip);
-  // Removed rows keep an assignment (rows never shift); one in a theme that no longer exists joins the target.
-  const assignments = folded.map((a) => order.get(a) ?? order.get(target)!);
-  const names = [...order.entries()]
-    .sort((a, b) => a[1] - b[1])
-    .map(([old]) =>
-      old === target ? { label: text, keywords: keywords.slice(0, cap) } : { label: state.themes[old]!.label, keywords: state.themes[old]!.keywords },
-    );
-  const described = describeThemes(state.papers, state.vectors, assignments, names, skip);
-  // Parts stay as they were: the merged theme holds the parts of the themes it joined, largest first.
-  const olds = [...order.entries()].sort((a, b) => a[1] - b[1]).map(([old]) => (old === target ? merging : [old]));
-  const themes = described.themes.map((t, i) => {
-    const parts = olds[i]!.flatMap((old) => state.themes[old]!.parts ?? []).sort((a, b) => b.size - a.size);
-    return parts.length ? { ...t, parts } : t;
+  const newId = idsAfterMerge(state.themes.length, merging);
+  const assignments = state.assignments.map((a) => newId.get(a)!);
+  const k = state.themes.length - merging.length + 1;
+  const oldOf = new Map<number, number>();
+  for (const [old, now] of newId) if (!merging.includes(old) || old === target) oldOf.set(now, old);
+  const names = Array.from({ length: k }, (_, id) => {
+    const old = oldOf.get(id)!;
+    return old === target ? { label: text, keywords: keywords.slice(0, cap) } : { label: state.themes[old]!.label, keywords: state.themes[old]!.keywords };
   });
-  const { centroids } = described;
-  return {
-    state: { ...state, assignments, themes, centroids },
-    merged: order.get(target)!,
-  };
+  const skip = new Set(state.removed);
+  const described = describeThemes(state.papers, state.vectors, assignments, names, skip);
+  const themes = described.themes.map((t) => {
+    const old = oldOf.get(t.id)!;
+    if (old !== target) {
+      const { parts, edited } = state.themes[old]!;
+      return { ...t, ...(parts ? { parts } : {}), ...(edited ? { edited } : {}) };
+    }
+    // The merged theme holds the parts of the themes it joined, largest first.
+    const parts = bySize.flatMap((id) => state.themes[id]!.parts ?? []).sort((a, b) => b.size - a.size);
+    const named = label !== undefined || merging.some((id) => state.themes[id]!.edited?.label);
+    return { ...t, ...(parts.length ? { parts } : {}), edited: { ...(named ? { label: true as const } : {}), merged: true as const } };
+  });
+  return { state: { ...state, assignments, themes, centroids: described.centroids }, merged: target };
 }

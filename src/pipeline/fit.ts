@@ -24,6 +24,11 @@ export interface FitInput {
   layout: boolean;
   /** The vectors' neighbour graph from the store, for the reducers (UMAP skips its own NN-descent). */
   neighbors?: KnnGraph | undefined;
+  /**
+   * Where papers were on the previous map, by id (refits): the layout starts from their positions
+   * before the pull by theme (`layout`), and the new map is aligned to where they were drawn (`drawn`).
+   */
+  previous?: { drawn: ReadonlyMap<string, readonly [number, number]>; layout: ReadonlyMap<string, readonly [number, number]> } | undefined;
   /** Fit layout and themes on this sample only; the other papers follow their nearest sampled ones. */
   sample?: SamplePlan | undefined;
   signal?: AbortSignal | undefined;
@@ -98,6 +103,19 @@ export function pullTogether(coords: readonly [number, number][], assignments: r
   return { coords: coords.map((c, i) => towards(c, centres.get(assignments[i]!)!, weight)), centres };
 }
 
+/**
+ * The layout before `pullTogether`, from the pulled map: the theme medians are fixed points of the
+ * pull, so each position moves back away from its theme's median, `weight / (1 − weight)` of the way.
+ */
+export function unpull(coords: readonly (readonly [number, number])[], assignments: readonly number[], weight: number): [number, number][] {
+  if (weight <= 0 || weight >= 1) return coords.map(([x, y]) => [x, y]);
+  const { centres } = pullTogether(coords as [number, number][], assignments, 0);
+  return coords.map(([x, y], i) => {
+    const [cx, cy] = centres.get(assignments[i]!)!;
+    return [(x - weight * cx) / (1 - weight), (y - weight * cy) / (1 - weight)];
+  });
+}
+
 function towards([x, y]: readonly [number, number], [cx, cy]: readonly [number, number], weight: number): [number, number] {
   return [x + weight * (cx - x), y + weight * (cy - y)];
 }
@@ -141,8 +159,9 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(input.signal?.reason);
   input.signal?.addEventListener('abort', onAbort, { once: true });
+  const init = input.previous ? startingPositions(fitPapers, input.previous.layout) : undefined;
   const layoutRun: Promise<Reduction | undefined> = input.layout
-    ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal })
+    ? stages.layout.fit(fitVectors, { ...context(input, 'layout', neighbors), signal: stop.signal, ...(init ? { init } : {}) })
     : Promise.resolve(undefined);
   try {
     input.signal?.throwIfAborted();
@@ -157,21 +176,32 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     const themes = await labelThemes(input, clustering);
     let layoutModel = await layoutRun;
     let coords: [number, number][] = [];
+    let layoutCoords: [number, number][] = [];
     if (layoutModel) {
       checkCoords(`layout ${stages.layout.id}`, layoutModel.coords, m, 2);
       const fitted = layoutModel.coords.map((c): [number, number] => [c[0]!, c[1]!]);
       coords = sample ? placeBySample(fitted, clustering.assignments, sample) : fitted;
+      layoutCoords = coords;
       const weight = stages.layout instanceof UmapReducer ? (stages.layout.options.themeWeight ?? 0) : 0;
       if (weight > 0) {
         const pulled = pullTogether(coords, clustering.assignments, weight);
         coords = pulled.coords;
         layoutModel = pulledModel(layoutModel, pulled, themes.centroids, weight);
       }
+      // A refit's map is turned, flipped, scaled and moved to lie over the previous one.
+      if (input.previous) {
+        const align = alignment(coords, input.papers, input.previous.drawn);
+        if (align) {
+          coords = coords.map(align);
+          layoutCoords = layoutCoords.map(align);
+          layoutModel = alignedModel(layoutModel, align);
+        }
+      }
     }
     // Parts split themes by map position, so they come with a layout only.
     const withParts = coords.length ? themeParts(themes.themes, input.papers, coords, clustering.assignments, input.seed) : themes.themes;
     // A layout fitted on a sample cannot place papers outside it: added papers follow their neighbours.
-    return { ...themes, themes: withParts, coords, layoutModel: sample ? undefined : layoutModel };
+    return { ...themes, themes: withParts, coords, ...(layoutCoords.length ? { layoutCoords } : {}), layoutModel: sample ? undefined : layoutModel };
   } catch (err) {
     stop.abort(err);
     await layoutRun.catch(() => undefined);
@@ -255,4 +285,87 @@ function checkLabels(stage: string, labels: ThemeLabel[], k: number): void {
     if (!Array.isArray(l.keywords) || l.keywords.some((w) => typeof w !== 'string'))
       throw new StageError(stage, `theme ${t} keywords must be a list of strings`);
   });
+}
+
+/** Previous positions of the rows, row-major, NaN where a paper was not on the previous map. */
+function startingPositions(papers: readonly Paper[], previous: ReadonlyMap<string, readonly [number, number]>): Float64Array | undefined {
+  const init = new Float64Array(papers.length * 2).fill(Number.NaN);
+  let known = 0;
+  papers.forEach((p, i) => {
+    const at = previous.get(p.id);
+    if (!at) return;
+    init[2 * i] = at[0];
+    init[2 * i + 1] = at[1];
+    known++;
+  });
+  return known ? init : undefined;
+}
+
+type Align = (c: readonly [number, number]) => [number, number];
+
+/**
+ * The similarity transform (rotation or reflection, uniform scale, shift) that lays the new map's
+ * positions of the papers both maps hold closest onto their previous positions, in the least-squares
+ * sense (orthogonal Procrustes, in closed form in two dimensions). Undefined with fewer than 3 such papers.
+ */
+export function alignment(
+  coords: readonly [number, number][],
+  papers: readonly Paper[],
+  previous: ReadonlyMap<string, readonly [number, number]>,
+): Align | undefined {
+  const pairs: [readonly [number, number], readonly [number, number]][] = [];
+  papers.forEach((p, i) => {
+    const at = previous.get(p.id);
+    if (at) pairs.push([coords[i]!, at]);
+  });
+  if (pairs.length < 3) return undefined;
+  const mean = (pick: (pair: (typeof pairs)[number]) => readonly [number, number], d: 0 | 1): number =>
+    pairs.reduce((s, pair) => s + pick(pair)[d], 0) / pairs.length;
+  const [ax, ay, bx, by] = [mean((q) => q[0], 0), mean((q) => q[0], 1), mean((q) => q[1], 0), mean((q) => q[1], 1)];
+  let best: { flip: number; cos: number; sin: number; scale: number; error: number } | undefined;
+  for (const flip of [1, -1]) {
+    let dotSum = 0;
+    let crossSum = 0;
+    let norm = 0;
+    for (const [a, b] of pairs) {
+      const x = a[0] - ax;
+      const y = flip * (a[1] - ay);
+      const u = b[0] - bx;
+      const v = b[1] - by;
+      dotSum += x * u + y * v;
+      crossSum += x * v - y * u;
+      norm += x * x + y * y;
+    }
+    const r = Math.hypot(dotSum, crossSum);
+    if (!norm || !r) continue;
+    const cos = dotSum / r;
+    const sin = crossSum / r;
+    const scale = r / norm;
+    let error = 0;
+    for (const [a, b] of pairs) {
+      const x = a[0] - ax;
+      const y = flip * (a[1] - ay);
+      error += (scale * (cos * x - sin * y) - (b[0] - bx)) ** 2 + (scale * (sin * x + cos * y) - (b[1] - by)) ** 2;
+    }
+    if (!best || error < best.error) best = { flip, cos, sin, scale, error };
+  }
+  if (!best) return undefined;
+  const { flip, cos, sin, scale } = best;
+  return ([px, py]) => {
+    const x = px - ax;
+    const y = flip * (py - ay);
+    return [bx + scale * (cos * x - sin * y), by + scale * (sin * x + cos * y)];
+  };
+}
+
+/** The layout model with its `transform` aligned the same way as the fitted map. */
+function alignedModel(model: Reduction, align: Align): Reduction {
+  const { transform } = model;
+  if (!transform) return model;
+  return {
+    coords: model.coords,
+    async transform(vectors) {
+      return (await transform.call(model, vectors)).map((c) => Float64Array.from(align([c[0]!, c[1]!])));
+    },
+  };
 }

@@ -55,6 +55,11 @@ export interface RefitOptions extends StageOptions {
   onWarning?: (message: string) => void;
   onProgress?: (p: BuildProgress) => void;
   signal?: AbortSignal;
+  /**
+   * [fresh=false] Lay the map out afresh, as a build does, instead of starting from where the
+   * papers were (and aligning to it): the map may then turn and move. Themes are matched either way.
+   */
+  fresh?: boolean;
 }
 
 export interface RelatedOptions {
@@ -86,7 +91,7 @@ const STAGE_KEYS = ['store', 'reducer', 'layout', 'clusterer', 'labeller'] as co
 const RUN_KEYS = ['seed', 'fitSample', 'onProgress', 'onWarning', 'signal'] as const;
 export const ATLAS_OPTION_KEYS = optionKeys<AtlasOptions>()(...STAGE_KEYS, ...RUN_KEYS, 'embedder', 'cache', 'precomputed');
 export const LOAD_OPTION_KEYS = optionKeys<LoadOptions>()('embedder', 'stages', 'onWarning');
-export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()(...STAGE_KEYS, ...RUN_KEYS);
+export const REFIT_OPTION_KEYS = optionKeys<RefitOptions>()(...STAGE_KEYS, ...RUN_KEYS, 'fresh');
 
 /** The default seed. */
 export const DEFAULT_SEED = 42;

@@ -15,7 +15,8 @@ import { firstBadVector } from '../vector.js';
 import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
 import { knnGraph, planSample, scratchGraph } from './knn.js';
-import { fitThemes } from './fit.js';
+import { fitThemes, unpull, type FitInput } from './fit.js';
+import { carryThemes } from './identity.js';
 import { nearestCentre, partCentre } from './parts.js';
 import {
   ATLAS_OPTION_KEYS,
@@ -68,12 +69,13 @@ async function storeAndThemes(
     embedder: Embedder;
     signal?: AbortSignal | undefined;
     onProgress?: ((p: BuildProgress) => void) | undefined;
+    previous?: FitInput['previous'];
   },
 ): Promise<{ store: VectorStore; fit: Awaited<ReturnType<typeof fitThemes>> }> {
   const { seed, dims, signal, onProgress } = run;
   const indexing = (done: number, total: number): void => onProgress?.({ stage: 'index', done, total });
   const k = graphSize(stages);
-  const fit = { papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress };
+  const fit = { papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress, previous: run.previous };
   const { scratch } = stages.store;
   if (vectors.length <= run.fitSample && !scratch) {
     const store = await stages.store.build(vectors, { seed, dims, ...(signal ? { signal } : {}), onProgress: indexing });
@@ -163,6 +165,7 @@ export async function buildSession(corpus: Corpus, opts: AtlasOptions): Promise<
     removed: [],
     stages,
     warnings,
+    fittedPapers: corpus.papers.length,
     ...themes,
     ...(embedder instanceof LexicalEmbedder ? { lexicalModel: embedder.toJSON() } : {}),
   };
@@ -182,6 +185,7 @@ function checkK(stages: Stages, papers: number): void {
 export async function refitSession(s: Session, opts: RefitOptions, embedder: Embedder): Promise<Session> {
   checkOptionsObject('options', opts, REFIT_OPTION_KEYS);
   const seed = opts.seed === undefined ? s.state.seed : checkSeed(opts.seed);
+  if (opts.fresh !== undefined && typeof opts.fresh !== 'boolean') throw new OptionError('fresh', `must be true or false, got ${JSON.stringify(opts.fresh)}`);
   const fitSample = opts.fitSample === undefined ? s.state.fitSample : checkFitSample(opts.fitSample);
   const stages = resolveStages(opts, s.state.stages);
   const engine = engineId();
@@ -202,9 +206,39 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
     embedder,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    // The map starts from where the papers were (the layout before its pull by theme) and is aligned
+    // to where they were drawn, so it stays put.
+    previous: opts.fresh === true ? undefined : previousMap(s.state, keep),
   });
   const { layoutModel, ...themes } = fit;
-  return { ...s, store, layoutModel, state: { ...s.state, ...themes, seed, fitSample, engine, stages, papers, vectors, removed: [] } };
+  // Themes matched to the ones before keep their ids, colours and the user's edits; what changed is recorded.
+  const { removed: _, ...rest } = s.state;
+  const state = carryThemes(s.state, themes, papers, { ...rest, seed, fitSample, engine, stages, papers, vectors, removed: [], fittedPapers: papers.length });
+  return { ...s, store, layoutModel, state };
+}
+
+/** Where the papers of the last fit were on the map: drawn (`drawn`) and as the layout left them before its pull by theme (`layout`). */
+function previousMap(
+  state: AtlasState,
+  rows: readonly number[],
+): { drawn: Map<string, readonly [number, number]>; layout: Map<string, readonly [number, number]> } {
+  // Papers added since the last fit were placed provisionally among their neighbours: they start
+  // there but are free to move (a new topic's papers gather), and the alignment ignores them.
+  const fitted = rows.filter((i) => i < (state.fittedPapers ?? state.papers.length));
+  const weight = state.stages.layout instanceof UmapReducer ? (state.stages.layout.options.themeWeight ?? 0) : 0;
+  // The layout before its pull: saved by the fit, or (atlases saved before) undone from the drawn map.
+  const raw =
+    state.layoutCoords?.length === (state.fittedPapers ?? -1)
+      ? fitted.map((i) => state.layoutCoords![i]!)
+      : unpull(
+          fitted.map((i) => state.coords[i]!),
+          fitted.map((i) => state.assignments[i]!),
+          weight,
+        );
+  return {
+    drawn: new Map(fitted.map((i) => [state.papers[i]!.id, state.coords[i]!] as const)),
+    layout: new Map(fitted.map((i, j) => [state.papers[i]!.id, raw[j]!] as const)),
+  };
 }
 
 /** One theme split further with the session's reducer, k-means and labeller; ids are local to the split. */

@@ -1,5 +1,5 @@
 import type { LexicalModel } from '../embed/lexical.js';
-import type { EmbedderInfo, KSelection, Paper, Theme } from '../types.js';
+import type { EmbedderInfo, KSelection, Paper, Theme, ThemeChanges } from '../types.js';
 import type { Stages } from './stages.js';
 
 /** Themes, their centroids and the map layout, as the pipeline fits them. */
@@ -12,6 +12,11 @@ export interface ThemeFit {
   kSelection: KSelection;
   /** 2-D map position of each row. */
   coords: [number, number][];
+  /**
+   * Where the layout put the rows of the last fit, before the pull by theme (`themeWeight`): a
+   * refit's layout starts from here (absent in atlases saved before refits did).
+   */
+  layoutCoords?: [number, number][];
 }
 
 /** Everything an atlas is; the vectors and the store's files are saved in binary form. */
@@ -33,4 +38,8 @@ export interface AtlasState extends ThemeFit {
   stages: Stages;
   warnings: string[];
   lexicalModel?: LexicalModel;
+  /** What the last refit changed in the themes (absent before the first refit). */
+  changes?: ThemeChanges;
+  /** Papers the themes were last fitted on (build or refit): `update` measures growth against it. */
+  fittedPapers?: number;
 }

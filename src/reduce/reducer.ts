@@ -4,6 +4,11 @@ import type { KnnGraph, Stage, StageContext } from '../types.js';
 export interface ReduceContext extends StageContext {
   /** The vectors' nearest-neighbour graph from the store, when the pipeline has one (reducers may ignore it). */
   neighbors?: KnnGraph;
+  /**
+   * Where each row was on the previous map (row-major, `n × dims`; NaN for rows that were not on
+   * it): a layout reducer may start from there so that the map stays put across refits (UMAP does).
+   */
+  init?: Float64Array;
 }
 
 /** Coordinates of every input vector in the reduced space. */

@@ -97,6 +97,7 @@ export class UmapReducer implements Reducer {
       nEpochs: this.options.nEpochs,
       seed: ctx.seed,
       graph: ctx.neighbors,
+      ...(ctx.init?.length === n * dims ? { init: ctx.init } : {}),
     };
     const rows = (flat: Float64Array): Float64Array[] => Array.from({ length: n }, (_, i) => flat.slice(i * dims, (i + 1) * dims));
     // With a neighbour graph the run needs nothing but the job: it goes to a worker thread, so the

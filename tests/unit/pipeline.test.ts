@@ -6,6 +6,7 @@ import {
   agreement,
   Atlas,
   AtlasFileError,
+  Corpus,
   GivenThemes,
   IdentityReducer,
   OptionError,
@@ -15,6 +16,8 @@ import {
   type AtlasOptions,
   type BuildProgress,
   type Clusterer,
+  type Theme,
+  type TopicMap,
 } from '../../src/index.js';
 import { pullTogether } from '../../src/pipeline/fit.js';
 import { FakeEmbedder, syntheticCorpus, tempDir, TOPICS } from './synthetic.js';
@@ -29,6 +32,13 @@ const nmi = (a: Atlas): number =>
     corpus.papers.map((p) => truth.get(p.id)!),
     corpus.papers.map((p) => a.themeOf(p.id).id),
   ).nmi;
+/** Median distance papers moved between two maps, over the first map's width. */
+function medianShift(a: TopicMap, b: TopicMap): number {
+  const at = new Map(b.points.map((p) => [p.id, p]));
+  const d = a.points.map((p) => Math.hypot(p.x - at.get(p.id)!.x, p.y - at.get(p.id)!.y)).sort((x, y) => x - y);
+  const xs = a.points.map((p) => p.x);
+  return d[d.length >> 1]! / (Math.max(...xs) - Math.min(...xs));
+}
 const snapshot = async (a: Atlas) => ({ themes: a.themes, k: a.kSelection, points: (await a.map()).points });
 
 let atlas: Atlas;
@@ -126,8 +136,14 @@ describe('save, load and refit', () => {
     const loaded = await Atlas.load(dir, { embedder });
     expect(await snapshot(loaded)).toEqual(await snapshot(atlas));
     expect(await loaded.search('sinkhorn iterations transport plan', { k: 3 })).toEqual(await atlas.search('sinkhorn iterations transport plan', { k: 3 }));
-    await loaded.refit();
+    // A fresh refit is the build again; a default one keeps the themes and starts the map where it was.
+    const changes = await loaded.refit({ fresh: true });
     expect(await snapshot(loaded)).toEqual(await snapshot(atlas));
+    expect(changes.stayed).toBe(1);
+    expect(changes.kept.map((k) => [k.id, k.from, k.overlap])).toEqual(atlas.themes.map((t) => [t.id, t.id, 1]));
+    await loaded.refit();
+    expect(loaded.themes.map((t) => t.paperIds)).toEqual(atlas.themes.map((t) => t.paperIds));
+    expect(medianShift(await atlas.map(), await loaded.map())).toBeLessThan(0.05);
     await loaded.refit({ clusterer: { k: 3 } });
     expect(loaded.themes).toHaveLength(3);
     expect(loaded.stages.clusterer.options).toMatchObject({ k: 3, restarts: 10 });
@@ -148,7 +164,7 @@ describe('save, load and refit', () => {
     await writeFile(join(dir, 'atlas.json'), JSON.stringify(m));
     const loaded = await Atlas.load(dir, { embedder });
     expect(loaded.stages.clusterer.options).toMatchObject({ algorithm: 'ml-kmeans', refine: false });
-    await loaded.refit();
+    await loaded.refit({ fresh: true });
     expect(await snapshot(loaded)).toEqual(await snapshot(old));
     expect(nmi(old)).toBeGreaterThan(0.85);
   });
@@ -312,5 +328,62 @@ describe('export', () => {
     expect(() => atlas.export(['no such paper'], 'bibtex')).toThrow(PaperLookupError);
     expect(() => atlas.export(ids, 'ris' as 'bibtex')).toThrow(OptionError);
     expect(() => atlas.export(ids, 'bibtex', { abstract: true } as unknown as { abstracts: boolean })).toThrow(OptionError);
+  });
+});
+
+describe('a growing library', () => {
+  it('adds without refitting while the themes hold, refits when new papers form a theme of their own, and keeps ids, names and merges', async () => {
+    const { corpus: all, truth } = syntheticCorpus(24);
+    const topicOf = (id: string): string => truth.get(id) ?? truth.get(id.replace(/^more-/u, ''))!;
+    const gnn = all.papers.filter((p) => topicOf(p.id) === 'graph neural networks');
+    const a = await Atlas.build(Corpus.from(all.papers.filter((p) => !gnn.includes(p))), { ...base, clusterer: { kRange: [3, 6] } });
+    const themeOfTopic = (topic: string): Theme => a.themes.find((t) => t.paperIds.filter((id) => topicOf(id) === topic).length > t.size / 2)!;
+    const ot = await a.renameTheme(themeOfTopic('optimal transport').id, 'OT');
+    const pair = await a.mergeThemes([themeOfTopic('bilevel optimization').id, themeOfTopic('preference optimization').id], { label: 'two topics' });
+    const before = a.themes;
+    const mapBefore = await a.map();
+
+    // More papers of the topics it has: they sit inside the themes, so no refit.
+    const more = syntheticCorpus(2, 'more').corpus.papers.filter((p) => !p.id.startsWith('graph'));
+    const quiet = await a.update(more.map((p) => ({ ...p, id: `more-${p.id}` })));
+    expect(quiet.refit).toBe(false);
+    expect(quiet.added).toHaveLength(8);
+    expect(quiet.drift.far).toBeLessThan(3);
+    expect(quiet.reason).toMatch(/the themes still hold/u);
+    expect(a.changes).toBeUndefined();
+
+    // A topic the atlas has never seen: most of it lies outside every theme, so the update refits.
+    const loud = await a.update(gnn);
+    expect(loud.refit).toBe(true);
+    expect(loud.drift.farShare).toBeGreaterThan(0.5);
+    expect(loud.reason).toMatch(/lie outside every theme/u);
+    const changes = loud.changes!;
+    expect(a.changes).toEqual(changes);
+    const born = changes.born
+      .map((b) => a.themes[b.id]!)
+      .filter((t) => t.paperIds.filter((id) => topicOf(id) === 'graph neural networks').length > 0.9 * t.size);
+    expect(born).toHaveLength(1);
+    expect(born[0]!.size).toBeGreaterThanOrEqual(20);
+    // The themes before keep their ids, the user's name and merge; their papers stay in them.
+    const now = a.themes[ot.id]!;
+    expect(now.label).toBe('OT');
+    expect(now.edited).toEqual({ label: true });
+    const merged = a.themes.find((t) => t.label === 'two topics')!;
+    expect(merged.id).toBe(pair.id);
+    expect(merged.edited).toEqual({ label: true, merged: true });
+    expect(new Set(merged.paperIds.map(topicOf))).toEqual(new Set(['bilevel optimization', 'preference optimization']));
+    expect(changes.reapplied.renamed).toContain(ot.id);
+    expect(changes.reapplied.merged).toHaveLength(1);
+    const kept = new Set(changes.kept.map((k) => k.from));
+    const staying = before.filter((t) => kept.has(t.id)).flatMap((t) => t.paperIds.map((id) => [id, t.id] as const));
+    expect(staying.filter(([id, t]) => a.themeOf(id).id === t).length / staying.length).toBeGreaterThanOrEqual(0.9);
+    expect(changes.stayed).toBeGreaterThanOrEqual(0.9);
+    // The map stays put: the papers on it before move a median under 5% of its width.
+    expect(medianShift(mapBefore, await a.map())).toBeLessThan(0.05);
+    // The change report is saved with the atlas.
+    const dir = await tempDir();
+    await a.save(dir);
+    expect((await Atlas.load(dir, { embedder })).changes).toEqual(changes);
+    expect(() => a.update([], { refit: 'sometimes' as 'auto' })).toThrow(OptionError);
   });
 });

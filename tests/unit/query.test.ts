@@ -95,20 +95,27 @@ describe('outliers and theme edits', () => {
     for (const o of atlas.outliers()) expect(o.score).toBeLessThan(o.fence);
   });
 
-  it('merges and renames themes, renumbered by size, and keeps both across save and load', async () => {
+  it('merges and renames themes, keeping the ids of all themes but the last, and keeps both across save and load', async () => {
     const a = await Atlas.build(withStrays, { ...base, clusterer: { k: 5 } });
+    const before = a.themes;
     const [t1, t2] = [a.themes[1]!, a.themes[3]!];
     const merged = await a.mergeThemes([t1.id, t2.id], { label: 'merged topics' });
     expect(a.themes).toHaveLength(4);
     expect(merged.label).toBe('merged topics');
     expect(merged.size).toBe(t1.size + t2.size);
     expect(new Set(merged.paperIds)).toEqual(new Set([...t1.paperIds, ...t2.paperIds]));
+    // The merged theme keeps the lower id; the last theme (id 4) takes the freed id 3; ids 0 and 2 stay.
     expect(a.themes.map((t) => t.id)).toEqual([0, 1, 2, 3]);
-    expect(a.themes.map((t) => t.size)).toEqual([...a.themes.map((t) => t.size)].sort((x, y) => y - x));
+    expect(merged.id).toBe(1);
+    expect(merged.edited).toEqual({ label: true, merged: true });
+    expect(a.themes[0]!.paperIds).toEqual(before[0]!.paperIds);
+    expect(a.themes[2]!.paperIds).toEqual(before[2]!.paperIds);
+    expect(a.themes[3]!.paperIds).toEqual(before[4]!.paperIds);
     expect(a.themeOf(t2.paperIds[0]!).label).toBe('merged topics');
     const other = a.themes.find((t) => t.label !== 'merged topics')!;
     const renamed = await a.renameTheme(other.id, '  Renamed   theme ');
     expect(renamed.label).toBe('Renamed theme');
+    expect(renamed.edited).toEqual({ label: true });
     expect(a.themes[other.id]!.label).toBe('Renamed theme');
     await expect(a.renameTheme(merged.id, 'Renamed theme')).rejects.toThrow(/already names another theme/u);
     await expect(a.mergeThemes([0])).rejects.toThrow(/at least two/u);

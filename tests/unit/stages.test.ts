@@ -72,7 +72,7 @@ describe('custom stages', () => {
       expect(wrong).toBeInstanceOf(StageError);
 
       const loaded = await Atlas.load(dir, { embedder, stages: { [slot]: again() } });
-      await loaded.refit();
+      await loaded.refit({ fresh: true });
       expect(loaded.themes).toEqual(a.themes);
       expect((await loaded.map()).points).toEqual((await a.map()).points);
     });
