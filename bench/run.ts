@@ -18,6 +18,7 @@ const ALL = [
   'layout',
   'themes',
   'quality',
+  'stability',
   'citations',
   'e2e',
   'scaling',

@@ -210,7 +210,7 @@ export class Atlas {
   update(papers: Iterable<unknown>, opts: UpdateOptions = {}): Promise<UpdateReport> {
     const policy = checkUpdate(opts);
     return this.exclusive(async () => {
-      const { session, report } = await addForUpdate(this.session, papers, policy, await this.ensureEmbedder(), opts.signal);
+      const { session, report } = await addForUpdate(this.session, papers, policy, await this.ensureEmbedder(), opts);
       this.commit(session);
       const { signal, onProgress, onWarning } = opts;
       return report.refit ? { ...report, changes: await this.refitNow({ signal, onProgress, onWarning }) } : report;

@@ -11,7 +11,7 @@ export type { AtlasOptions, LoadOptions, RankMode, RefitOptions, RelatedOptions 
 export { DEFAULT_FIT_SAMPLE, DEFAULT_SEED } from './pipeline/options.js';
 export { PART_MIN_SIZE } from './pipeline/parts.js';
 export { MIN_MATCH } from './pipeline/identity.js';
-export { DRIFT_RULE } from './pipeline/update.js';
+export { DRIFT_RULE, REFIT_POLICIES } from './pipeline/update.js';
 export type { Drift, RefitPolicy, UpdateOptions, UpdateReport } from './pipeline/update.js';
 export type {
   BuildProgress,

@@ -4,7 +4,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Atlas } from '../src/index.js';
+import { Atlas, readCorpus } from '../src/index.js';
 import { ROOT, tempDir } from './support/helpers.js';
 import { replayServer } from './support/replay.js';
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
 
 describe('paper-atlas CLI', () => {
   it('has --help for every command', async () => {
-    for (const cmd of ['build', 'info', 'evaluate', 'related', 'search', 'themes', 'map', 'fetch-model', 'demo']) {
+    for (const cmd of ['build', 'update', 'info', 'evaluate', 'related', 'search', 'themes', 'map', 'fetch-model', 'demo']) {
       const r = await cli([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(new RegExp(`Usage: paper-atlas ${cmd}`, 'u'));
@@ -249,6 +249,35 @@ describe('paper-atlas CLI', () => {
       expect(r.code, r.stderr).toBe(0);
       return out;
     })());
+
+  it('updates a saved atlas with new papers: refits on request, keeps theme ids, reports the changes, and skips papers it holds', async () => {
+    const copy = join(dir, 'growing-atlas');
+    await cp(atlasDir, copy, { recursive: true });
+    const before = await Atlas.load(copy);
+    const themes = before.themes.map((t) => t.paperIds);
+    await before.dispose();
+    const bib = join(ROOT, 'fixtures/samples/library.bib');
+    const r = await cli(['update', bib, '--atlas', copy, '--refit', 'always', '--missing-abstract', 'title', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    // The other entries are papers of the bundled corpus: skipped, not refused.
+    const read = await readCorpus(bib, { missingAbstract: 'title' });
+    expect(out.added).toEqual(['muller2022']);
+    expect(out.skippedKnown).toBe(read.size - 1);
+    expect(out.refit).toBe(true);
+    expect(out.reason).toBe("refit: 'always'");
+    expect(out.changes.kept.length).toBeGreaterThan(themes.length / 2);
+    // The saved atlas holds the papers and the change report; kept themes kept their ids.
+    const after = await Atlas.load(copy);
+    expect(after.papers).toHaveLength(195);
+    expect(after.changes).toEqual(out.changes);
+    for (const k of out.changes.kept as { id: number; from: number }[]) expect(k.id).toBe(k.from);
+    await after.dispose();
+    // The same file again: every paper is known, nothing is added or refitted.
+    const again = await cli(['update', bib, '--atlas', copy, '--missing-abstract', 'title']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^added 0 papers; not refitted: no papers were added$/mu);
+  }, 300_000);
 
   it('draws themes over time (SVG and Vega-Lite), counting every paper once', async () => {
     const atlas = await datedAtlas();

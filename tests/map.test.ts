@@ -521,6 +521,35 @@ describe('HTML map in a real browser', () => {
     await arxiv.dispose();
   });
 
+  it('marks what the last refit changed: born themes in the list and legend, and, on request, the papers that changed theme', async () => {
+    // The bundled corpus built on 90%, then the other 10% added with a refit.
+    const base = await loadBundledCorpus();
+    const grown = await Atlas.build(Corpus.from(base.papers.filter((_, i) => i % 10 !== 9)), { seed: 42, onWarning: () => undefined });
+    expect((await grown.map()).toHTML()).not.toContain('class="pa-moved"');
+    const { changes } = await grown.update(
+      base.papers.filter((_, i) => i % 10 === 9),
+      { refit: 'always' },
+    );
+    const map = await grown.map();
+    expect(changes!.moved.length).toBeGreaterThan(0);
+    expect(map.changes!.born).toEqual(changes!.born.map((b) => b.id));
+    expect(map.changes!.moved).toEqual(changes!.moved.map((m) => m.id));
+    const page = await browser.open(map.toHTML());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const api = pageApi(page);
+    expect(await page.locator('.pa-themes .pa-new').count()).toBe(changes!.born.length);
+    expect(await page.locator('.pa-moved').textContent()).toContain(`Show the ${changes!.moved.length} papers`);
+    expect(await api('showMoved', true)).toBe(changes!.moved.length);
+    expect(await page.locator('.pa-moved input').isChecked()).toBe(true);
+    await page.screenshot({ path: join(ROOT, 'tests/.out/map-changes.png') });
+    expect(await api('showMoved', false)).toBe(0);
+    for (const b of changes!.born) expect(map.toSVG()).toContain(`(${grown.themes[b.id]!.size}) · new`);
+    expect(errors).toEqual([]);
+    await page.close();
+    await grown.dispose();
+  });
+
   it('shows a hostile title as text and never runs it', async () => {
     const page = await browser.open((await hostile.map()).toHTML());
     expect(await page.locator('img').count()).toBe(0);

@@ -43,7 +43,7 @@ describe('the packed package', () => {
 
   it('installs into a fresh npm project as the README says, and the README examples run there verbatim', async () => {
     const examples = readmeExamples(readme);
-    expect(examples.map((e) => e.file)).toEqual(['example.mjs', 'explore.mjs', 'own-papers.mjs', 'stages.mjs']);
+    expect(examples.map((e) => e.file)).toEqual(['example.mjs', 'explore.mjs', 'growing.mjs', 'own-papers.mjs', 'stages.mjs']);
     const outputs: Record<string, string> = {};
     for (const { file, code } of examples) {
       await writeIn(dir, file, code);
@@ -59,6 +59,9 @@ describe('the packed package', () => {
     expect(outputs['explore.mjs']).toMatch(/score: 0\.\d+/u);
     expect(outputs['explore.mjs']).toMatch(/^\d+ papers without a year$/mu);
     expect(existsSync(join(dir, 'edited-atlas/atlas.json')) && existsSync(join(dir, 'map.png'))).toBe(true);
+    // A growing library: the update refits, reports what changed, and the user's name survives.
+    expect(outputs['growing.mjs']).toMatch(/^refit: 'always'\n\d+ themes kept, \d+ born, \d+ dissolved; \d+ papers changed theme \(\d+% stayed\)\ntrue$/mu);
+    expect(existsSync(join(dir, 'weekly-atlas/atlas.json')) && existsSync(join(dir, 'weekly.html'))).toBe(true);
     expect(outputs['own-papers.mjs']).toMatch(/^2 wasserstein-gan 1\nSinkhorn distances$/mu);
     expect(outputs['stages.mjs']).toMatch(/shelf A-L: /u);
   });

@@ -9,6 +9,7 @@ import { addRelated } from './commands/related.js';
 import { addSearch } from './commands/search.js';
 import { addThemes } from './commands/themes.js';
 import { addTimeline } from './commands/timeline.js';
+import { addUpdate } from './commands/update.js';
 import { addMap } from './commands/map.js';
 import { addFetchModel } from './commands/fetch-model.js';
 import { addDemo } from './commands/demo.js';
@@ -24,6 +25,7 @@ export function makeProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addBuild(program);
   addInfo(program);
+  addUpdate(program);
   addEvaluate(program);
   addRelated(program);
   addSearch(program);

@@ -74,6 +74,7 @@ function pageData(map: MapData): PageData {
         leader: leader ? [round(leader.from.x), round(leader.from.y), round(leader.to.x), round(leader.to.y)] : null,
       };
     }),
+    ...(map.changes ? { born: map.changes.born, moved: map.changes.moved.map((id) => rowOf.get(id)).filter((r): r is number => r !== undefined) } : {}),
     parts: map.sublabels.map((s) => {
       const [x, y] = toPx(s.x, s.y);
       return { theme: s.theme, text: xmlSafe(s.text), x: round(x), y: round(y), size: s.size };
@@ -118,6 +119,8 @@ export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
 #${uid} .pa-lasso{fill:rgba(212,56,13,.08);stroke:#d4380d;stroke-width:1;stroke-dasharray:4 3}
 #${uid} .pa-selbar{display:flex;gap:6px;align-items:center;margin:6px 0;font-size:13px}
 #${uid} .pa-selcount{flex:1;color:#555}
+#${uid} .pa-new{font-size:11px;font-weight:600;color:#fff;background:#2f7d32;border-radius:3px;padding:0 4px;margin-left:4px}
+#${uid} .pa-moved{display:flex;gap:6px;align-items:center;font-size:13px;margin:6px 0}
 </style>
 <div class="pa-main">
 <h2 class="pa-title"></h2>
@@ -125,7 +128,7 @@ export function renderHTML(map: MapData, opts: HtmlOptions = {}): string {
 <div class="pa-stage"><canvas></canvas><svg viewBox="0 0 ${VIEW_W} ${VIEW_H}" xmlns="http://www.w3.org/2000/svg"><g class="pa-leaders"></g><g class="pa-subs"></g><g class="pa-labels"></g><path class="pa-lasso" d=""></path></svg></div>
 <div class="pa-selbar"><span class="pa-selcount"></span><button type="button" data-export="bibtex">BibTeX</button><button type="button" data-export="csl-json">CSL-JSON</button><button type="button" data-export="ids">IDs</button><button type="button" class="pa-clear">Clear</button></div>
 ${overTime}</div>
-<div class="pa-side"><h3>Themes</h3><div class="pa-themes"></div><h3>Paper</h3><div class="pa-detail"><p>Click a point to see its related papers.</p></div></div>
+<div class="pa-side"><h3>Themes</h3>${map.changes ? `<label class="pa-moved"><input type="checkbox"> Show the ${map.changes.moved.length} papers that changed theme in the last refit</label>` : ''}<div class="pa-themes"></div><h3>Paper</h3><div class="pa-detail"><p>Click a point to see its related papers.</p></div></div>
 <div class="pa-tip"></div>
 <script type="application/json" class="pa-data">${json}</script>
 <script>${pageScript().replaceAll(ROOT_PLACEHOLDER, uid)}</script>

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { checkOptionsObject, OptionError, optionKeys } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { Paper, Theme } from '../types.js';
+import type { Paper, Theme, ThemeChanges } from '../types.js';
 import { median } from '../vector.js';
 import { renderHTML, type HtmlOptions } from './html.js';
 import { displayInNotebook } from './notebook.js';
@@ -12,7 +12,7 @@ import { exportRecord } from '../corpus/export.js';
 import type { MapData, MapLabel, MapPoint, MapSubLabel, MimeBundle, VegaLiteSpec } from './types.js';
 import { renderVegaLite } from './vega.js';
 
-export type { MapData, MapLabel, MapPoint, MapSubLabel, MimeBundle, VegaLiteSpec } from './types.js';
+export type { MapChanges, MapData, MapLabel, MapPoint, MapSubLabel, MimeBundle, VegaLiteSpec } from './types.js';
 
 export interface MapOptions {
   /**
@@ -86,7 +86,7 @@ const SVG_KEYS = optionKeys<SvgOptions>()('width', 'height', 'radius', 'legend')
 const PNG_KEYS = [...SVG_KEYS, ...optionKeys<PngOptions>()('scale')];
 const HTML_KEYS = optionKeys<HtmlOptions>()('fragment');
 
-export function buildMap(input: readonly MapInput[], themes: readonly Theme[], opts: MapOptions = {}): TopicMap {
+export function buildMap(input: readonly MapInput[], themes: readonly Theme[], opts: MapOptions = {}, changes?: ThemeChanges): TopicMap {
   checkOptionsObject('map options', opts, MAP_OPTION_KEYS);
   const points: MapPoint[] = input.map(({ paper, x, y, theme, related, why, cites }) => ({
     id: paper.id,
@@ -110,7 +110,12 @@ export function buildMap(input: readonly MapInput[], themes: readonly Theme[], o
     })
     .filter((l): l is MapLabel => l !== undefined);
   const title = opts.title ?? 'paper-atlas topic map';
-  const data: MapData = { points, labels, sublabels: partLabels(points, themes), title };
+  const onMap = new Set(points.map((p) => p.id));
+  const shown = changes && {
+    born: changes.born.map((b) => b.id).filter((id) => labels.some((l) => l.theme === id)),
+    moved: changes.moved.map((m) => m.id).filter((id) => onMap.has(id)),
+  };
+  const data: MapData = { points, labels, sublabels: partLabels(points, themes), title, ...(shown ? { changes: shown } : {}) };
   const map: TopicMap = {
     ...data,
     toSVG: (o) => (checkOptionsObject('toSVG options', o, SVG_KEYS), renderSVG(data, o)),

@@ -44,7 +44,11 @@ export function renderSVG(map: MapData, opts: SvgOptions = {}): string {
   const radius = opts.radius ?? defaultRadius(n);
   const legendFont = 12;
   const legendChars = Math.floor((legendW - 36) / (legendFont * 0.58));
-  const rows = [...map.labels].sort((a, b) => a.theme - b.theme).map((l) => ({ l, lines: wrapText(`${l.text} (${l.size})`, legendChars) }));
+  // Themes born in the atlas's last refit say so in the legend.
+  const born = new Set(map.changes?.born ?? []);
+  const rows = [...map.labels]
+    .sort((a, b) => a.theme - b.theme)
+    .map((l) => ({ l, lines: wrapText(`${l.text} (${l.size})${born.has(l.theme) ? ' · new' : ''}`, legendChars) }));
   const legendH = 70 + rows.reduce((s, r) => s + r.lines.length * legendFont * 1.25 + 5, 0);
   const height = Math.max(opts.height ?? 760, legend ? legendH : 0);
   const frame: Box = { x: 20, y: 50, w: width - legendW - 40, h: height - 70 };

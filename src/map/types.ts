@@ -45,6 +45,14 @@ export interface MapData {
   /** Names of the parts of large themes (`theme.parts`, shown when zoomed in). */
   sublabels: MapSubLabel[];
   title: string;
+  /** What the atlas's last refit changed: themes born in it, and ids of the map's papers that moved to another theme. */
+  changes?: MapChanges;
+}
+
+/** The last refit's changes, as the map shows them. */
+export interface MapChanges {
+  born: number[];
+  moved: string[];
 }
 
 /** A Vega-Lite v5 specification (JSON), as notebook front ends render it. */

@@ -5,6 +5,9 @@ import { StageError } from '../errors.js';
 import type { ThemeLabel } from '../label/labeller.js';
 import type { Reduction } from '../reduce/reducer.js';
 import { UmapReducer } from '../reduce/umap.js';
+import { KMeansClusterer } from '../cluster/kmeans.js';
+import { lloydFrom, packF64 } from '../cluster/lloyd.js';
+import { matchGroups } from './identity.js';
 import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext } from '../types.js';
 import { groupCentroids, median, nearest } from '../vector.js';
 import type { SamplePlan } from './knn.js';
@@ -29,6 +32,11 @@ export interface FitInput {
    * before the pull by theme (`layout`), and the new map is aligned to where they were drawn (`drawn`).
    */
   previous?: { drawn: ReadonlyMap<string, readonly [number, number]>; layout: ReadonlyMap<string, readonly [number, number]> } | undefined;
+  /**
+   * The theme each paper of the previous fit had (refits): the new themes start from the ones they
+   * match (see `warmStart`), so a growing library keeps its themes while new ones form.
+   */
+  previousThemes?: ReadonlyMap<string, number> | undefined;
   /** Fit layout and themes on this sample only; the other papers follow their nearest sampled ones. */
   sample?: SamplePlan | undefined;
   signal?: AbortSignal | undefined;
@@ -168,8 +176,14 @@ export async function fitThemes(input: FitInput): Promise<FitResult> {
     const space = await stages.reducer.fit(fitVectors, context(input, 'reduce', neighbors));
     checkCoords(`reducer ${stages.reducer.id}`, space?.coords, m);
     input.signal?.throwIfAborted();
-    const raw = await stages.clusterer.cluster(space.coords, { ...context(input, 'cluster', neighbors), ids: fitPapers.map((p) => p.id), vectors: fitVectors });
-    checkClustering(`clusterer ${stages.clusterer.id}`, raw, m);
+    const found = await stages.clusterer.cluster(space.coords, {
+      ...context(input, 'cluster', neighbors),
+      ids: fitPapers.map((p) => p.id),
+      vectors: fitVectors,
+    });
+    checkClustering(`clusterer ${stages.clusterer.id}`, found, m);
+    const warm = input.previousThemes && stages.clusterer instanceof KMeansClusterer && stages.clusterer.options.refine;
+    const raw = warm ? warmStart(found, fitPapers, fitVectors, input.previousThemes!, Number(stages.clusterer.options.maxIterations)) : found;
     const votes = sample ? followSample(raw.assignments, raw.k, sample, input.vectors.length) : undefined;
     const clustering = renumberBySize(votes ? { ...raw, assignments: votes } : raw);
     input.signal?.throwIfAborted();
@@ -368,4 +382,41 @@ function alignedModel(model: Reduction, align: Align): Reduction {
       return (await transform.call(model, vectors)).map((c) => Float64Array.from(align([c[0]!, c[1]!])));
     },
   };
+}
+
+/**
+ * A refit's themes started from the previous ones: each paper of the previous fit starts in the new
+ * theme its old theme matches (`matchGroups`), every other paper where the clusterer put it, and
+ * spherical k-means in the embedding space (as `refine` does) runs from there to its fixed point.
+ * Themes before that match none now are left to dissolve; themes now that match none (new topics,
+ * splits) are kept as found. Groups left empty are dropped.
+ */
+export function warmStart(
+  found: Clustering,
+  papers: readonly Paper[],
+  vectors: readonly Float32Array[],
+  previous: ReadonlyMap<string, number>,
+  maxIterations: number,
+): Clustering {
+  const before = papers.map((p) => previous.get(p.id));
+  const kBefore = Math.max(-1, ...previous.values()) + 1;
+  function* pairs(): Generator<readonly [number, number]> {
+    for (let i = 0; i < papers.length; i++) if (before[i] !== undefined) yield [before[i]!, found.assignments[i]!];
+  }
+  const { matchOf } = matchGroups(pairs(), kBefore, found.k);
+  const newOf = new Map(matchOf.flatMap((o, n) => (o >= 0 ? [[o, n] as const] : [])));
+  const start = found.assignments.map((a, i) => (before[i] !== undefined && newOf.has(before[i]!) ? newOf.get(before[i]!)! : a));
+  // Groups that no paper starts in are dropped; the others renumbered densely.
+  const used = [...new Set(start)].sort((a, b) => a - b);
+  const dense = new Map(used.map((g, i) => [g, i]));
+  const k = used.length;
+  if (k < 2) return found;
+  const settled = lloydFrom(
+    packF64(vectors),
+    start.map((g) => dense.get(g)!),
+    k,
+    { maxIterations, tolerance: 0, unit: true },
+  );
+  const assignments = Array.from(settled.assignments);
+  return { ...found, k, assignments, ...(found.names ? { names: used.map((g) => found.names![g]!) } : {}) };
 }

@@ -10,27 +10,40 @@ const PART_SHARE = 0.25;
 /** A theme the user merged is merged again from the new themes that have at least this share of their papers in it. */
 const REMERGE_SHARE = 2 / 3;
 
-/** Overlap of themes now (rows) and before (columns), over the papers both fits hold. */
-function overlapOf(before: readonly Theme[], k: number, nowOf: ReadonlyMap<string, number>) {
-  const overlap = Array.from({ length: k }, () => new Float64Array(before.length));
-  const earlier = new Float64Array(k); // papers of each theme now that were in the atlas before
-  const sizeBefore = before.map((t) => t.paperIds.filter((id) => nowOf.has(id)).length);
-  before.forEach((t, o) => {
-    for (const id of t.paperIds) {
-      const n = nowOf.get(id);
-      if (n === undefined) continue;
-      overlap[n]![o]!++;
-      earlier[n]!++;
-    }
-  });
+/**
+ * Two partitions of the same papers matched: overlap counts of each group now (rows) with each group
+ * before (columns), their Jaccard overlaps, and a maximum-weight matching on them (Jonker-Volgenant,
+ * `linear-sum-assignment`) keeping pairs of at least `MIN_MATCH`: `matchOf[now]` is the group before, or -1.
+ */
+export function matchGroups(pairs: Iterable<readonly [before: number, now: number]>, kBefore: number, kNow: number) {
+  const overlap = Array.from({ length: kNow }, () => new Float64Array(kBefore));
+  const earlier = new Float64Array(kNow); // papers of each group now that were in a group before
+  const sizeBefore = new Float64Array(kBefore);
+  for (const [o, n] of pairs) {
+    overlap[n]![o]!++;
+    earlier[n]!++;
+    sizeBefore[o]!++;
+  }
   const jaccard = overlap.map((row, n) => Array.from(row, (c, o) => (c ? c / (earlier[n]! + sizeBefore[o]! - c) : 0)));
-  // A maximum-weight matching on the overlaps (Jonker-Volgenant), keeping pairs of at least MIN_MATCH.
-  const { rowAssignments } = before.length && k ? linearSumAssignment(jaccard, { maximaze: true }) : { rowAssignments: new Float64Array(k).fill(-1) };
-  const matchOf = Array.from({ length: k }, (_, n) => {
+  const { rowAssignments } = kBefore && kNow ? linearSumAssignment(jaccard, { maximaze: true }) : { rowAssignments: new Float64Array(kNow).fill(-1) };
+  const matchOf = Array.from({ length: kNow }, (_, n) => {
     const o = rowAssignments[n] ?? -1;
     return o >= 0 && jaccard[n]![o]! >= MIN_MATCH ? o : -1;
   });
   return { overlap, earlier, sizeBefore, jaccard, matchOf };
+}
+
+/** Themes before (by position) matched to themes now, over the papers of the previous fit (`nowOf`: their theme now). */
+function overlapOf(before: readonly Theme[], k: number, nowOf: ReadonlyMap<string, number>) {
+  function* pairs(): Generator<readonly [number, number]> {
+    for (const [o, t] of before.entries()) {
+      for (const id of t.paperIds) {
+        const n = nowOf.get(id);
+        if (n !== undefined) yield [o, n];
+      }
+    }
+  }
+  return matchGroups(pairs(), before.length, k);
 }
 
 /**

@@ -56,8 +56,9 @@ export interface RefitOptions extends StageOptions {
   onProgress?: (p: BuildProgress) => void;
   signal?: AbortSignal;
   /**
-   * [fresh=false] Lay the map out afresh, as a build does, instead of starting from where the
-   * papers were (and aligning to it): the map may then turn and move. Themes are matched either way.
+   * [fresh=false] Fit as a build does: themes found afresh instead of started from the ones before
+   * (their ids are still matched to them), and the map laid out afresh instead of from where the
+   * papers were (it may then turn and move).
    */
   fresh?: boolean;
 }

@@ -70,12 +70,24 @@ async function storeAndThemes(
     signal?: AbortSignal | undefined;
     onProgress?: ((p: BuildProgress) => void) | undefined;
     previous?: FitInput['previous'];
+    previousThemes?: FitInput['previousThemes'];
   },
 ): Promise<{ store: VectorStore; fit: Awaited<ReturnType<typeof fitThemes>> }> {
   const { seed, dims, signal, onProgress } = run;
   const indexing = (done: number, total: number): void => onProgress?.({ stage: 'index', done, total });
   const k = graphSize(stages);
-  const fit = { papers, vectors, stages, seed, embedder: run.embedder, layout: true, signal, onProgress, previous: run.previous };
+  const fit = {
+    papers,
+    vectors,
+    stages,
+    seed,
+    embedder: run.embedder,
+    layout: true,
+    signal,
+    onProgress,
+    previous: run.previous,
+    previousThemes: run.previousThemes,
+  };
   const { scratch } = stages.store;
   if (vectors.length <= run.fitSample && !scratch) {
     const store = await stages.store.build(vectors, { seed, dims, ...(signal ? { signal } : {}), onProgress: indexing });
@@ -209,12 +221,20 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
     // The map starts from where the papers were (the layout before its pull by theme) and is aligned
     // to where they were drawn, so it stays put.
     previous: opts.fresh === true ? undefined : previousMap(s.state, keep),
+    previousThemes: opts.fresh === true ? undefined : previousThemes(s.state),
   });
   const { layoutModel, ...themes } = fit;
   // Themes matched to the ones before keep their ids, colours and the user's edits; what changed is recorded.
   const { removed: _, ...rest } = s.state;
   const state = carryThemes(s.state, themes, papers, { ...rest, seed, fitSample, engine, stages, papers, vectors, removed: [], fittedPapers: papers.length });
   return { ...s, store, layoutModel, state };
+}
+
+/** The theme of each live paper of the last fit (papers added since are in theirs provisionally). */
+function previousThemes(state: AtlasState): Map<string, number> {
+  const removed = new Set(state.removed);
+  const fitted = state.fittedPapers ?? state.papers.length;
+  return new Map(state.papers.slice(0, fitted).flatMap((p, i) => (removed.has(i) ? [] : [[p.id, state.assignments[i]!] as const])));
 }
 
 /** Where the papers of the last fit were on the map: drawn (`drawn`) and as the layout left them before its pull by theme (`layout`). */
@@ -276,9 +296,10 @@ export async function addToSession(
   records: Iterable<unknown>,
   embedder: Embedder,
   signal?: AbortSignal,
+  onDuplicate: 'error' | 'skip' = 'error',
 ): Promise<{ state: AtlasState; added: Paper[] }> {
   const { state } = s;
-  const builder = new CorpusBuilder({ source: 'add', onDuplicate: 'error' });
+  const builder = new CorpusBuilder({ source: 'add', onDuplicate });
   for (const p of state.papers) builder.add(p);
   const added = [...records].map((r) => builder.add(r)).filter((p): p is Paper => p !== undefined);
   if (!added.length) return { state, added };

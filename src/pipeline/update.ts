@@ -30,6 +30,8 @@ export interface Drift {
 export interface UpdateOptions {
   /** ['auto'] Refit when the drift calls for it (`DRIFT_RULE`), or always, or never. */
   refit?: RefitPolicy;
+  /** ['error'] A record with the id or title of a paper the atlas holds: an error, or skipped (for re-reading a growing export). */
+  onDuplicate?: 'error' | 'skip';
   signal?: AbortSignal;
   onProgress?: (p: BuildProgress) => void;
   onWarning?: (message: string) => void;
@@ -85,7 +87,9 @@ export function decideRefit(policy: RefitPolicy, drift: Drift): { refit: boolean
 
 /** Checks `update`'s options; returns the refit policy. */
 export function checkUpdate(opts: UpdateOptions): RefitPolicy {
-  checkOptionsObject('options', opts, ['refit', 'signal', 'onProgress', 'onWarning']);
+  checkOptionsObject('options', opts, ['refit', 'onDuplicate', 'signal', 'onProgress', 'onWarning']);
+  if (opts.onDuplicate !== undefined && opts.onDuplicate !== 'skip' && opts.onDuplicate !== 'error')
+    throw new OptionError('onDuplicate', `must be "skip" or "error", got ${JSON.stringify(opts.onDuplicate)}`);
   const policy = opts.refit ?? 'auto';
   if (!REFIT_POLICIES.includes(policy)) throw new OptionError('refit', `must be one of ${REFIT_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
   return policy;
@@ -97,9 +101,9 @@ export async function addForUpdate(
   records: Iterable<unknown>,
   policy: RefitPolicy,
   embedder: Embedder,
-  signal?: AbortSignal,
+  opts: Pick<UpdateOptions, 'signal' | 'onDuplicate'>,
 ): Promise<{ session: Session; report: UpdateReport }> {
-  const { state, added } = await addToSession(s, records, embedder, signal);
+  const { state, added } = await addToSession(s, records, embedder, opts.signal, opts.onDuplicate);
   const drift = measureDrift(s.state, state, s.state.papers.length);
   const decision = added.length || policy === 'always' ? decideRefit(policy, drift) : { refit: false, reason: 'no papers were added' };
   return { session: { ...s, state }, report: { added, drift, ...decision } };

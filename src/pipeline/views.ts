@@ -187,7 +187,7 @@ export async function mapOf(v: View, opts: MapOptions): Promise<TopicMap> {
       ...(cites?.length ? { cites: cites.map((r) => state.papers[r]!.id) } : {}),
     });
   }
-  return buildMap(input, state.themes, opts);
+  return buildMap(input, state.themes, opts, state.changes);
 }
 
 export function timelineOf(v: View, opts: TimelineOptions): Timeline {

@@ -76,6 +76,9 @@ export interface PageData {
   cite: PageCitation[];
   themes: PageTheme[];
   parts: PagePart[];
+  /** The atlas's last refit: ids of the themes born in it, rows of the papers that moved theme. */
+  born?: number[];
+  moved?: number[];
 }
 
 /** What `element.paperAtlas` offers scripts and tests on the page. */
@@ -92,5 +95,7 @@ export interface PageApi {
   choose(ids: string[]): void;
   /** The selection as BibTeX, CSL-JSON or an id list. */
   exportSelection(format: ExportFormat): string;
+  /** Rings the papers that moved theme in the last refit (or stops); returns how many are ringed. */
+  showMoved(on: boolean): number;
   draw(): void;
 }

@@ -85,6 +85,13 @@ function mount(root: HTMLElement): void {
     sw.style.background = t.color;
     const name = document.createElement('span');
     name.textContent = `${t.label} (${t.size})`;
+    // A theme born in the last refit says so.
+    if (d.born?.includes(t.id)) {
+      const badge = document.createElement('span');
+      badge.className = 'pa-new';
+      badge.textContent = 'new';
+      name.appendChild(badge);
+    }
     lab.append(cb, sw, name);
     $('.pa-themes').appendChild(lab);
   }
@@ -186,6 +193,14 @@ function mount(root: HTMLElement): void {
     s.k = 1;
     draw();
   });
+  const movedBox = root.querySelector<HTMLInputElement>('.pa-moved input');
+  const showMoved = (on: boolean): number => {
+    s.showMoved = on;
+    if (movedBox) movedBox.checked = on;
+    draw();
+    return on ? (d.moved ?? []).filter((r) => s.visible(r)).length : 0;
+  };
+  movedBox?.addEventListener('change', () => showMoved(movedBox.checked));
   for (const b of selButtons) {
     b.addEventListener('click', () => {
       const format = b.getAttribute('data-export') as ExportFormat | null;
@@ -231,6 +246,7 @@ function mount(root: HTMLElement): void {
       selectionChanged();
     },
     exportSelection: (format) => selection.text(format),
+    showMoved,
     draw,
   };
   (root as HTMLElement & { paperAtlas?: PageApi }).paperAtlas = api;

@@ -5,7 +5,8 @@ const TAU = Math.PI * 2;
 
 /**
  * The canvas layer: points in their themes' colours (dimmed outside a search), rings around search
- * matches and selected papers while they are few enough to read, the current paper's citation
+ * matches and selected papers while they are few enough to read, and (on request) around the
+ * papers that changed theme in the last refit, the current paper's citation
  * lines (solid: it cites; dashed: cited by). Returns how many citation lines it drew.
  */
 export class PointLayer {
@@ -31,6 +32,11 @@ export class PointLayer {
     ctx.strokeStyle = '#000';
     ctx.lineWidth = 1.5;
     if (s.hits && s.nhits <= RINGS_MAX) this.rings(s.hits, rad + 1.5);
+    if (s.showMoved) {
+      ctx.strokeStyle = '#1565c0';
+      this.rings(s.moved, rad + 1.5);
+      ctx.strokeStyle = '#000';
+    }
     if (s.nchosen && s.nchosen <= RINGS_MAX) {
       ctx.strokeStyle = '#d4380d';
       ctx.lineWidth = 2;

@@ -27,6 +27,9 @@ export class MapState {
   /** Papers in the selection (1 per selected row). */
   readonly chosen: Uint8Array;
   nchosen = 0;
+  /** Papers that changed theme in the atlas's last refit (1 per row), ringed while `showMoved`. */
+  readonly moved: Uint8Array;
+  showMoved = false;
   private rowMap: Map<string, number> | undefined;
   private citers: number[][] | undefined;
 
@@ -42,6 +45,8 @@ export class MapState {
     this.slot = Uint16Array.from(d.theme, (t) => this.slotFor(t));
     this.off = new Uint8Array(this.rgb.length / 3);
     this.chosen = new Uint8Array(this.n);
+    this.moved = new Uint8Array(this.n);
+    for (const r of d.moved ?? []) this.moved[r] = 1;
   }
 
   private slotFor(theme: number): number {
