@@ -10,7 +10,7 @@
  *   spread about its median, and NMI against the check set's labels (seed 42 is quality.json's).
  */
 import { agreement, Atlas, Corpus, DRIFT_RULE, type TopicMap } from '../src/index.js';
-import { checkSets, QUICK, saveResult, seconds } from './lib.js';
+import { checkSets, saveResult, seconds } from './lib.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const rows: Record<string, unknown>[] = [];
@@ -35,7 +35,7 @@ for (const set of await checkSets()) {
   const buildS = seconds(t);
   const bySize = [...atlas.themes].sort((a, b) => b.size - a.size || a.id - b.id);
   const renamed = await atlas.renameTheme(bySize[0]!.id, 'renamed by the user');
-  const merged = await atlas.mergeThemes([bySize.at(-1)!.id, bySize.at(-2)!.id], { label: 'merged by the user' });
+  await atlas.mergeThemes([bySize.at(-1)!.id, bySize.at(-2)!.id], { label: 'merged by the user' });
   const before = atlas.themes;
   const mapBefore = await atlas.map({ relatedPerPaper: 0 });
   t = performance.now();
