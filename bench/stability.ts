@@ -35,7 +35,7 @@ for (const set of await checkSets()) {
   const buildS = seconds(t);
   const bySize = [...atlas.themes].sort((a, b) => b.size - a.size || a.id - b.id);
   const renamed = await atlas.renameTheme(bySize[0]!.id, 'renamed by the user');
-  await atlas.mergeThemes([bySize.at(-1)!.id, bySize.at(-2)!.id], { label: 'merged by the user' });
+  const merged = await atlas.mergeThemes([bySize.at(-1)!.id, bySize.at(-2)!.id], { label: 'merged by the user' });
   const before = atlas.themes;
   const mapBefore = await atlas.map({ relatedPerPaper: 0 });
   t = performance.now();
@@ -46,7 +46,7 @@ for (const set of await checkSets()) {
   const staying = before.filter((th) => keptFrom.has(th.id)).flatMap((th) => th.paperIds.map((id) => [id, th.id] as const));
   const keptShare = staying.filter(([id, th]) => atlas.themeOf(id).id === th).length / staying.length;
   const renameSurvives = keptFrom.has(renamed.id) ? atlas.themes[renamed.id]?.label === 'renamed by the user' : 'theme not kept';
-  const mergeSurvives = atlas.themes.some((th) => th.label === 'merged by the user' && th.edited?.merged);
+  const mergeSurvives = keptFrom.has(merged.id) ? atlas.themes.some((th) => th.label === 'merged by the user' && th.edited?.merged) : 'theme not kept';
   const shift = medianShift(mapBefore, await atlas.map({ relatedPerPaper: 0 }));
   const labelled = corpus.papers.filter((p) => set.labels.has(p.id));
   const nmiOf = (a: Atlas): number =>

@@ -6,10 +6,9 @@ import type { ThemeLabel } from '../label/labeller.js';
 import type { Reduction } from '../reduce/reducer.js';
 import { UmapReducer } from '../reduce/umap.js';
 import { KMeansClusterer } from '../cluster/kmeans.js';
-import { lloydFrom, packF64 } from '../cluster/lloyd.js';
 import { matchGroups } from './identity.js';
 import type { BuildProgress, BuildStage, KnnGraph, Paper, StageContext } from '../types.js';
-import { groupCentroids, median, nearest } from '../vector.js';
+import { dot, groupCentroids, median, nearest } from '../vector.js';
 import type { SamplePlan } from './knn.js';
 import type { ThemeFit } from './state.js';
 import { themeParts } from './parts.js';
@@ -387,7 +386,8 @@ function alignedModel(model: Reduction, align: Align): Reduction {
 /**
  * A refit's themes started from the previous ones: each paper of the previous fit starts in the new
  * theme its old theme matches (`matchGroups`), every other paper where the clusterer put it, and
- * spherical k-means in the embedding space (as `refine` does) runs from there to its fixed point.
+ * spherical k-means in the embedding space (as `refine` does) runs from there to its fixed point,
+ * papers of the previous fit moving only when clearly closer to another theme (`STAY_MARGIN`).
  * Themes before that match none now are left to dissolve; themes now that match none (new topics,
  * splits) are kept as found. Groups left empty are dropped.
  */
@@ -409,14 +409,68 @@ export function warmStart(
   // Groups that no paper starts in are dropped; the others renumbered densely.
   const used = [...new Set(start)].sort((a, b) => a - b);
   const dense = new Map(used.map((g, i) => [g, i]));
-  const k = used.length;
-  if (k < 2) return found;
-  const settled = lloydFrom(
-    packF64(vectors),
+  if (used.length < 2) return found;
+  const stay = Uint8Array.from(before, (o) => (o !== undefined && newOf.has(o) ? 1 : 0));
+  const settled = settleSticky(
+    vectors,
     start.map((g) => dense.get(g)!),
-    k,
-    { maxIterations, tolerance: 0, unit: true },
+    used.length,
+    stay,
+    maxIterations,
   );
-  const assignments = Array.from(settled.assignments);
-  return { ...found, k, assignments, ...(found.names ? { names: used.map((g) => found.names![g]!) } : {}) };
+  const k = settled.k;
+  const assignments = settled.assignments;
+  return { ...found, k, assignments, ...(found.names ? { names: settled.kept.map((g) => found.names![used[g]!]!) } : {}) };
+}
+
+/**
+ * A paper of the previous fit leaves the theme it started in only for a theme whose centroid is
+ * more similar by more than this (cosine). Measured on the check sets (90% built, 10% added and
+ * refit, seed 42): the papers of kept themes that keep their theme, at margin 0 / 0.02 / 0.05:
+ * PubMed journals 0.890 / 0.909 / 0.923 (NMI 0.568 / 0.576 / 0.579), MEDLINE 0.941 (0.02) /
+ * 0.974 (0.05) (NMI 0.751 / 0.748; built at once 0.753); the bundled corpus 1.000 at both.
+ */
+export const STAY_MARGIN = 0.05;
+
+/**
+ * Spherical k-means from a partition, to its fixed point, where the rows flagged `stay` move only
+ * when another centroid beats their own by more than `STAY_MARGIN`: the themes settle around the
+ * papers added while the papers a reader knows keep their place unless clearly elsewhere. Groups
+ * that empty are dropped; returns the dense assignments and which starting groups were kept.
+ */
+function settleSticky(
+  vectors: readonly Float32Array[],
+  start: readonly number[],
+  k: number,
+  stay: Uint8Array,
+  maxIterations: number,
+): { k: number; assignments: number[]; kept: number[] } {
+  const labels = Int32Array.from(start);
+  for (let iteration = 0; iteration < maxIterations; iteration++) {
+    const centroids = groupCentroids(vectors, Array.from(labels), k);
+    const alive = centroids.map((_, c) => labels.includes(c));
+    let changed = 0;
+    for (let i = 0; i < vectors.length; i++) {
+      const own = labels[i]!;
+      let best = own;
+      let bestSim = alive[own] ? dot(vectors[i]!, centroids[own]!) : -Infinity;
+      const ownSim = bestSim;
+      for (let c = 0; c < k; c++) {
+        if (c === own || !alive[c]) continue;
+        const sim = dot(vectors[i]!, centroids[c]!);
+        if (sim > bestSim) {
+          bestSim = sim;
+          best = c;
+        }
+      }
+      if (best !== own && !(stay[i] && bestSim - ownSim <= STAY_MARGIN)) {
+        labels[i] = best;
+        changed++;
+      }
+    }
+    if (!changed) break;
+  }
+  const kept = [...new Set(labels)].sort((a, b) => a - b);
+  const dense = new Map(kept.map((g, i) => [g, i]));
+  return { k: kept.length, assignments: Array.from(labels, (g) => dense.get(g)!), kept };
 }

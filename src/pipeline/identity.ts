@@ -133,7 +133,9 @@ export function carryThemes(
       taken.add(old.label);
       renamed.push(id);
     }
-    themes[id] = { ...t, id, ...(keepName ? { label: old.label, edited: { label: true as const } } : {}) };
+    // A merge the user made that the fit kept whole stays marked as theirs (so the next refit makes it again).
+    const edited = { ...(keepName ? { label: true as const } : {}), ...(old?.edited?.merged ? { merged: true as const } : {}) };
+    themes[id] = { ...t, id, ...(keepName ? { label: old.label } : {}), ...(Object.keys(edited).length ? { edited } : {}) };
     centroids[id] = fit.centroids[n]!;
   });
   let next: AtlasState = { ...state, ...fit, themes, centroids, assignments: fit.assignments.map((n) => idOf[n]!) };
