@@ -415,18 +415,9 @@ export function layoutMap<P extends Point & { theme: number }>(
 
 /** Maps data coordinates into a pixel box, keeping the aspect ratio. */
 export function scaler(points: readonly { x: number; y: number }[], box: Box): (x: number, y: number) => [number, number] {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of points) {
-    minX = Math.min(minX, p.x);
-    maxX = Math.max(maxX, p.x);
-    minY = Math.min(minY, p.y);
-    maxY = Math.max(maxY, p.y);
-  }
-  const spanX = Math.max(maxX - minX, 1e-9);
-  const spanY = Math.max(maxY - minY, 1e-9);
+  const { x: minX, y: minY, w, h } = boundsOf(points);
+  const spanX = Math.max(w, 1e-9);
+  const spanY = Math.max(h, 1e-9);
   const s = Math.min(box.w / spanX, box.h / spanY);
   const ox = box.x + (box.w - spanX * s) / 2;
   const oy = box.y + (box.h - spanY * s) / 2;
