@@ -6,10 +6,7 @@
  * redraws while zooming and panning), hover hit-test time, search time (one keystroke's refresh).
  * `--quick`: 10k and 100k.
  */
-import { renderHTML } from '../src/map/html.js';
-import { layoutMap } from '../src/map/labels.js';
-import { VIEW_H, VIEW_W } from '../src/map/page/data.js';
-import { defaultRadius } from '../src/map/svg.js';
+import { pageLayout, renderHTML } from '../src/map/html.js';
 import { launchBrowser } from '../tests/support/browser.js';
 import { syntheticMap } from '../tests/support/maps.js';
 import { percentile, QUICK, saveResult, seconds } from './lib.js';
@@ -27,12 +24,7 @@ try {
     const renderSeconds = seconds(t);
     // The names' placement, as renderHTML lays it out (the HTML map's frame): points under names
     // (0 unless no clear spot was left) and leader lines. These blobs overlap, leaving little room.
-    const { placed } = layoutMap(
-      map.points,
-      map.labels,
-      { x: 10, y: 10, w: VIEW_W - 20, h: VIEW_H - 20 },
-      { pointRadius: Math.max(1.2, defaultRadius(n) + 0.5) },
-    );
+    const { placed } = pageLayout(map).layout;
     t = performance.now();
     const page = await browser.open(html);
     await page.waitForFunction(() => !!(document.querySelector('.paper-atlas') as unknown as { paperAtlas?: unknown }).paperAtlas, undefined, {

@@ -40,7 +40,8 @@ export function exportRecords(records: readonly ExportRecord[], format: ExportFo
   return records.map((r) => `${r.id}\n`).join('');
 }
 
-const httpUrl = (url: string | undefined): string | undefined => (url && /^https?:\/\//iu.test(url) ? url : undefined);
+/** The address when it is http(s): other schemes (javascript:, data:, file:) are never linked or exported. */
+export const httpUrl = (url: string | undefined): string | undefined => (url && /^https?:\/\//iu.test(url) ? url : undefined);
 
 /** A CSL-JSON item: names split at the last space ("Given Family"), names of one word kept whole. */
 function toCsl(r: ExportRecord): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { httpUrl } from '../corpus/export.js';
 import { escapeXml, jsonForScript, xmlSafe } from './escape.js';
 import { countOverTime, timeline } from './timeline.js';
 import { layoutMap, type Box } from './labels.js';
@@ -15,24 +16,32 @@ export interface HtmlOptions {
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 
+/** The HTML map's first view: points in view units and the names placed among them (also what bench/map.ts measures). */
+export function pageLayout(map: MapData) {
+  const frame: Box = { x: 10, y: 10, w: VIEW_W - 20, h: VIEW_H - 20 };
+  const radius = Math.max(1.2, defaultRadius(map.points.length) + 0.5);
+  const layout = layoutMap(
+    map.points,
+    map.labels.map((l) => ({ ...l, text: xmlSafe(l.text) })),
+    frame,
+    { pointRadius: radius },
+  );
+  return { radius, layout };
+}
+
 /**
  * The page's data (`PageData`), column by column: ids, titles, view coordinates, themes, related
  * papers as row numbers, their shared phrases, urls, export fields; then themes with their placed
  * names and leader lines, and the names of their parts shown when zoomed in.
  */
 function pageData(map: MapData): PageData {
-  const frame: Box = { x: 10, y: 10, w: VIEW_W - 20, h: VIEW_H - 20 };
-  const radius = Math.max(1.2, defaultRadius(map.points.length) + 0.5);
-  const { px, placed, toPx } = layoutMap(
-    map.points,
-    map.labels.map((l) => ({ ...l, text: xmlSafe(l.text) })),
-    frame,
-    { pointRadius: radius },
-  );
+  const { radius, layout } = pageLayout(map);
+  const { px, placed, toPx } = layout;
   const rowOf = new Map(map.points.map((p, i) => [p.id, i]));
   const urls: Record<number, string> = {};
   map.points.forEach((p, i) => {
-    if (p.url && /^https?:\/\//iu.test(p.url)) urls[i] = p.url;
+    const url = httpUrl(p.url);
+    if (url) urls[i] = url;
   });
   return {
     title: xmlSafe(map.title),

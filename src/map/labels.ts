@@ -102,59 +102,15 @@ class PointGrid {
 }
 
 /**
- * Point counts per cell of a grid over the plot, as a summed-area table: how many points fall in
- * the cells a box touches, in constant time whatever the density. Cells the box only grazes count
- * whole, so a count of 0 means no point is anywhere near the box.
+ * Marks per cell of a grid over the plot, with a summed-area table (`build` after marking): how
+ * many marks lie in the cells a box touches, in constant time whatever the density. Cells a box
+ * only grazes count whole, so 0 means nothing marked is anywhere near the box. Holds the points
+ * (one mark each) and, separately, the room placed labels and their leader lines take.
  */
-class CountTable {
+class CellTable {
   private readonly cols: number;
   private readonly rows: number;
-  private readonly sums: Int32Array;
-
-  constructor(
-    private readonly bounds: Box,
-    private readonly cell: number,
-    points: readonly Point[],
-  ) {
-    this.cols = Math.max(1, Math.ceil(bounds.w / cell));
-    this.rows = Math.max(1, Math.ceil(bounds.h / cell));
-    const s = (this.sums = new Int32Array((this.cols + 1) * (this.rows + 1)));
-    const stride = this.cols + 1;
-    for (const p of points) s[(this.row(p.y) + 1) * stride + this.col(p.x) + 1]!++;
-    for (let r = 1; r <= this.rows; r++) {
-      for (let c = 1; c <= this.cols; c++) s[r * stride + c]! += s[(r - 1) * stride + c]! + s[r * stride + c - 1]! - s[(r - 1) * stride + c - 1]!;
-    }
-  }
-
-  private col(x: number): number {
-    return Math.min(this.cols - 1, Math.max(0, Math.floor((x - this.bounds.x) / this.cell)));
-  }
-
-  private row(y: number): number {
-    return Math.min(this.rows - 1, Math.max(0, Math.floor((y - this.bounds.y) / this.cell)));
-  }
-
-  /** Points in the cells the box touches. */
-  count(box: Box): number {
-    const stride = this.cols + 1;
-    const c0 = this.col(box.x);
-    const c1 = this.col(box.x + box.w) + 1;
-    const r0 = this.row(box.y);
-    const r1 = this.row(box.y + box.h) + 1;
-    const s = this.sums;
-    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]!;
-  }
-}
-
-/**
- * The cells of a grid over the plot that placed labels and leader lines take, with a summed-area
- * table rebuilt after each placement: "does this box touch anything placed" in constant time.
- * Cells a box or line only grazes count as taken, so the answer errs on the safe side.
- */
-class Taken {
-  private readonly cols: number;
-  private readonly rows: number;
-  private readonly cells: Uint8Array;
+  private readonly cells: Int32Array;
   private readonly sums: Int32Array;
 
   constructor(
@@ -163,7 +119,7 @@ class Taken {
   ) {
     this.cols = Math.max(1, Math.ceil(bounds.w / cell));
     this.rows = Math.max(1, Math.ceil(bounds.h / cell));
-    this.cells = new Uint8Array(this.cols * this.rows);
+    this.cells = new Int32Array(this.cols * this.rows);
     this.sums = new Int32Array((this.cols + 1) * (this.rows + 1));
   }
 
@@ -175,37 +131,43 @@ class Taken {
     return Math.min(this.rows - 1, Math.max(0, Math.floor((y - this.bounds.y) / this.cell)));
   }
 
-  box(b: Box): void {
+  point(p: Point): this {
+    this.cells[this.row(p.y) * this.cols + this.col(p.x)]!++;
+    return this;
+  }
+
+  box(b: Box): this {
     for (let r = this.row(b.y); r <= this.row(b.y + b.h); r++) this.cells.fill(1, r * this.cols + this.col(b.x), r * this.cols + this.col(b.x + b.w) + 1);
+    return this;
   }
 
-  line(a: Point, b: Point): void {
+  /** The cells a segment passes through, sampled every half cell. */
+  line(a: Point, b: Point): this {
     const steps = Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / (this.cell / 2)) + 1;
-    for (let i = 0; i <= steps; i++) {
-      const x = a.x + ((b.x - a.x) * i) / steps;
-      const y = a.y + ((b.y - a.y) * i) / steps;
-      this.cells[this.row(y) * this.cols + this.col(x)] = 1;
-    }
+    for (let i = 0; i <= steps; i++) this.point({ x: a.x + ((b.x - a.x) * i) / steps, y: a.y + ((b.y - a.y) * i) / steps });
+    return this;
   }
 
-  /** Rebuilds the table after marking. */
-  update(): void {
+  /** Rebuilds the summed-area table from the marks. */
+  build(): this {
     const s = this.sums;
     const stride = this.cols + 1;
     for (let r = 0; r < this.rows; r++) {
       for (let c = 0; c < this.cols; c++)
         s[(r + 1) * stride + c + 1] = this.cells[r * this.cols + c]! + s[r * stride + c + 1]! + s[(r + 1) * stride + c]! - s[r * stride + c]!;
     }
+    return this;
   }
 
-  touches(b: Box): boolean {
+  /** Marks in the cells the box touches. */
+  count(b: Box): number {
     const stride = this.cols + 1;
     const c0 = this.col(b.x);
     const c1 = this.col(b.x + b.w) + 1;
     const r0 = this.row(b.y);
     const r1 = this.row(b.y + b.h) + 1;
     const s = this.sums;
-    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]! > 0;
+    return s[r1 * stride + c1]! - s[r0 * stride + c1]! - s[r1 * stride + c0]! + s[r0 * stride + c0]!;
   }
 }
 
@@ -281,7 +243,9 @@ function place(
   const grid = new PointGrid(points);
   // Dense maps (100k+ points) cover most spots with someone's points: counts come from a summed-area
   // table, and only sparse spots are counted exactly.
-  const table = new CountTable(bounds, 2, points);
+  const table = new CellTable(bounds, 2);
+  for (const p of points) table.point(p);
+  table.build();
   const pointsUnder = (box: Box): number => {
     const grown = grow(box, pad);
     const near = table.count(grown);
@@ -291,7 +255,8 @@ function place(
   for (const p of points) (byTheme.get(p.theme) ?? byTheme.set(p.theme, []).get(p.theme)!).push(p);
   const biggest = Math.max(1, ...labels.map((l) => l.size));
   const placed: Box[] = [];
-  const taken = new Taken(bounds, 2);
+  // The room placed labels and their leader lines take.
+  const taken = new CellTable(bounds, 2);
   const leaders: { from: Point; to: Point }[] = [];
   const out = new Array<PlacedLabel>(labels.length);
   const order = labels.map((_, i) => i).sort((a, b) => labels[b]!.size - labels[a]!.size || a - b);
@@ -320,7 +285,7 @@ function place(
         };
         const covered = pointsUnder(box);
         if (best && covered > best.covered) continue;
-        if (taken.touches(box)) continue;
+        if (taken.count(box)) continue;
         // The gap to the hull's bounding box is a lower bound of the gap to the hull.
         if (best && covered === best.covered && boxGap(box, hullBox) >= best.gap) continue;
         if (boxMeetsHull(box, hull)) continue;
@@ -346,7 +311,7 @@ function place(
       leaders.push(chosen.leader);
       taken.line(chosen.leader.from, chosen.leader.to);
     }
-    taken.update();
+    taken.build();
     const { box } = chosen;
     out[i] = { lines, fontSize, lineHeight, box, x: box.x + w / 2, y: box.y + h / 2, leader: chosen.leader, covered: chosen.covered };
   }

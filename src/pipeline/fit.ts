@@ -399,7 +399,8 @@ export function warmStart(
   maxIterations: number,
 ): Clustering {
   const before = papers.map((p) => previous.get(p.id));
-  const kBefore = Math.max(-1, ...previous.values()) + 1;
+  let kBefore = 0;
+  for (const t of previous.values()) kBefore = Math.max(kBefore, t + 1);
   function* pairs(): Generator<readonly [number, number]> {
     for (let i = 0; i < papers.length; i++) if (before[i] !== undefined) yield [before[i]!, found.assignments[i]!];
   }
@@ -448,7 +449,8 @@ function settleSticky(
   const labels = Int32Array.from(start);
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const centroids = groupCentroids(vectors, Array.from(labels), k);
-    const alive = centroids.map((_, c) => labels.includes(c));
+    const alive = new Uint8Array(k);
+    for (const g of labels) alive[g] = 1;
     let changed = 0;
     for (let i = 0; i < vectors.length; i++) {
       const own = labels[i]!;

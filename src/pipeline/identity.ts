@@ -111,12 +111,12 @@ export function changeReport(before: readonly Theme[], after: readonly Theme[], 
  */
 export function carryThemes(
   before: AtlasState,
+  /** The theme each paper of the previous fit had (papers added since sit in a theme provisionally and do not count). */
+  fitted: ReadonlyMap<string, number>,
   fit: ThemeFit,
   papers: readonly { id: string }[],
   state: Omit<AtlasState, keyof ThemeFit>,
 ): AtlasState & { changes: ThemeChanges } {
-  // Only the papers of the previous fit count: papers added since sit in a theme provisionally.
-  const fitted = new Set(before.papers.slice(0, before.fittedPapers ?? before.papers.length).map((p) => p.id));
   const index = new Map(papers.flatMap((p, i) => (fitted.has(p.id) ? [[p.id, fit.assignments[i]!] as const] : [])));
   const { overlap, earlier, matchOf } = overlapOf(before.themes, fit.themes.length, index);
   const idOf = idsFor(before.themes, fit.themes, matchOf);

@@ -30,7 +30,7 @@ import {
 } from './options.js';
 import { placePapers } from './place.js';
 import { resolveStages, type Stages } from './stages.js';
-import type { AtlasState } from './state.js';
+import { type AtlasState, lastFitRows } from './state.js';
 
 /** An atlas's state with what lives only in memory: the store, the embedders, the fitted layout. */
 export interface Session {
@@ -211,6 +211,7 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
   const papers = keep.map((i) => s.state.papers[i]!);
   checkK(stages, papers.length);
   const vectors = keep.map((i) => s.state.vectors[i]!);
+  const earlier = previousThemes(s.state);
   const { store, fit } = await storeAndThemes(papers, vectors, stages, {
     seed,
     dims: s.state.embedder.dims,
@@ -221,20 +222,29 @@ export async function refitSession(s: Session, opts: RefitOptions, embedder: Emb
     // The map starts from where the papers were (the layout before its pull by theme) and is aligned
     // to where they were drawn, so it stays put.
     previous: opts.fresh === true ? undefined : previousMap(s.state, keep),
-    previousThemes: opts.fresh === true ? undefined : previousThemes(s.state),
+    previousThemes: opts.fresh === true ? undefined : earlier,
   });
   const { layoutModel, ...themes } = fit;
   // Themes matched to the ones before keep their ids, colours and the user's edits; what changed is recorded.
   const { removed: _, ...rest } = s.state;
-  const state = carryThemes(s.state, themes, papers, { ...rest, seed, fitSample, engine, stages, papers, vectors, removed: [], fittedPapers: papers.length });
+  const state = carryThemes(s.state, earlier, themes, papers, {
+    ...rest,
+    seed,
+    fitSample,
+    engine,
+    stages,
+    papers,
+    vectors,
+    removed: [],
+    fittedPapers: papers.length,
+  });
   return { ...s, store, layoutModel, state };
 }
 
 /** The theme of each live paper of the last fit (papers added since are in theirs provisionally). */
 function previousThemes(state: AtlasState): Map<string, number> {
   const removed = new Set(state.removed);
-  const fitted = state.fittedPapers ?? state.papers.length;
-  return new Map(state.papers.slice(0, fitted).flatMap((p, i) => (removed.has(i) ? [] : [[p.id, state.assignments[i]!] as const])));
+  return new Map(state.papers.slice(0, lastFitRows(state)).flatMap((p, i) => (removed.has(i) ? [] : [[p.id, state.assignments[i]!] as const])));
 }
 
 /** Where the papers of the last fit were on the map: drawn (`drawn`) and as the layout left them before its pull by theme (`layout`). */
@@ -244,7 +254,7 @@ function previousMap(
 ): { drawn: Map<string, readonly [number, number]>; layout: Map<string, readonly [number, number]> } {
   // Papers added since the last fit were placed provisionally among their neighbours: they start
   // there but are free to move (a new topic's papers gather), and the alignment ignores them.
-  const fitted = rows.filter((i) => i < (state.fittedPapers ?? state.papers.length));
+  const fitted = rows.filter((i) => i < lastFitRows(state));
   const weight = state.stages.layout instanceof UmapReducer ? (state.stages.layout.options.themeWeight ?? 0) : 0;
   // The layout before its pull: saved by the fit, or (atlases saved before) undone from the drawn map.
   const raw =

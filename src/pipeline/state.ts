@@ -43,3 +43,6 @@ export interface AtlasState extends ThemeFit {
   /** Papers the themes were last fitted on (build or refit): `update` measures growth against it. */
   fittedPapers?: number;
 }
+
+/** Rows the themes were last fitted on: rows never shift between fits, so rows from here on were added since. */
+export const lastFitRows = (state: AtlasState): number => state.fittedPapers ?? state.papers.length;
